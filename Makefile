@@ -1,0 +1,39 @@
+# Two commands on a fresh machine:  make chat   (set up, build the index, start the chat UI)
+#                                   make test   (set up, run every test)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: chat test lint bench eval setup browser
+
+setup: $(STAMP)
+
+# torch first and pinned: a bare `torch` requirement would pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || (echo "Python 3.11 is required (set PYTHON=python3.11)"; exit 1)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# Debian's Chromium for the browser tests (Playwright's own browser download is not used).
+browser:
+	@command -v chromium >/dev/null 2>&1 || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver fonts-noto-core)
+
+chat: $(STAMP)
+	$(BIN)/qa chat
+
+test: $(STAMP) browser
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+eval: $(STAMP)
+	$(BIN)/qa eval --dataset tests/data/eval_dev.jsonl --retriever all --plot eval.png
+
+bench: $(STAMP)
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/qa bench

@@ -1,0 +1,33 @@
+"""One small exception hierarchy: every message names the file or value and the fix."""
+
+
+class QAError(Exception):
+    """Base class: a problem the user can fix; the CLI and UI show the message, not a traceback."""
+
+
+class CorpusError(QAError):
+    """A corpus folder or article file cannot be used."""
+
+
+class IndexMissingError(QAError):
+    """No index has been built yet in the given folder."""
+
+
+class IndexCorruptError(QAError):
+    """An index exists but is damaged, incompatible or from an older format."""
+
+
+class IndexLockedError(QAError):
+    """Another process is writing the index."""
+
+
+class ModelError(QAError):
+    """The embedding model cannot be loaded or converted."""
+
+
+class QuestionError(QAError):
+    """The question is empty, too long or otherwise unusable."""
+
+
+class DatasetError(QAError):
+    """An evaluation dataset or run file has bad lines."""

@@ -1,0 +1,180 @@
+"""Load a corpus folder into Documents: read files safely, find title/date/outlet/author, clean the body.
+
+Metadata is parsed from the ways Vietnamese news pages state it: "18/03/2022, 06:39",
+"Thứ Tư, ngày 29 tháng 6 năm 2022", "Ngày đăng tin: 01/12/2021", "Theo nhandan.vn",
+"(TTXVN)", "TTXVN-", and a byline on its own line at the end. Files that cannot be used
+are reported as skipped with the reason, never raised mid-corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .clean import clean_lines
+from .errors import CorpusError
+from .types import Document
+
+SUFFIXES = (".txt", ".md")
+MAX_FILE_BYTES = 5_000_000  # a news article is a few KB; 5 MB is a mis-saved file, not an article
+
+_DATE_NUMERIC = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b")
+_DATE_WORDS = re.compile(r"ngày (\d{1,2}) tháng (\d{1,2}) năm (\d{4})", re.IGNORECASE)
+_DATE_LINE = re.compile(
+    r"^((thứ (hai|ba|tư|năm|sáu|bảy)|chủ nhật|cập nhật|đăng lúc|ngày đăng)[^\n]{0,40}|)"
+    r"(\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|ngày \d{1,2} tháng \d{1,2} năm \d{4})[\s,|\-:0-9]*(\[?gmt[+\-]\d+\]?)?$",
+    re.IGNORECASE,
+)
+_POSTED = re.compile(r"người đăng( tin)?:\s*(?P<poster>.+?)\s+ngày đăng( tin)?:\s*(?P<date>\S+)", re.IGNORECASE)
+_THEO = re.compile(r"^(theo|nguồn:?)\s+(?P<src>[\w.\- ]{2,40})\.?$", re.IGNORECASE)
+_LEAD_SOURCE = re.compile(r"^\(?(?P<src>[A-ZĐ][\w.]{1,30}(\.(vn|com|net|org))?)\)?\s*[-–—]\s*\S")
+_PAREN_SOURCE = re.compile(r"\((?P<src>TTXVN|VNA|TTO|VOV|VTV|QĐND|SGGP)\)")
+_LEAD_DAY_MONTH = re.compile(r"\b(?:ngày|sáng|chiều|tối|trưa)\s+(?:ngày\s+)?(\d{1,2})/(\d{1,2})(?![/\d])", re.IGNORECASE)
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_BYLINE = re.compile(r"^(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?: [A-ZĐÀ-Ỹ][\wÀ-ỹ]*){1,4}\.?$")
+_SHORT_WORDS = 3  # header tags ("Xây dựng Đảng", "Cần Thơ") have at most this many words
+_TITLE_MIN_WORDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass(slots=True)
+class LoadResult:
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def _iso(day: str, month: str, year: str) -> str | None:
+    d, m, y = int(day), int(month), int(year)
+    if 1 <= d <= 31 and 1 <= m <= 12 and 1900 <= y <= 2100:
+        return f"{y:04d}-{m:02d}-{d:02d}"
+    return None
+
+
+def find_date(line: str) -> str | None:
+    """First date stated in a line, as ISO. >>> find_date("Thứ Tư, ngày 29 tháng 6 năm 2022") -> '2022-06-29'."""
+    for pattern in (_DATE_WORDS, _DATE_NUMERIC):
+        if match := pattern.search(line):
+            return _iso(*match.groups())
+    return None
+
+
+def _is_byline(line: str) -> bool:
+    words = line.rstrip(".").split()
+    return 2 <= len(words) <= 5 and bool(_BYLINE.match(line)) and not line.isupper()
+
+
+def parse_article(doc_id: str, raw_text: str, content_hash: str, path: str = "") -> Document:
+    """Pure: raw article text -> Document with metadata and a clean body (paragraphs joined by blank lines)."""
+    lines = clean_lines(raw_text)
+    if not lines:
+        raise CorpusError(f"{path or doc_id}: no article text after cleaning")
+    title, date, source, author = None, None, None, None
+    header_end = 0
+    for i, line in enumerate(lines[:6]):
+        if posted := _POSTED.search(line):
+            date = date or find_date(posted["date"])
+            header_end = i + 1
+        elif _DATE_LINE.match(line):
+            date = date or find_date(line)
+            header_end = i + 1
+        elif title is None and len(line.split()) >= _TITLE_MIN_WORDS:
+            title = line.rstrip()
+            header_end = i + 1
+        elif title is None and len(line.split()) <= _SHORT_WORDS:
+            header_end = i + 1  # a section tag above the title
+        elif title is not None and len(line.split()) <= _SHORT_WORDS and not line.endswith("."):
+            header_end = i + 1  # a place tag under the title
+        else:
+            break
+    body = lines[header_end:]
+    # The tail: "Theo nhandan.vn", a byline on its own line, in either order.
+    for _ in range(2):
+        if body and (theo := _THEO.match(body[-1])):
+            source = source or theo["src"].strip()
+            body = body[:-1]
+        elif body and len(body) > 1 and _is_byline(body[-1]):
+            author = author or body[-1].rstrip(".")
+            body = body[:-1]
+    for line in body[:3]:
+        if lead := _LEAD_SOURCE.match(line):
+            source = source or lead["src"]
+            break
+        if paren := _PAREN_SOURCE.search(line):
+            source = source or paren["src"]
+            break
+    if date is None and (day_month := _LEAD_DAY_MONTH.search("\n".join(body[:3]))):
+        # "Chiều 25/3" with no year: the article's latest year is the best evidence we have
+        years = [int(y) for y in _YEAR.findall("\n".join(body))]
+        date = _iso(*day_month.groups(), str(max(years))) if years else None
+    if not body:
+        raise CorpusError(f"{path or doc_id}: only a title and metadata, no article body")
+    return Document(
+        doc_id=doc_id,
+        title=title or body[0][:120],
+        text="\n\n".join(body),
+        content_hash=content_hash,
+        date=date,
+        source=source,
+        author=author,
+        path=path,
+    )
+
+
+def read_article(path: Path) -> Document:
+    """Read one file strictly (UTF-8, not empty, not binary, not huge) and parse it."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CorpusError(f"{path}: {size / 1e6:.1f} MB is too large for an article (limit {MAX_FILE_BYTES / 1e6:.0f} MB); split it or remove it")
+        data = path.read_bytes()
+    except PermissionError:
+        raise CorpusError(f"{path}: permission denied; make the file readable (chmod a+r) or move it out of the corpus") from None
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot be read ({exc.strerror}); check the file") from None
+    if not data.strip():
+        raise CorpusError(f"{path}: the file is empty; add the article text or delete it")
+    if b"\x00" in data[:4096]:
+        raise CorpusError(f"{path}: looks binary (or UTF-16); save it as UTF-8 text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(
+            f"{path}: not valid UTF-8 (byte {exc.start}); re-save it as UTF-8, e.g. `iconv -f WINDOWS-1258 -t UTF-8`"
+        ) from None
+    return parse_article(path.stem, text, hashlib.sha256(data).hexdigest(), str(path))
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    """The article files of a corpus folder, sorted; symlinks leading outside it are refused."""
+    if not folder.is_dir():
+        raise CorpusError(f"corpus folder {folder} does not exist; pass --corpus DIR or create it with your .txt/.md articles")
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
+
+
+def load_corpus(folder: Path) -> LoadResult:
+    """Every .txt/.md file under `folder` as a Document; unusable files land in `skipped` with the reason."""
+    result = LoadResult()
+    root = folder.resolve()
+    seen: set[str] = set()
+    for path in corpus_files(folder):
+        if not path.resolve().is_relative_to(root):
+            result.skipped.append(Skipped(str(path), f"{path}: symlink points outside the corpus folder; copy the file in instead"))
+            continue
+        if path.stem in seen:
+            result.skipped.append(Skipped(str(path), f"{path}: another file already has the id {path.stem!r}; rename one"))
+            continue
+        try:
+            doc = read_article(path)
+        except CorpusError as exc:
+            result.skipped.append(Skipped(str(path), str(exc)))
+            continue
+        seen.add(path.stem)
+        result.documents.append(doc)
+    return result

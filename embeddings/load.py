@@ -132,7 +132,9 @@ def read_article(path: Path) -> Document:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise CorpusError(f"{path}: {size / 1e6:.1f} MB is too large for an article (limit {MAX_FILE_BYTES / 1e6:.0f} MB); split it or remove it")
+            raise CorpusError(
+                f"{path}: {size / 1e6:.1f} MB is too large for an article (limit {MAX_FILE_BYTES / 1e6:.0f} MB); split it or remove it"
+            )
         data = path.read_bytes()
     except PermissionError:
         raise CorpusError(f"{path}: permission denied; make the file readable (chmod a+r) or move it out of the corpus") from None
@@ -165,7 +167,9 @@ def load_corpus(folder: Path) -> LoadResult:
     seen: set[str] = set()
     for path in corpus_files(folder):
         if not path.resolve().is_relative_to(root):
-            result.skipped.append(Skipped(str(path), f"{path}: symlink points outside the corpus folder; copy the file in instead"))
+            result.skipped.append(
+                Skipped(str(path), f"{path}: symlink points outside the corpus folder; copy the file in instead")
+            )
             continue
         if path.stem in seen:
             result.skipped.append(Skipped(str(path), f"{path}: another file already has the id {path.stem!r}; rename one"))

@@ -114,7 +114,15 @@ def current_version(index_dir: Path) -> Path | None:
     return index_dir / name
 
 
-def save_index(index_dir: Path, manifest: dict, documents: list[Document], chunks: list[Chunk], vectors: np.ndarray, lexical: LexicalIndex, faiss_index=None) -> Path:
+def save_index(
+    index_dir: Path,
+    manifest: dict,
+    documents: list[Document],
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    lexical: LexicalIndex,
+    faiss_index=None,
+) -> Path:
     """Write a new version folder, then atomically make it current. Returns the version folder."""
     import faiss
 
@@ -132,7 +140,13 @@ def save_index(index_dir: Path, manifest: dict, documents: list[Document], chunk
         for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
             size = path.stat().st_size
             files[str(path.relative_to(tmp))] = {"bytes": size, "sha256": _sha256(path) if size <= _CHECKSUM_MAX_BYTES else None}
-        manifest = {**manifest, "format_version": FORMAT_VERSION, "files": files, "n_chunks": len(chunks), "n_documents": len(documents)}
+        manifest = {
+            **manifest,
+            "format_version": FORMAT_VERSION,
+            "files": files,
+            "n_chunks": len(chunks),
+            "n_documents": len(documents),
+        }
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
         _fsync_tree(tmp)
         version = index_dir / f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
@@ -178,7 +192,9 @@ def read_manifest(index_dir: Path) -> tuple[Path, dict]:
         raise IndexCorruptError(f"{path} is damaged (not valid JSON); {_REBUILD}") from None
     if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
         found = manifest.get("format_version") if isinstance(manifest, dict) else None
-        raise IndexCorruptError(f"{index_dir} was built by format version {found}, this program reads {FORMAT_VERSION}; {_REBUILD}")
+        raise IndexCorruptError(
+            f"{index_dir} was built by format version {found}, this program reads {FORMAT_VERSION}; {_REBUILD}"
+        )
     return version, manifest
 
 
@@ -198,7 +214,9 @@ def _verify_files(version: Path, manifest: dict) -> None:
         if not path.is_file():
             raise IndexCorruptError(f"{path} is missing; {_REBUILD}")
         if path.stat().st_size != info["bytes"]:
-            raise IndexCorruptError(f"{path} is truncated or changed ({path.stat().st_size} bytes, expected {info['bytes']}); {_REBUILD}")
+            raise IndexCorruptError(
+                f"{path} is truncated or changed ({path.stat().st_size} bytes, expected {info['bytes']}); {_REBUILD}"
+            )
         if info.get("sha256") and _sha256(path) != info["sha256"]:
             raise IndexCorruptError(f"{path} is damaged (checksum mismatch); {_REBUILD}")
 

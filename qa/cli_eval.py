@@ -87,7 +87,12 @@ def cmd_eval(args) -> int:
         from .evaluate import calibrate_abstention
 
         best = calibrate_abstention(searcher, questions, fusion=settings.fusion, dense_weight=settings.dense_weight)
-        print(json.dumps(best, indent=2))
+        print("coverage  z     abstains on unanswerable  wrongly on answerable")
+        for rule in best["frontier"]:
+            print(
+                f"{rule['min_coverage']:<9.2f} {rule['min_z']:<5.1f} {rule['abstain_unanswerable']:<25.2f} {rule['abstain_answerable']:.3f}"
+            )
+        print("chosen: " + json.dumps(best["chosen"]))
         print("set these as ABSTAIN_MIN_COVERAGE / ABSTAIN_MIN_Z in qa/answer.py")
         return 0
     retrievers = list(ORDER) if args.retriever in (None, "all") else [args.retriever]

@@ -17,7 +17,7 @@ from pathlib import Path
 from embeddings.errors import DatasetError
 
 from .answer import should_abstain
-from .retrieve import Searcher
+from .retrieve import Searcher, wants_recent
 
 METRICS = ("recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10", "doc_recall@5")
 # our name -> pytrec_eval measure
@@ -109,7 +109,7 @@ def run_retriever(
     for q in questions:
         result = searcher.search(q.question, RUN_DEPTH, retriever, **options)
         run[q.id] = {
-            "abstained": should_abstain(result.signals) or not result.hits,
+            "abstained": (should_abstain(result.signals) and not wants_recent(q.question)) or not result.hits,
             "hits": [
                 {
                     "rank": h.rank,
@@ -272,30 +272,32 @@ def calibrate_abstention(searcher: Searcher, questions: Sequence[EvalQuestion], 
 
     Objective: abstain on as many unanswerable questions as possible while wrongly abstaining on at
     most `max_wrong` of the answerable ones (a wrong abstention hides a good answer); ties go to
-    fewer wrong abstentions, then to the lower thresholds (the least fitted rule).
+    fewer wrong abstentions, then to the lower z (dense evidence is the noisier signal) and the higher
+    coverage cut. Also returns the frontier: the best rule for each rate of wrong abstentions.
     """
     import numpy as np
 
     signals = {q.id: searcher.search(q.question, 5, "hybrid", **options).signals for q in questions}
+    recent = {q.id: wants_recent(q.question) for q in questions}
     answerable = [q.id for q in questions if q.answers]
     unanswerable = [q.id for q in questions if not q.answers]
     if not answerable or not unanswerable:
         raise DatasetError("calibration needs both answerable and unanswerable questions (answers: [])")
-    best = None
-    for coverage in np.round(np.arange(0.0, 0.81, 0.025), 3):
-        for z in np.round(np.arange(0.0, 4.01, 0.1), 2):
-            abstain = {qid: should_abstain(s, float(coverage), float(z)) for qid, s in signals.items()}
+    best, frontier = None, {}
+    for coverage in np.round(np.arange(0.0, 0.61, 0.01), 3):
+        for z in np.round(np.arange(1.0, 4.01, 0.1), 2):
+            abstain = {qid: should_abstain(s, float(coverage), float(z)) and not recent[qid] for qid, s in signals.items()}
             right = sum(abstain[q] for q in unanswerable) / len(unanswerable)
             wrong = sum(abstain[q] for q in answerable) / len(answerable)
-            key = (wrong <= max_wrong, right, -wrong, -coverage, -z)
+            rule = {
+                "min_coverage": float(coverage),
+                "min_z": float(z),
+                "abstain_unanswerable": right,
+                "abstain_answerable": wrong,
+            }
+            key = (wrong <= max_wrong, right, -wrong, -z, coverage)
             if best is None or key > best[0]:
-                best = (
-                    key,
-                    {
-                        "min_coverage": float(coverage),
-                        "min_z": float(z),
-                        "abstain_unanswerable": right,
-                        "abstain_answerable": wrong,
-                    },
-                )
-    return best[1]
+                best = (key, rule)
+            if right > frontier.get(wrong, {}).get("abstain_unanswerable", -1):
+                frontier[wrong] = rule
+    return {"chosen": best[1], "frontier": [frontier[w] for w in sorted(frontier)]}

@@ -25,6 +25,7 @@ FUSIONS = ("weighted", "rrf")
 POOL = 100  # candidates taken from each retriever before fusion
 RRF_K = 60
 _RECENT = re.compile(r"mới nhất|gần đây nhất|gần nhất|moi nhat|gan day nhat|latest|most recent|newest", re.IGNORECASE)
+UNACCENTED_DENSE_FACTOR = 0.5
 RECENCY_BONUS = 0.5  # "mới nhất" questions are about the date first, the words second
 
 
@@ -79,11 +80,13 @@ class SearchResult:
 
 def minmax(scores: np.ndarray) -> np.ndarray:
     """Scale to [0, 1]; a constant vector maps to zeros (it carries no ranking information)."""
-    lo, hi = float(scores.min(initial=0.0)), float(scores.max(initial=0.0))
+    if scores.size == 0:
+        return scores.astype(np.float64)
+    lo, hi = float(scores.min()), float(scores.max())
     return (scores - lo) / (hi - lo) if hi > lo else np.zeros_like(scores)
 
 
-def fuse_weighted(dense: np.ndarray, lexical: np.ndarray, dense_weight: float = 0.7, lexical_trust: float = 1.0) -> np.ndarray:
+def fuse_weighted(dense: np.ndarray, lexical: np.ndarray, dense_weight: float = 0.5, lexical_trust: float = 1.0) -> np.ndarray:
     """Min-max normalized weighted sum over the same candidates: (n,) -> (n,).
 
     `lexical_trust` in [0, 1] scales BM25's weight: a question whose words mostly do not occur in
@@ -129,6 +132,25 @@ def _pairs(text: str) -> set[str]:
     return {f"{a}_{b}" for a, b in zip(words, words[1:])}
 
 
+def is_unaccented_vietnamese(question: str, vocabulary_share: float) -> bool:
+    """Vietnamese typed without diacritics: its words are the corpus' words, yet no letter carries a mark.
+
+    The embedding model reads such text poorly, so hybrid fusion leans on BM25 (which folds diacritics).
+    """
+    return vocabulary_share >= 0.7 and fold(question) == question and any(c.isalpha() for c in question)
+
+
+def freshness(dates: dict[str, str | None], half_life_days: float = 180.0) -> dict[str, float]:
+    """Doc id -> 1.0 for the newest article, halving every `half_life_days` older; undated -> 0."""
+    from datetime import date
+
+    parsed = {k: date.fromisoformat(v) for k, v in dates.items() if v}
+    if not parsed:
+        return {}
+    newest = max(parsed.values())
+    return {k: 0.5 ** ((newest - d).days / half_life_days) for k, d in parsed.items()}
+
+
 def wants_recent(question: str) -> bool:
     return bool(_RECENT.search(question))
 
@@ -147,8 +169,7 @@ class Searcher:
         self._typical_rows = index.vectors[np.sort(sample)]
         self._exact = index.manifest.get("index_type", "flat") == "flat"
         self._df = self._document_frequencies()
-        dates = sorted({d.date for d in index.documents.values() if d.date})
-        self._date_rank = {d: (i + 1) / len(dates) for i, d in enumerate(dates)}
+        self._freshness = freshness({d.doc_id: d.date for d in index.documents.values()})
         self._token_sets: dict[str, set[str]] = {}
 
     def _document_frequencies(self) -> dict[str, int]:
@@ -163,12 +184,16 @@ class Searcher:
         return self._token_sets[chunk.chunk_id]
 
     def coverage(self, question: str, text: str) -> float:
-        """IDF-weighted share of the question's folded syllables, and of its syllable pairs, found in `text`: [0, 1].
+        """IDF-weighted share of the question's folded syllable pairs found in `text`, in [0, 1].
 
-        Pairs matter: "dự báo thời tiết" shares syllables with political news ("báo cáo", "thời gian")
-        but none of its pairs.
+        Pairs, because Vietnamese words are mostly two syllables: "dự báo thời tiết" shares
+        syllables with political news ("báo cáo", "thời gian") but none of its pairs.
+        A one-syllable question falls back to single syllables.
         """
-        return 0.5 * self._covered(_units(question), _units(text)) + 0.5 * self._covered(_pairs(question), _pairs(text))
+        pairs = _pairs(question)
+        if pairs:
+            return self._covered(pairs, _pairs(text))
+        return self._covered(_units(question), _units(text))
 
     def _covered(self, wanted: set[str], present: set[str]) -> float:
         if not wanted:
@@ -198,7 +223,7 @@ class Searcher:
         retriever: str = "hybrid",
         filters: Filters | None = None,
         fusion: str = "weighted",
-        dense_weight: float = 0.7,
+        dense_weight: float = 0.5,
     ) -> SearchResult:
         """Top-k passages for `question` (already expanded for follow-ups), best first, near-duplicates removed."""
         if retriever not in RETRIEVERS:
@@ -238,9 +263,14 @@ class Searcher:
         elif fusion == "rrf":
             ranking = fuse_rrf(dense, lexical)
         else:
-            ranking = fuse_weighted(dense, lexical, dense_weight, self.vocabulary_share(question))
+            weight = (
+                dense_weight * UNACCENTED_DENSE_FACTOR
+                if is_unaccented_vietnamese(question, self.vocabulary_share(question))
+                else dense_weight
+            )
+            ranking = fuse_weighted(dense, lexical, weight, self.vocabulary_share(question))
         if wants_recent(question) and len(rows):
-            bonus = np.array([self._date_rank.get(self.docs[r].date, 0.0) for r in rows])
+            bonus = np.array([self._freshness.get(self.docs[r].doc_id, 0.0) for r in rows])
             ranking = ranking + RECENCY_BONUS * bonus * (ranking.max() - ranking.min() or 1.0)
 
         hits: list[Hit] = []

@@ -156,7 +156,7 @@ def cmd_ask(args) -> int:
     if settings.llm_base_url:
         from .llm import generate_answer
 
-        answer = generate_answer(answer, settings)
+        answer = generate_answer(answer, settings, searcher.encoder)
     if args.json:
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
         return 0

@@ -238,3 +238,39 @@ def answer_question(
     if not citations:
         return Answer(question, query, MESSAGES[lang]["abstain"], True, (), hits, result.signals)
     return Answer(question, query, text, False, citations, hits, result.signals)
+
+
+def hit_to_dict(hit: Hit) -> dict:
+    """JSON shape of a hit, shared by `qa search --json`, `qa ask --json`, the UI and its API."""
+    c, d = hit.chunk, hit.document
+    return {
+        "rank": hit.rank,
+        "score": round(hit.score, 6),
+        "dense_score": None if hit.dense_score is None else round(hit.dense_score, 6),
+        "lexical_score": None if hit.lexical_score is None else round(hit.lexical_score, 6),
+        "chunk_id": c.chunk_id,
+        "doc_id": c.doc_id,
+        "title": d.title,
+        "date": d.date,
+        "source": d.source,
+        "author": d.author,
+        "start": c.start,
+        "end": c.end,
+        "text": c.text,
+    }
+
+
+def answer_to_dict(answer: Answer) -> dict:
+    """JSON shape of an answer: text with [n], abstained, citations (exact spans), hits, searched query."""
+    import dataclasses
+
+    return {
+        "question": answer.question,
+        "query": answer.query,
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "mode": answer.mode,
+        "warnings": list(answer.warnings),
+        "citations": [dataclasses.asdict(c) for c in answer.citations],
+        "hits": [hit_to_dict(h) for h in answer.hits],
+    }

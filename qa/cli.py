@@ -96,27 +96,8 @@ def _filters(args):
     return Filters(tuple(args.doc or ()), tuple(args.source or ()), args.date_from, args.date_to)
 
 
-def _hit_json(hit) -> dict:
-    c, d = hit.chunk, hit.document
-    return {
-        "rank": hit.rank,
-        "score": round(hit.score, 6),
-        "dense_score": None if hit.dense_score is None else round(hit.dense_score, 6),
-        "lexical_score": None if hit.lexical_score is None else round(hit.lexical_score, 6),
-        "chunk_id": c.chunk_id,
-        "doc_id": c.doc_id,
-        "title": d.title,
-        "date": d.date,
-        "source": d.source,
-        "author": d.author,
-        "start": c.start,
-        "end": c.end,
-        "text": c.text,
-    }
-
-
 def cmd_search(args) -> int:
-    from .answer import clean_question
+    from .answer import clean_question, hit_to_dict
 
     settings = settings_from(args)
     question = clean_question(args.question, settings.max_question_chars, settings.lang)
@@ -124,7 +105,7 @@ def cmd_search(args) -> int:
         question, settings.k, settings.retriever, _filters(args), settings.fusion, settings.dense_weight
     )
     if args.json:
-        print(json.dumps({"query": result.query, "hits": [_hit_json(h) for h in result.hits]}, ensure_ascii=False, indent=2))
+        print(json.dumps({"query": result.query, "hits": [hit_to_dict(h) for h in result.hits]}, ensure_ascii=False, indent=2))
         return 0
     if not result.hits:
         print("no passages (check the filters)")
@@ -138,7 +119,7 @@ def cmd_search(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from .answer import answer_question
+    from .answer import answer_question, answer_to_dict
 
     settings = settings_from(args)
     searcher = _searcher(settings)
@@ -158,7 +139,7 @@ def cmd_ask(args) -> int:
 
         answer = generate_answer(answer, settings, searcher.encoder)
     if args.json:
-        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+        print(json.dumps(answer_to_dict(answer), ensure_ascii=False, indent=2))
         return 0
     print(answer.text)
     for w in answer.warnings:
@@ -177,19 +158,38 @@ def cmd_ask(args) -> int:
     return 0
 
 
-def answer_json(answer) -> dict:
-    import dataclasses
+def cmd_chat(args) -> int:
+    from embeddings.errors import IndexMissingError
+    from embeddings.store import read_manifest
 
-    return {
-        "question": answer.question,
-        "query": answer.query,
-        "answer": answer.text,
-        "abstained": answer.abstained,
-        "mode": answer.mode,
-        "warnings": list(answer.warnings),
-        "citations": [dataclasses.asdict(c) for c in answer.citations],
-        "hits": [_hit_json(h) for h in answer.hits],
-    }
+    settings = settings_from(args).replace(host=args.host, port=args.port, lang=args.lang)
+    try:
+        read_manifest(settings.index_dir)
+    except IndexMissingError:
+        print(f"no index in {settings.index_dir} yet: building it from {settings.corpus_dir} (one time)")
+        args.rebuild, args.wait = False, 0.0
+        cmd_index(args)
+    auth = None
+    raw_auth = args.auth or os.environ.get("QA_AUTH", "")
+    if raw_auth:
+        user, sep, password = raw_auth.partition(":")
+        if not sep or not user or not password:
+            raise ValueError("--auth must look like USER:PASSWORD")
+        auth = (user, password)
+    if settings.host not in ("127.0.0.1", "localhost", "::1") and auth is None:
+        print(
+            f"warning: the chat is reachable from other machines on {settings.host} without a password; add --auth USER:PASSWORD",
+            file=sys.stderr,
+        )
+    from ui.app import launch
+
+    demo, url = launch(settings, auth, block=False)
+    print(f"chat ready: {url}  (Ctrl+C to stop)", flush=True)
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        demo.close()
+    return 0
 
 
 def _add_retrieval_flags(p: argparse.ArgumentParser) -> None:
@@ -246,6 +246,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     _add_retrieval_flags(p)
     p.set_defaults(func=cmd_ask)
+
+    p = add("chat", "Start the chat UI in the browser (builds the index first if there is none).")
+    p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=None, help="port (default 7860)")
+    p.add_argument("--lang", choices=["vi", "en"], default=None, help="UI language (default vi)")
+    p.add_argument("--corpus", type=Path, help="corpus folder used to build or update the index")
+    p.add_argument("--auth", help="require USER:PASSWORD (or set QA_AUTH); recommended with --host 0.0.0.0")
+    p.set_defaults(func=cmd_chat)
 
     from .cli_eval import add_eval_command
 

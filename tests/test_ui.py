@@ -1,0 +1,195 @@
+"""The chat UI for real: `qa chat` in a subprocess, headless Debian Chromium via Playwright, and gradio_client."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ui.render import answer_markdown, escape_text, sources_html
+
+from .conftest import ROOT
+
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def test_escape_blocks_html_and_markdown():
+    nasty = "<script>alert(1)</script> ![x](http://evil/x.png) [link](javascript:alert(1)) **b**"
+    out = escape_text(nasty)
+    assert "<script>" not in out and "](" not in out and "http://" not in out and "**" not in out
+
+
+def test_answer_markdown_links_only_our_markers():
+    answer = {
+        "question": "q",
+        "query": "q",
+        "answer": "Câu <b>một</b> [1]. Câu hai [2?]",
+        "abstained": False,
+        "citations": [],
+        "hits": [],
+    }
+    md = answer_markdown(answer)
+    assert '<a class="cite" href="#src-1" data-n="1">[1]</a>' in md and 'class="cite unsupported"' in md
+    assert "<b>" not in md and "&lt;b&gt;" in md
+
+
+def test_sources_highlight_exact_span():
+    hit = {
+        "chunk_id": "c1",
+        "doc_id": "d",
+        "title": "T <i>",
+        "date": "2022-01-01",
+        "source": "s",
+        "author": None,
+        "start": 100,
+        "end": 120,
+        "text": "Trước. Câu trích! Sau.",
+    }
+    cite = {
+        "n": 1,
+        "chunk_id": "c1",
+        "doc_id": "d",
+        "title": "T <i>",
+        "date": "2022-01-01",
+        "source": "s",
+        "author": None,
+        "start": 107,
+        "end": 117,
+        "quote": "Câu trích!",
+    }
+    html = sources_html({"citations": [cite], "hits": [hit]})
+    assert '<mark class="cited">Câu trích!</mark>' in html and 'id="src-1"' in html and "<i>" not in html
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(real_index_dir, tmp_path_factory):
+    port = _free_port()
+    feedback = tmp_path_factory.mktemp("fb") / "feedback.jsonl"
+    env = {**os.environ, "QA_INDEX_DIR": str(real_index_dir), "QA_FEEDBACK_FILE": str(feedback), "CI": "true"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qa.cli", "chat", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url, deadline, lines = None, time.time() + 120, []
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line and proc.poll() is not None:
+            break
+        lines.append(line)
+        if m := re.search(r"chat ready: (http://\S+)", line):
+            url = m.group(1)
+            break
+    if url is None:
+        proc.kill()
+        pytest.fail("qa chat did not start:\n" + "".join(lines))
+    assert url.startswith("http://127.0.0.1:")  # localhost by default
+    yield url, feedback
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian chromium is missing: run `make browser` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_browser_question_citation_highlight_and_reload(app_url, browser):
+    url, feedback = app_url
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.locator("#question textarea").fill("Đảng bộ thành phố Cần Thơ có bao nhiêu đảng viên?")
+    page.locator("#send").click()
+    page.wait_for_selector("#sources .source", timeout=60000)
+    chat_text = page.locator("#chat").inner_text()
+    assert "55.369" in chat_text and re.search(r"\[\d\]", chat_text)
+    first_source = page.locator("#sources .source").first
+    assert "Xây dựng, chỉnh đốn Đảng" in first_source.inner_text() and "002_ec9a05d4f704e603" in first_source.inner_text()
+    page.locator("#chat a.cite").first.click()
+    page.wait_for_selector("#sources .source.active mark.cited", timeout=5000)
+    assert "55.369" in page.locator("#sources .source.active mark.cited").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+
+    # feedback with a comment: thumbs down appends a JSON line with the question and citations
+    page.locator("#feedback-comment textarea").fill("thiếu số chi bộ")
+    page.locator("#chat").get_by_role("button", name=re.compile("dislike", re.IGNORECASE)).last.click()
+    page.wait_for_function("() => document.querySelector('#feedback-status').innerText.includes('Cảm ơn')", timeout=10000)
+    import json
+
+    row = json.loads(feedback.read_text(encoding="utf-8").splitlines()[-1])
+    assert (
+        row["verdict"] == "not_helpful"
+        and row["comment"] == "thiếu số chi bộ"
+        and row["citations"]
+        and row["index_version"].startswith("v-")
+    )
+    # a reload keeps the conversation and its citations
+    page.reload()
+    page.wait_for_selector("#sources .source", timeout=30000)
+    assert "55.369" in page.locator("#chat").inner_text()
+    page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_browser_injection_and_abstention(app_url, browser):
+    url, _ = app_url
+    page = browser.new_page()
+    page.goto(url)
+    payload = (
+        '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> ![x](http://example.com/x.png) Dự báo thời tiết?'
+    )
+    page.locator("#question textarea").fill(payload)
+    page.locator("#send").click()
+    page.wait_for_selector("#sources .sources-title", timeout=60000)
+    page.wait_for_function("() => !document.querySelector('#chat').innerText.includes('Đang tìm')", timeout=60000)
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#chat img[src='x'], #chat script, #chat img[src*='example.com']").count() == 0
+    text = page.locator("#chat").inner_text()
+    assert "không chứa thông tin" in text and "<img" in text  # shown as text, not markup
+    assert "Có thể liên quan" in page.locator("#sources").inner_text()
+    page.close()
+
+
+@pytest.mark.slow
+def test_gradio_client_api(app_url):
+    from gradio_client import Client
+
+    url, _ = app_url
+    client = Client(url, verbose=False)
+    result = client.predict("Hải Phòng kiến nghị gì với Trung ương?", 5, "hybrid", "vi", api_name="/ask")
+    assert result["abstained"] is False and result["citations"]
+    assert result["citations"][0]["doc_id"] == "001_528bc86e38a8c041"
+    assert all(f"[{c['n']}]" in result["answer"] for c in result["citations"])
+    searched = client.predict("can tho", 3, "bm25", api_name="/search")
+    assert len(searched["hits"]) == 3
+    empty = client.predict("   ", 5, "hybrid", "vi", api_name="/ask")
+    assert "error" in empty and "trống" in empty["error"]

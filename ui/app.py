@@ -257,7 +257,7 @@ def build_app(service: ChatService, lang: str = "vi"):
 
         chatbot.like(on_feedback, [state, comment, lang_state], [comment, feedback_status], api_visibility="private")
 
-        def do_rebuild(ui_lang, progress=gr.Progress()):
+        def do_rebuild(ui_lang, progress=gr.Progress()):  # noqa: B008 - Gradio injects progress this way
             try:
                 summary = service.rebuild(lambda fraction, message: progress(fraction, desc=message))
             except QAError as exc:

@@ -37,6 +37,7 @@ class BuildOptions:
     token_mode: str = "folded+bigrams"
     index_type: str = "auto"
     batch_size: int = 16
+    strict: bool = False  # any unusable file stops the build and leaves the index as it was
 
 
 @dataclass
@@ -92,6 +93,11 @@ def build_index(
         loaded = load_corpus(corpus_dir)
         summary.skipped = loaded.skipped
         docs = loaded.documents
+        if options.strict and loaded.skipped:
+            reasons = "\n  ".join(s.reason for s in loaded.skipped)
+            raise CorpusError(
+                f"{len(loaded.skipped)} file(s) cannot be used (strict mode; the index was left as it was):\n  {reasons}"
+            )
         if not docs:
             raise CorpusError(f"no usable .txt/.md articles in {corpus_dir}; the index was left as it was")
         previous = None

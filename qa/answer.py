@@ -1,7 +1,7 @@
 """Answers with [n] citations, built from the retrieved passages, plus abstention and follow-ups.
 
 The default answer is extractive: the sentences of the top passages that best answer the
-question (dense similarity plus IDF-weighted word overlap), in reading order, each followed
+question (IDF-weighted word overlap and passage rank), in reading order, each followed
 by its citation marker. Every citation is an exact span of its article (doc id + offsets),
 so a reader can find it verbatim. No LLM is needed; qa.llm adds an optional generative path.
 """
@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embeddings.lexical import fold, syllables
-
-from .retrieve import Filters, Hit, Searcher, Signals, minmax, wants_recent
+from .retrieve import Filters, Hit, Searcher, Signals, wants_recent
 
 MESSAGES = {
     "vi": {
@@ -121,28 +119,30 @@ def should_abstain(signals: Signals, min_coverage: float = ABSTAIN_MIN_COVERAGE,
 
 
 def select_sentences(
-    sentences: Sequence[Sentence], dense: np.ndarray, overlap: np.ndarray, hit_prior: np.ndarray, limit: int = MAX_SENTENCES
+    sentences: Sequence[Sentence], overlap: np.ndarray, hit_prior: np.ndarray, limit: int = MAX_SENTENCES
 ) -> list[Sentence]:
     """Array-only twin: pick the best sentences (score >= 70% of the best), then put them in reading order."""
     if not sentences:
         return []
-    score = 0.5 * minmax(dense) + 0.35 * overlap + 0.15 * hit_prior
+    score = 0.7 * overlap + 0.3 * hit_prior
     best = float(score.max())
     picked = [i for i in np.argsort(-score, kind="stable")[:limit] if score[i] >= 0.7 * best]
     return sorted((sentences[i] for i in picked), key=lambda s: (s.hit_index, s.start))
 
 
 def build_extractive(question: str, hits: Sequence[Hit], searcher: Searcher) -> tuple[str, tuple[Citation, ...]]:
-    """Answer text with [n] markers and its citations, from the top passages' sentences."""
+    """Answer text with [n] markers and its citations, from the top passages' sentences.
+
+    Sentences are scored by IDF-weighted overlap of syllables and syllable pairs with the question,
+    plus their passage's rank. Scoring them with embeddings as well was measured on the dev set:
+    fewer answers held the evidence (43 vs 47 of 56) at 35x the cost (750 vs 20 ms a question).
+    """
     sentences = [s for i, hit in enumerate(hits[:SENTENCE_PASSAGES]) for s in split_sentences(i, hit)]
     if not sentences:
         return "", ()
-    qvec = searcher.encoder.encode([question], "query")[0]
-    dense = searcher.encoder.encode([s.text for s in sentences], "passage") @ qvec
-    overlap = np.array([searcher._covered(set(syllables(fold(question))), set(syllables(fold(s.text)))) for s in sentences])
+    overlap = np.array([searcher.sentence_overlap(question, s.text) for s in sentences])
     prior = np.array([1.0 - s.hit_index / SENTENCE_PASSAGES for s in sentences])
-    chosen = select_sentences(sentences, dense, overlap, prior)
-    return assemble(chosen, hits)
+    return assemble(select_sentences(sentences, overlap, prior), hits)
 
 
 def assemble(chosen: Sequence[Sentence], hits: Sequence[Hit]) -> tuple[str, tuple[Citation, ...]]:

@@ -58,6 +58,7 @@ def settings_from(args) -> Settings:
         chunk_tokens=getattr(args, "chunk_tokens", None),
         overlap_tokens=getattr(args, "overlap_tokens", None),
         k=getattr(args, "k", None),
+        strict=True if getattr(args, "strict", False) else None,
     )
 
 
@@ -232,6 +233,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--chunk-tokens", type=int, help="passage size in model tokens (default 300)")
     p.add_argument("--overlap-tokens", type=int, help="overlap between passages in tokens (default 60)")
+    p.add_argument("--strict", action="store_true", help="stop (and change nothing) if any corpus file cannot be used")
     p.add_argument(
         "--wait", type=float, default=0.0, help="seconds to wait if another `qa index` holds the lock (default: refuse at once)"
     )

@@ -195,6 +195,10 @@ class Searcher:
             return self._covered(pairs, _pairs(text))
         return self._covered(_units(question), _units(text))
 
+    def sentence_overlap(self, question: str, sentence: str) -> float:
+        """How well a sentence matches the question: mean of syllable and syllable-pair coverage."""
+        return 0.5 * self._covered(_units(question), _units(sentence)) + 0.5 * self._covered(_pairs(question), _pairs(sentence))
+
     def _covered(self, wanted: set[str], present: set[str]) -> float:
         if not wanted:
             return 0.0

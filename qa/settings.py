@@ -23,6 +23,7 @@ class Settings:
     overlap_tokens: int = 60
     token_mode: str = "folded+bigrams"  # BM25 tokens; see embeddings.lexical.TOKEN_MODES
     batch_size: int = 16
+    strict: bool = False  # QA_STRICT: a bad corpus file stops the build instead of being skipped
     retriever: str = "hybrid"  # hybrid | dense | bm25
     fusion: str = "weighted"  # weighted (min-max, dense_weight on dense) | rrf
     dense_weight: float = 0.5  # 0.3-0.5 plateau on the dev set (MRR@10 0.91-0.92); 0.7 gave 0.86
@@ -46,11 +47,18 @@ class Settings:
             if raw is None or raw == "":
                 continue
             default = f.default
-            values[f.name] = Path(raw) if isinstance(default, Path) else type(default)(raw)
+            if isinstance(default, bool):
+                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+            elif isinstance(default, Path):
+                values[f.name] = Path(raw)
+            else:
+                values[f.name] = type(default)(raw)
         return cls(**values)
 
     def replace(self, **changes) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def build_options(self) -> BuildOptions:
-        return BuildOptions(self.model, self.chunk_tokens, self.overlap_tokens, self.token_mode, batch_size=self.batch_size)
+        return BuildOptions(
+            self.model, self.chunk_tokens, self.overlap_tokens, self.token_mode, batch_size=self.batch_size, strict=self.strict
+        )

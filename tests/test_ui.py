@@ -193,3 +193,73 @@ def test_gradio_client_api(app_url):
     assert len(searched["hits"]) == 3
     empty = client.predict("   ", 5, "hybrid", "vi", api_name="/ask")
     assert "error" in empty and "trống" in empty["error"]
+
+
+LOAD_QUESTIONS = [
+    "Hải Phòng kiến nghị gì với Trung ương?",
+    "Đảng bộ thành phố Cần Thơ có bao nhiêu đảng viên?",
+    "can tho co bao nhieu chi bo truc thuoc",
+    "What did Hai Phong propose to the Central Committee?",
+    "Dự báo thời tiết ngày mai?",
+    "Quận ủy Ngũ Hành Sơn kết nạp bao nhiêu đảng viên mới?",
+]
+
+
+@pytest.mark.slow
+def test_twenty_concurrent_clients(app_url):
+    """20 gradio_client users asking for a bounded time: no errors, every answer well-formed; p95 written out."""
+    import json
+    import threading
+
+    from gradio_client import Client
+
+    url, _ = app_url
+    seconds, latencies, errors = 20.0, [], []
+    lock = threading.Lock()
+
+    def user(i: int) -> None:
+        try:
+            client = Client(url, verbose=False)
+        except Exception as exc:  # noqa: BLE001 - recorded and asserted below
+            errors.append(repr(exc))
+            return
+        end, n = time.time() + seconds, i
+        while time.time() < end:
+            q = LOAD_QUESTIONS[n % len(LOAD_QUESTIONS)]
+            n += 1
+            started = time.perf_counter()
+            try:
+                result = client.predict(q, 5, "hybrid", "vi", api_name="/ask")
+            except Exception as exc:  # noqa: BLE001
+                errors.append(repr(exc))
+                continue
+            elapsed = time.perf_counter() - started
+            ok = (
+                "error" not in result
+                and isinstance(result.get("abstained"), bool)
+                and all(f"[{c['n']}]" in result["answer"] for c in result["citations"])
+            )
+            with lock:
+                latencies.append(elapsed)
+                if not ok:
+                    errors.append(f"malformed answer for {q!r}: {str(result)[:200]}")
+
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(20)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=seconds + 120)
+    assert not errors, errors[:5]
+    assert len(latencies) >= 20
+    ordered = sorted(latencies)
+    report = {
+        "clients": 20,
+        "seconds": seconds,
+        "answers": len(ordered),
+        "p50_s": round(ordered[len(ordered) // 2], 3),
+        "p95_s": round(ordered[int(0.95 * (len(ordered) - 1))], 3),
+        "max_s": round(ordered[-1], 3),
+    }
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "load.json").write_text(json.dumps(report, indent=2))
+    print("load:", report)

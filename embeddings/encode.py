@@ -51,6 +51,10 @@ class SentenceTransformerEncoder:
         _offline()
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()  # the model is local and known: no load report, no bar
+        hf_logging.disable_progress_bar()
 
         if threads:
             torch.set_num_threads(threads)

@@ -8,6 +8,7 @@ also keep the accented spelling; they scored lower on the dev set and stay for c
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -68,6 +69,7 @@ class LexicalIndex:
     def build(cls, texts: Sequence[str], mode: str = DEFAULT_MODE) -> LexicalIndex:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
         retriever = bm25s.BM25(k1=1.2, b=0.75)
         corpus_tokens = [tokenize(t, mode) or ["<empty>"] for t in texts]
         retriever.index(corpus_tokens, show_progress=False)

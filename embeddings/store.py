@@ -39,7 +39,8 @@ from .lexical import LexicalIndex
 from .types import Chunk, Document
 
 FORMAT_VERSION = 2
-HNSW_MIN_CHUNKS = 50_000  # below this exact search is fast enough (about 5 ms at 50k x 384)
+APPROX_MIN_CHUNKS = 20_000  # exact search costs ~4 ms at 20k x 384 on 2 cores, ~20 ms at 100k
+TARGET_RECALL = 0.97  # tuned to find >= 97% of the exact top 10, so unseen queries stay above 0.95
 _CHECKSUM_MAX_BYTES = 64_000_000
 _REBUILD = "run `qa index --rebuild`"
 
@@ -62,24 +63,74 @@ class LoadedIndex:
 
 
 def choose_index_type(n_vectors: int) -> str:
-    return "hnsw" if n_vectors >= HNSW_MIN_CHUNKS else "flat"
+    return "ivf" if n_vectors >= APPROX_MIN_CHUNKS else "flat"
+
+
+def exact_top_k(vectors: np.ndarray, queries: np.ndarray, k: int = 10, block: int = 65536) -> np.ndarray:
+    """(n_queries, k) row ids of the exact top-k by inner product, in blocks to bound memory."""
+    best_scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
+    best_ids = np.zeros((len(queries), k), dtype=np.int64)
+    for start in range(0, len(vectors), block):
+        scores = queries @ vectors[start : start + block].T
+        ids = np.broadcast_to(np.arange(start, start + scores.shape[1]), scores.shape)
+        all_scores = np.concatenate([best_scores, scores], axis=1)
+        all_ids = np.concatenate([best_ids, ids], axis=1)
+        keep = np.argpartition(-all_scores, k - 1, axis=1)[:, :k]
+        best_scores = np.take_along_axis(all_scores, keep, axis=1)
+        best_ids = np.take_along_axis(all_ids, keep, axis=1)
+    return best_ids
+
+
+def calibrate_nprobe(
+    index, vectors: np.ndarray, target: float = TARGET_RECALL, n_queries: int = 500, seed: int = 0
+) -> tuple[int, float]:
+    """Smallest nprobe whose recall@10 against exact search reaches `target` on queries drawn from the data itself.
+
+    Queries are stored vectors plus a little noise (a question is near, not on, its passage).
+    Returns (nprobe, measured recall); the index is left set to that nprobe.
+    """
+    rng = np.random.default_rng(seed)
+    queries = vectors[rng.choice(len(vectors), min(n_queries, len(vectors)), replace=False)].copy()
+    queries += 0.03 * rng.standard_normal(queries.shape).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    truth = exact_top_k(vectors, queries, 10)
+    recall = 0.0
+    nprobe = 1
+    while nprobe <= index.nlist:
+        index.nprobe = nprobe
+        _, found = index.search(queries, 10)
+        recall = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth)]))
+        if recall >= target:
+            break
+        nprobe *= 2
+    index.nprobe = min(nprobe, index.nlist)
+    return index.nprobe, recall
 
 
 def build_faiss(vectors: np.ndarray, index_type: str = "auto"):
-    """Inner-product FAISS index over L2-normalized rows: exact (flat) or HNSW for large corpora."""
+    """Inner-product FAISS index over L2-normalized rows: exact (flat) or IVF with nprobe tuned for recall.
+
+    IVF rather than HNSW: on this 2-core machine IVF builds 100k vectors in seconds where HNSW took
+    over a minute, and its search width can be tuned after the build to a measured recall.
+    """
     import faiss
 
     if index_type == "auto":
         index_type = choose_index_type(len(vectors))
     dim = vectors.shape[1]
-    if index_type == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
-    else:
-        index = faiss.IndexFlatIP(dim)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if index_type == "ivf":
+        nlist = max(16, int(4 * np.sqrt(len(vectors))))
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        rng = np.random.default_rng(0)
+        sample = vectors[rng.choice(len(vectors), min(len(vectors), 40 * nlist), replace=False)]
+        index.train(sample)
+        index.add(vectors)
+        calibrate_nprobe(index, vectors)
+        return index
+    index = faiss.IndexFlatIP(dim)
     if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        index.add(vectors)
     return index
 
 

@@ -193,6 +193,40 @@ def cmd_chat(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    try:
+        from . import bench
+    except ImportError as exc:
+        raise QAError(
+            f"the benchmark needs the reference pipeline ({exc.name}): run `make bench` or `pip install -e '.[bench]'`"
+        ) from None
+    settings = settings_from(args)
+    sizes = [int(x) for x in args.scale.split(",") if x.strip()] if args.scale else []
+    results = bench.run(settings.corpus_dir, args.out, args.runs, sizes, log=lambda m: print(m, flush=True))
+    markdown = [
+        "# Benchmarks",
+        "",
+        f"Run with `make bench` (`qa bench --runs {args.runs} --scale {args.scale}`) on {results['date']}, {results['machine']}.",
+        f"Corpus: the {results['side_by_side']['chunks']} passages of `corpus/`; min/median over {args.runs} runs, latencies over repeated queries.",
+        "",
+        "## Ours vs the plain LangChain pipeline (same model, same chunks, same process)",
+        "",
+        bench.format_side_by_side(results["side_by_side"]),
+    ]
+    if sizes:
+        markdown += [
+            "",
+            "## Growth: exact vs approximate FAISS index (random unit vectors)",
+            "",
+            bench.format_scale(results["scale"]),
+            "",
+            "![scale](benchmarks/scale.png)",
+        ]
+    (args.out.parent / "BENCHMARKS.md").write_text("\n".join(markdown) + "\n", encoding="utf-8")
+    print(f"wrote {args.out / 'results.json'} and BENCHMARKS.md")
+    return 0
+
+
 def _add_retrieval_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", "--k", type=int, help="number of passages (default 5)")
     p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], help="default hybrid")
@@ -256,6 +290,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", type=Path, help="corpus folder used to build or update the index")
     p.add_argument("--auth", help="require USER:PASSWORD (or set QA_AUTH); recommended with --host 0.0.0.0")
     p.set_defaults(func=cmd_chat)
+
+    p = add("bench", "Benchmark against the plain LangChain pipeline and FAISS growth to 1M vectors (prints numbers).")
+    p.add_argument("--corpus", type=Path, help="corpus to benchmark on (default corpus/)")
+    p.add_argument("--runs", type=int, default=3, help="repetitions per measurement (default 3)")
+    p.add_argument(
+        "--scale", default="10000,100000,1000000", help="vector counts for the growth test, comma-separated ('' to skip)"
+    )
+    p.add_argument("--out", type=Path, default=Path("benchmarks"), help="folder for results.json and scale.png")
+    p.set_defaults(func=cmd_bench)
 
     from .cli_eval import add_eval_command
 

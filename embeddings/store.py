@@ -120,7 +120,7 @@ def build_faiss(vectors: np.ndarray, index_type: str = "auto"):
     dim = vectors.shape[1]
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     if index_type == "ivf":
-        nlist = max(16, int(4 * np.sqrt(len(vectors))))
+        nlist = max(1, min(int(4 * np.sqrt(len(vectors))), len(vectors) // 39))  # faiss wants >= 39 training points per list
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
         rng = np.random.default_rng(0)
         sample = vectors[rng.choice(len(vectors), min(len(vectors), 40 * nlist), replace=False)]

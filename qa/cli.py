@@ -32,7 +32,7 @@ def _progress_enabled(args) -> bool:
     return not (getattr(args, "quiet", False) or os.environ.get("CI")) and sys.stderr.isatty()
 
 
-def make_progress(args, total: float = 1.0, desc: str = ""):
+def make_progress(args, desc: str = ""):
     """A callback(fraction, message) drawing a tqdm bar on stderr, or a no-op when quiet or in CI."""
     if not _progress_enabled(args):
         return None, lambda: None
@@ -216,7 +216,7 @@ def cmd_bench(args) -> int:
     if sizes:
         markdown += [
             "",
-            "## Growth: exact vs approximate FAISS index (random unit vectors)",
+            "## Growth: exact vs approximate FAISS index (synthetic clustered embeddings; uniform random vectors as the worst case)",
             "",
             bench.format_scale(results["scale"]),
             "",

@@ -105,7 +105,9 @@ def cmd_eval(args) -> int:
             progress(done[0] / total, f"{done[0]}/{total} questions")
 
     try:
-        report, runs = evaluate(searcher, questions, retrievers, tick, fusion=settings.fusion, dense_weight=settings.dense_weight)
+        report, runs = evaluate(
+            searcher, questions, retrievers, tick, max(1, args.k), fusion=settings.fusion, dense_weight=settings.dense_weight
+        )
     finally:
         close()
     print(format_table(report))
@@ -173,7 +175,9 @@ def _compare(args, settings) -> int:
 def add_eval_command(add) -> None:
     p: argparse.ArgumentParser = add("eval", "Evaluate retrieval on a question set: recall@k, MRR, nDCG, abstention, per slice.")
     p.add_argument("--dataset", type=Path, help="JSON Lines questions with evidence strings")
-    p.add_argument("-k", "--k", type=int, default=10, help="depth of the ranked lists (metrics use up to 10)")
+    p.add_argument(
+        "-k", "--k", type=int, default=10, help="depth of the ranked lists (default 10; metrics @10 count what is retrieved)"
+    )
     p.add_argument("--retriever", choices=["hybrid", "dense", "bm25", "all"], default="all")
     p.add_argument("--json", type=Path, help="write the full report (overall, per slice, per question)")
     p.add_argument("--save-run", type=Path, help="write the ranked lists per question (for --compare)")

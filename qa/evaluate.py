@@ -102,12 +102,17 @@ def load_dataset(path: Path, corpus_texts: Sequence[str] | None = None) -> list[
 
 
 def run_retriever(
-    searcher: Searcher, questions: Sequence[EvalQuestion], retriever: str, tick: Callable[[], None] = lambda: None, **options
+    searcher: Searcher,
+    questions: Sequence[EvalQuestion],
+    retriever: str,
+    tick: Callable[[], None] = lambda: None,
+    depth: int = RUN_DEPTH,
+    **options,
 ) -> dict[str, dict]:
     """{question id: {"abstained": bool, "hits": [{rank, chunk_id, doc_id, score, text}]}} — the saved-run format."""
     run = {}
     for q in questions:
-        result = searcher.search(q.question, RUN_DEPTH, retriever, **options)
+        result = searcher.search(q.question, depth, retriever, **options)
         run[q.id] = {
             "abstained": (should_abstain(result.signals) and not wants_recent(q.question)) or not result.hits,
             "hits": [
@@ -178,13 +183,14 @@ def evaluate(
     questions: Sequence[EvalQuestion],
     retrievers: Sequence[str],
     tick: Callable[[], None] = lambda: None,
+    depth: int = RUN_DEPTH,
     **options,
 ) -> tuple[dict, dict]:
     """(report, runs). report = {retriever: {"overall": {...}, "slices": {slice: {...}}, "per_question": {...}}}."""
     relevant = relevant_chunks(searcher, questions)
     report, runs = {}, {}
     for retriever in retrievers:
-        run = run_retriever(searcher, questions, retriever, tick, **options)
+        run = run_retriever(searcher, questions, retriever, tick, depth, **options)
         scores = per_question(questions, run, relevant)
         slices = {}
         for name in sorted({q.slice for q in questions}):

@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -109,7 +110,7 @@ def fuse_rrf(dense: np.ndarray, lexical: np.ndarray, k: int = RRF_K) -> np.ndarr
     return 1.0 / (k + ranks(dense)) + lex
 
 
-def is_near_duplicate(chunk: Chunk, chosen: Sequence[Chunk], token_sets: dict[str, set[str]]) -> bool:
+def is_near_duplicate(chunk: Chunk, chosen: Sequence[Chunk], token_sets: dict[str, frozenset[str]]) -> bool:
     """Overlapping passages of one article (>50% of characters) or near-identical text anywhere (Jaccard >= 0.8)."""
     mine = token_sets[chunk.chunk_id]
     for other in chosen:
@@ -123,13 +124,20 @@ def is_near_duplicate(chunk: Chunk, chosen: Sequence[Chunk], token_sets: dict[st
     return False
 
 
-def _units(text: str) -> set[str]:
-    return set(syllables(fold(text)))
+@lru_cache(maxsize=16384)
+def _folded_syllables(text: str) -> tuple[str, ...]:
+    """Cached: passages are tokenized once, not on every query that retrieves them."""
+    return tuple(syllables(fold(text)))
 
 
-def _pairs(text: str) -> set[str]:
-    words = syllables(fold(text))
-    return {f"{a}_{b}" for a, b in zip(words, words[1:])}
+def _units(text: str) -> frozenset[str]:
+    return frozenset(_folded_syllables(text))
+
+
+@lru_cache(maxsize=16384)
+def _pairs(text: str) -> frozenset[str]:
+    words = _folded_syllables(text)
+    return frozenset(f"{a}_{b}" for a, b in zip(words, words[1:]))
 
 
 def is_unaccented_vietnamese(question: str, vocabulary_share: float) -> bool:
@@ -170,7 +178,7 @@ class Searcher:
         self._exact = index.manifest.get("index_type", "flat") == "flat"
         self._df = self._document_frequencies()
         self._freshness = freshness({d.doc_id: d.date for d in index.documents.values()})
-        self._token_sets: dict[str, set[str]] = {}
+        self._token_sets: dict[str, frozenset[str]] = {}
 
     def _document_frequencies(self) -> dict[str, int]:
         """Token -> number of chunks containing it, read off the BM25 matrix (CSC: one column per token)."""
@@ -178,9 +186,9 @@ class Searcher:
         counts = np.diff(indptr)
         return {tok: int(counts[i]) for tok, i in self.index.lexical.vocab.items() if i < len(counts)}
 
-    def _tokens(self, chunk: Chunk) -> set[str]:
+    def _tokens(self, chunk: Chunk) -> frozenset[str]:
         if chunk.chunk_id not in self._token_sets:
-            self._token_sets[chunk.chunk_id] = set(syllables(fold(chunk.text)))
+            self._token_sets[chunk.chunk_id] = _units(chunk.text)
         return self._token_sets[chunk.chunk_id]
 
     def coverage(self, question: str, text: str) -> float:

@@ -155,6 +155,15 @@ def test_browser_question_citation_highlight_and_reload(app_url, browser):
     page.reload()
     page.wait_for_selector("#sources .source", timeout=30000)
     assert "55.369" in page.locator("#chat").inner_text()
+
+    # the index panel rebuilds in place (nothing changed: quick) and the UI switches to English
+    page.get_by_text("Chỉ mục", exact=True).click()
+    page.locator("#rebuild").click()
+    page.wait_for_function("() => document.body.innerText.includes('Đã cập nhật chỉ mục')", timeout=60000)
+    page.get_by_text("Cài đặt", exact=True).click()
+    page.locator("#language").get_by_text("English").click()
+    page.wait_for_function("() => document.querySelector('#send').innerText.includes('Send')", timeout=10000)
+    assert "Sources" in page.locator("#sources").inner_text()
     page.close()
 
 

@@ -201,7 +201,7 @@ def evaluate(
     return report, runs
 
 
-def compare_runs(a: dict, b: dict, metric: str = "mrr@10", questions: Sequence[EvalQuestion] | None = None) -> dict:
+def compare_runs(a: dict, b: dict, metric: str = "mrr@10") -> dict:
     """Per-question wins/losses of run B over run A on `metric`, with paired t-test and Wilcoxon p-values.
 
     Both arguments are saved reports' per-question scores for one retriever: {question id: {metric: value}}.

@@ -180,7 +180,7 @@ def build_app(service: ChatService, lang: str = "vi"):
                     new_chat = gr.Button(t("new_chat", lang), size="sm", elem_id="new-chat")
                     comment = gr.Textbox(label=t("feedback_comment", lang), scale=4, max_lines=2, elem_id="feedback-comment")
                 feedback_status = gr.Markdown("", elem_id="feedback-status")
-                examples = gr.Examples(EXAMPLES.get(lang, EXAMPLES["vi"]), inputs=question, label=t("examples", lang))
+                gr.Examples(EXAMPLES.get(lang, EXAMPLES["vi"]), inputs=question, label=t("examples", lang))
             with gr.Column(scale=2):
                 sources = gr.HTML(sources_html(None, lang), elem_id="sources")
                 with gr.Accordion(t("settings", lang), open=False) as settings_box:
@@ -347,7 +347,6 @@ def build_app(service: ChatService, lang: str = "vi"):
 
         gr.api(ask_api, api_name="ask")
         gr.api(search_api, api_name="search")
-        _ = examples
     return demo
 
 

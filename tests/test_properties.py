@@ -16,6 +16,7 @@ text_st = st.text(alphabet=st.sampled_from(list(VIET + " .,!?…;:\n\t-\"'()0123
 any_text = st.text(max_size=300)
 
 
+@settings(deadline=None)
 @given(any_text, st.sampled_from(TOKEN_MODES))
 def test_tokenizer_never_fails_and_folds(text, mode):
     tokens = tokenize(text, mode)
@@ -30,7 +31,7 @@ def _count(text: str) -> int:
     return len(text.split()) + text.count(",")
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text_st, st.integers(8, 60), st.integers(0, 7))
 def test_chunk_offsets_always_map_back(body, size, overlap):
     body = body.strip() or "x"
@@ -39,7 +40,7 @@ def test_chunk_offsets_always_map_back(body, size, overlap):
         assert doc.text[c.start : c.end] == c.text and c.text.strip() == c.text and c.text
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(text_st, min_size=1, max_size=4), st.data())
 def test_citations_point_to_listed_sources(bodies, data):
     hits = []

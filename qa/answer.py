@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .retrieve import Filters, Hit, Searcher, Signals, wants_recent
+from .retrieve import Filters, Hit, Searcher, Signals
 
 MESSAGES = {
     "vi": {
@@ -113,6 +113,8 @@ def should_abstain(signals: Signals, min_coverage: float = ABSTAIN_MIN_COVERAGE,
     Cosine scores of this model are bunched (unrelated passages still score 0.75-0.8), so the
     dense signal is how far the best passage stands out from the corpus for the same question (z-score).
     """
+    if signals.about_recency:
+        return False  # "what does the latest article say" is about the articles: always answerable
     if signals.dense_top == 0.0 and signals.lexical_top == 0.0:
         return True
     return signals.coverage < min_coverage and signals.dense_z < min_z and not signals.agreement
@@ -231,8 +233,7 @@ def answer_question(
     query = expand_query(question, history)
     result = searcher.search(query, k, retriever, filters, fusion, dense_weight)
     hits = tuple(result.hits)
-    # "what does the latest article say" is about the articles themselves: always answerable
-    if (should_abstain(result.signals) and not wants_recent(query)) or not hits:
+    if should_abstain(result.signals) or not hits:
         return Answer(question, query, MESSAGES[lang]["abstain"], True, (), hits, result.signals)
     text, citations = build_extractive(query, hits, searcher)
     if not citations:

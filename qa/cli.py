@@ -168,7 +168,6 @@ def cmd_chat(args) -> int:
         read_manifest(settings.index_dir)
     except IndexMissingError:
         print(f"no index in {settings.index_dir} yet: building it from {settings.corpus_dir} (one time)")
-        args.rebuild, args.wait = False, 0.0
         cmd_index(args)
     auth = None
     raw_auth = args.auth or os.environ.get("QA_AUTH", "")
@@ -289,7 +288,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["vi", "en"], default=None, help="UI language (default vi)")
     p.add_argument("--corpus", type=Path, help="corpus folder used to build or update the index")
     p.add_argument("--auth", help="require USER:PASSWORD (or set QA_AUTH); recommended with --host 0.0.0.0")
-    p.set_defaults(func=cmd_chat)
+    p.set_defaults(func=cmd_chat, rebuild=False, wait=0.0)  # what cmd_index reads when chat builds a missing index
 
     p = add("bench", "Benchmark against the plain LangChain pipeline and FAISS growth to 1M vectors (prints numbers).")
     p.add_argument("--corpus", type=Path, help="corpus to benchmark on (default corpus/)")

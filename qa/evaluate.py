@@ -17,7 +17,7 @@ from pathlib import Path
 from embeddings.errors import DatasetError
 
 from .answer import should_abstain
-from .retrieve import Searcher, wants_recent
+from .retrieve import Searcher
 
 METRICS = ("recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10", "doc_recall@5")
 # our name -> pytrec_eval measure
@@ -114,7 +114,7 @@ def run_retriever(
     for q in questions:
         result = searcher.search(q.question, depth, retriever, **options)
         run[q.id] = {
-            "abstained": (should_abstain(result.signals) and not wants_recent(q.question)) or not result.hits,
+            "abstained": should_abstain(result.signals) or not result.hits,
             "hits": [
                 {
                     "rank": h.rank,
@@ -284,7 +284,6 @@ def calibrate_abstention(searcher: Searcher, questions: Sequence[EvalQuestion], 
     import numpy as np
 
     signals = {q.id: searcher.search(q.question, 5, "hybrid", **options).signals for q in questions}
-    recent = {q.id: wants_recent(q.question) for q in questions}
     answerable = [q.id for q in questions if q.answers]
     unanswerable = [q.id for q in questions if not q.answers]
     if not answerable or not unanswerable:
@@ -292,7 +291,7 @@ def calibrate_abstention(searcher: Searcher, questions: Sequence[EvalQuestion], 
     best, frontier = None, {}
     for coverage in np.round(np.arange(0.0, 0.61, 0.01), 3):
         for z in np.round(np.arange(1.0, 4.01, 0.1), 2):
-            abstain = {qid: should_abstain(s, float(coverage), float(z)) and not recent[qid] for qid, s in signals.items()}
+            abstain = {qid: should_abstain(s, float(coverage), float(z)) for qid, s in signals.items()}
             right = sum(abstain[q] for q in unanswerable) / len(unanswerable)
             wrong = sum(abstain[q] for q in answerable) / len(answerable)
             rule = {

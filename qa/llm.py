@@ -15,9 +15,10 @@ import urllib.error
 import urllib.request
 from dataclasses import replace
 
-from embeddings.lexical import fold, syllables
+from embeddings.lexical import syllables
 
 from .answer import Answer, Citation, split_sentences
+from .retrieve import syllable_pairs, syllable_set
 
 SUPPORT_MIN_OVERLAP = 0.5  # share of the sentence's word pairs found in the passage sentence
 SUPPORT_MIN_COSINE = 0.88  # e5 cosines of unrelated sentences sit around 0.75-0.8
@@ -60,9 +61,9 @@ def call_chat(base_url: str, model: str, api_key: str, messages: list[dict], tim
         raise LLMError(f"{exc.__class__.__name__}: {exc}") from None
 
 
-def _pairs(text: str) -> set[str]:
-    words = syllables(fold(text))
-    return {f"{a}_{b}" for a, b in zip(words, words[1:])} or set(words)
+def _pairs(text: str) -> frozenset[str]:
+    """Word pairs of a sentence, or its syllables when it has a single one."""
+    return syllable_pairs(text) or syllable_set(text)
 
 
 def support(sentence: str, passage_sentences: list[str], encoder=None) -> tuple[float, float, int]:

@@ -70,6 +70,7 @@ class Signals:
     lexical_top: float = 0.0  # best BM25 score
     coverage: float = 0.0  # IDF-weighted share of the question's syllables found in the best passage
     agreement: bool = False  # dense and BM25 put the same passage first
+    about_recency: bool = False  # "mới nhất"/"latest": a question about the articles themselves
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,15 +111,15 @@ def fuse_rrf(dense: np.ndarray, lexical: np.ndarray, k: int = RRF_K) -> np.ndarr
     return 1.0 / (k + ranks(dense)) + lex
 
 
-def is_near_duplicate(chunk: Chunk, chosen: Sequence[Chunk], token_sets: dict[str, frozenset[str]]) -> bool:
+def is_near_duplicate(chunk: Chunk, chosen: Sequence[Chunk]) -> bool:
     """Overlapping passages of one article (>50% of characters) or near-identical text anywhere (Jaccard >= 0.8)."""
-    mine = token_sets[chunk.chunk_id]
+    mine = syllable_set(chunk.text)
     for other in chosen:
         if other.doc_id == chunk.doc_id:
             overlap = min(chunk.end, other.end) - max(chunk.start, other.start)
             if overlap > 0.5 * min(chunk.end - chunk.start, other.end - other.start):
                 return True
-        theirs = token_sets[other.chunk_id]
+        theirs = syllable_set(other.text)
         if mine and theirs and len(mine & theirs) / len(mine | theirs) >= 0.8:
             return True
     return False
@@ -130,12 +131,14 @@ def _folded_syllables(text: str) -> tuple[str, ...]:
     return tuple(syllables(fold(text)))
 
 
-def _units(text: str) -> frozenset[str]:
+def syllable_set(text: str) -> frozenset[str]:
+    """Folded syllables of a text, as a set (cached)."""
     return frozenset(_folded_syllables(text))
 
 
 @lru_cache(maxsize=16384)
-def _pairs(text: str) -> frozenset[str]:
+def syllable_pairs(text: str) -> frozenset[str]:
+    """Adjacent folded-syllable pairs, 'hai_phong' style (cached)."""
     words = _folded_syllables(text)
     return frozenset(f"{a}_{b}" for a, b in zip(words, words[1:]))
 
@@ -178,18 +181,12 @@ class Searcher:
         self._exact = index.manifest.get("index_type", "flat") == "flat"
         self._df = self._document_frequencies()
         self._freshness = freshness({d.doc_id: d.date for d in index.documents.values()})
-        self._token_sets: dict[str, frozenset[str]] = {}
 
     def _document_frequencies(self) -> dict[str, int]:
         """Token -> number of chunks containing it, read off the BM25 matrix (CSC: one column per token)."""
         indptr = np.asarray(self.index.lexical.retriever.scores["indptr"])
         counts = np.diff(indptr)
         return {tok: int(counts[i]) for tok, i in self.index.lexical.vocab.items() if i < len(counts)}
-
-    def _tokens(self, chunk: Chunk) -> frozenset[str]:
-        if chunk.chunk_id not in self._token_sets:
-            self._token_sets[chunk.chunk_id] = _units(chunk.text)
-        return self._token_sets[chunk.chunk_id]
 
     def coverage(self, question: str, text: str) -> float:
         """IDF-weighted share of the question's folded syllable pairs found in `text`, in [0, 1].
@@ -198,14 +195,16 @@ class Searcher:
         syllables with political news ("báo cáo", "thời gian") but none of its pairs.
         A one-syllable question falls back to single syllables.
         """
-        pairs = _pairs(question)
+        pairs = syllable_pairs(question)
         if pairs:
-            return self._covered(pairs, _pairs(text))
-        return self._covered(_units(question), _units(text))
+            return self._covered(pairs, syllable_pairs(text))
+        return self._covered(syllable_set(question), syllable_set(text))
 
     def sentence_overlap(self, question: str, sentence: str) -> float:
         """How well a sentence matches the question: mean of syllable and syllable-pair coverage."""
-        return 0.5 * self._covered(_units(question), _units(sentence)) + 0.5 * self._covered(_pairs(question), _pairs(sentence))
+        return 0.5 * self._covered(syllable_set(question), syllable_set(sentence)) + 0.5 * self._covered(
+            syllable_pairs(question), syllable_pairs(sentence)
+        )
 
     def _covered(self, wanted: set[str], present: set[str]) -> float:
         if not wanted:
@@ -275,12 +274,9 @@ class Searcher:
         elif fusion == "rrf":
             ranking = fuse_rrf(dense, lexical)
         else:
-            weight = (
-                dense_weight * UNACCENTED_DENSE_FACTOR
-                if is_unaccented_vietnamese(question, self.vocabulary_share(question))
-                else dense_weight
-            )
-            ranking = fuse_weighted(dense, lexical, weight, self.vocabulary_share(question))
+            share = self.vocabulary_share(question)
+            weight = dense_weight * UNACCENTED_DENSE_FACTOR if is_unaccented_vietnamese(question, share) else dense_weight
+            ranking = fuse_weighted(dense, lexical, weight, share)
         if wants_recent(question) and len(rows):
             bonus = np.array([self._freshness.get(self.docs[r].doc_id, 0.0) for r in rows])
             ranking = ranking + RECENCY_BONUS * bonus * (ranking.max() - ranking.min() or 1.0)
@@ -289,9 +285,7 @@ class Searcher:
         chosen: list[Chunk] = []
         for j in np.argsort(-ranking, kind="stable"):
             chunk = self.chunks[rows[j]]
-            for c in [chunk, *chosen]:
-                self._tokens(c)
-            if is_near_duplicate(chunk, chosen, self._token_sets):
+            if is_near_duplicate(chunk, chosen):
                 continue
             chosen.append(chunk)
             hits.append(
@@ -320,7 +314,7 @@ class Searcher:
             qvec is not None and len(dense) and lexical.max(initial=0) > 0 and np.argmax(dense) == np.argmax(lexical)
         )
         coverage = max(self.coverage(question, h.chunk.embed_text) for h in hits[:3])
-        return Signals(dense_top, z, float(lexical.max(initial=0.0)), coverage, agreement)
+        return Signals(dense_top, z, float(lexical.max(initial=0.0)), coverage, agreement, wants_recent(question))
 
 
 def retrieve(question: str, k: int, searcher: Searcher, **options) -> list[Hit]:

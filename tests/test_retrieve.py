@@ -123,3 +123,4 @@ def test_abstention_rule_by_hand():
     assert not should_abstain(Signals(dense_top=0.9, dense_z=3.0, lexical_top=2.0, coverage=0.05, agreement=False), **rule)
     assert not should_abstain(Signals(dense_top=0.8, dense_z=1.0, lexical_top=2.0, coverage=0.05, agreement=True), **rule)
     assert should_abstain(Signals())
+    assert not should_abstain(Signals(dense_top=0.8, dense_z=1.0, lexical_top=2.0, coverage=0.0, about_recency=True), **rule)

@@ -14,25 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .clean import clean_lines
+from .dates import lead_date, parse_date_line
 from .errors import CorpusError
 from .types import Document
 
 SUFFIXES = (".txt", ".md")
 MAX_FILE_BYTES = 5_000_000  # a news article is a few KB; 5 MB is a mis-saved file, not an article
 
-_DATE_NUMERIC = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b")
-_DATE_WORDS = re.compile(r"ngày (\d{1,2}) tháng (\d{1,2}) năm (\d{4})", re.IGNORECASE)
-_DATE_LINE = re.compile(
-    r"^((thứ (hai|ba|tư|năm|sáu|bảy)|chủ nhật|cập nhật|đăng lúc|ngày đăng)[^\n]{0,40}|)"
-    r"(\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|ngày \d{1,2} tháng \d{1,2} năm \d{4})[\s,|\-:0-9]*(\[?gmt[+\-]\d+\]?)?$",
-    re.IGNORECASE,
-)
 _POSTED = re.compile(r"người đăng( tin)?:\s*(?P<poster>.+?)\s+ngày đăng( tin)?:\s*(?P<date>\S+)", re.IGNORECASE)
 _THEO = re.compile(r"^(theo|nguồn:?)\s+(?P<src>[\w.\- ]{2,40})\.?$", re.IGNORECASE)
 _LEAD_SOURCE = re.compile(r"^\(?(?P<src>[A-ZĐ][\w.]{1,30}(\.(vn|com|net|org))?)\)?\s*[-–—]\s*\S")
 _PAREN_SOURCE = re.compile(r"\((?P<src>TTXVN|VNA|TTO|VOV|VTV|QĐND|SGGP)\)")
-_LEAD_DAY_MONTH = re.compile(r"\b(?:ngày|sáng|chiều|tối|trưa)\s+(?:ngày\s+)?(\d{1,2})/(\d{1,2})(?![/\d])", re.IGNORECASE)
-_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _BYLINE = re.compile(r"^(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?: [A-ZĐÀ-Ỹ][\wÀ-ỹ]*){1,4}\.?$")
 _SHORT_WORDS = 3  # header tags ("Xây dựng Đảng", "Cần Thơ") have at most this many words
 _TITLE_MIN_WORDS = 5
@@ -50,21 +42,6 @@ class LoadResult:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def _iso(day: str, month: str, year: str) -> str | None:
-    d, m, y = int(day), int(month), int(year)
-    if 1 <= d <= 31 and 1 <= m <= 12 and 1900 <= y <= 2100:
-        return f"{y:04d}-{m:02d}-{d:02d}"
-    return None
-
-
-def find_date(line: str) -> str | None:
-    """First date stated in a line, as ISO. >>> find_date("Thứ Tư, ngày 29 tháng 6 năm 2022") -> '2022-06-29'."""
-    for pattern in (_DATE_WORDS, _DATE_NUMERIC):
-        if match := pattern.search(line):
-            return _iso(*match.groups())
-    return None
-
-
 def _is_byline(line: str) -> bool:
     words = line.rstrip(".").split()
     return 2 <= len(words) <= 5 and bool(_BYLINE.match(line)) and not line.isupper()
@@ -79,10 +56,10 @@ def parse_article(doc_id: str, raw_text: str, content_hash: str, path: str = "")
     header_end = 0
     for i, line in enumerate(lines[:6]):
         if posted := _POSTED.search(line):
-            date = date or find_date(posted["date"])
+            date = date or parse_date_line(posted["date"])
             header_end = i + 1
-        elif _DATE_LINE.match(line):
-            date = date or find_date(line)
+        elif pub := parse_date_line(line):
+            date = date or pub
             header_end = i + 1
         elif title is None and len(line.split()) >= _TITLE_MIN_WORDS:
             title = line.rstrip()
@@ -109,10 +86,8 @@ def parse_article(doc_id: str, raw_text: str, content_hash: str, path: str = "")
         if paren := _PAREN_SOURCE.search(line):
             source = source or paren["src"]
             break
-    if date is None and (day_month := _LEAD_DAY_MONTH.search("\n".join(body[:3]))):
-        # "Chiều 25/3" with no year: the article's latest year is the best evidence we have
-        years = [int(y) for y in _YEAR.findall("\n".join(body))]
-        date = _iso(*day_month.groups(), str(max(years))) if years else None
+    if date is None:  # "Chiều 25/3, ...": the event in the lead, partial unless the article writes its year
+        date = lead_date("\n".join(body[:3]), "\n".join(body))
     if not body:
         raise CorpusError(f"{path or doc_id}: only a title and metadata, no article body")
     return Document(
@@ -120,7 +95,8 @@ def parse_article(doc_id: str, raw_text: str, content_hash: str, path: str = "")
         title=title or body[0][:120],
         text="\n\n".join(body),
         content_hash=content_hash,
-        date=date,
+        date=date.iso if date else None,
+        date_precision=date.precision if date else None,
         source=source,
         author=author,
         path=path,

@@ -253,6 +253,7 @@ def hit_to_dict(hit: Hit) -> dict:
         "doc_id": c.doc_id,
         "title": d.title,
         "date": d.date,
+        "date_precision": d.date_precision,
         "source": d.source,
         "author": d.author,
         "start": c.start,

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from embeddings.dates import date_range
 from embeddings.encode import Encoder
 from embeddings.lexical import fold, syllables
 from embeddings.store import LoadedIndex
@@ -54,11 +55,14 @@ class Filters:
             return False
         if self.sources and (doc.source or "").lower() not in {s.lower() for s in self.sources}:
             return False
-        if (self.date_from or self.date_to) and not doc.date:
+        if not (self.date_from or self.date_to):
+            return True
+        span = date_range(doc.date)  # a month date covers its month; a date without a year matches no range
+        if span is None:
             return False
-        if self.date_from and doc.date < self.date_from:
+        if self.date_from and span[1].isoformat() < self.date_from:
             return False
-        return not (self.date_to and doc.date > self.date_to)
+        return not (self.date_to and span[0].isoformat() > self.date_to)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +156,12 @@ def is_unaccented_vietnamese(question: str, vocabulary_share: float) -> bool:
 
 
 def freshness(dates: dict[str, str | None], half_life_days: float = 180.0) -> dict[str, float]:
-    """Doc id -> 1.0 for the newest article, halving every `half_life_days` older; undated -> 0."""
-    from datetime import date
+    """Doc id -> 1.0 for the newest article, halving every `half_life_days` older; undated or year unknown -> 0.
 
-    parsed = {k: date.fromisoformat(v) for k, v in dates.items() if v}
+    A month date counts from its first day.
+    """
+    spans = {k: date_range(v) for k, v in dates.items()}
+    parsed = {k: span[0] for k, span in spans.items() if span}
     if not parsed:
         return {}
     newest = max(parsed.values())

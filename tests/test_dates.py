@@ -1,0 +1,166 @@
+"""Publication dates: every form of the issue (13) and more, each with its exact expected value.
+
+`today` is fixed to 2026-11-23 so "later than today" is testable and the expectations never age.
+"""
+
+from datetime import date
+
+import pytest
+
+from embeddings.dates import PubDate, date_range, find_date, lead_date, parse_date_line, precision_of, stated_year
+from embeddings.load import parse_article
+
+TODAY = date(2026, 11, 23)
+
+DAY, MONTH, PARTIAL = "day", "month", "partial"
+
+LINES = [
+    # ISO forms
+    ("2025-10-14", "2025-10-14", DAY),
+    ("2024-09", "2024-09", MONTH),
+    ("2025-10-14T08:30:00+07:00", "2025-10-14", DAY),  # meta tags / JSON-LD
+    ("2025-10-14T23:59:00Z", "2025-10-14", DAY),  # the outlet's calendar day, not shifted to UTC+7
+    # time, weekday, time zone (issue 13's failures)
+    ("Sáng 27/9/2025", "2025-09-27", DAY),
+    ("17:30 01/01/2016", "2016-01-01", DAY),
+    ("16:29, Thứ Hai, 22/07/2019 (GMT+7)", "2019-07-22", DAY),
+    ("Thứ Tư, 08/04/2015, 08:11 [GMT+7]", "2015-04-08", DAY),
+    ("Cập nhật ngày: 20/10/2020 17:53", "2020-10-20", DAY),
+    ("Ngày 09/02/2017", "2017-02-09", DAY),
+    ("Hải Phòng, ngày 22 tháng 09 năm 2019", "2019-09-22", DAY),
+    # the seed corpus' forms
+    ("18/03/2022, 06:39", "2022-03-18", DAY),
+    ("Thứ Sáu, 25/03/2022, 15:48 [GMT+7]", "2022-03-25", DAY),
+    ("Thứ Tư, ngày 29 tháng 6 năm 2022", "2022-06-29", DAY),
+    ("Ngày đăng tin: 01/12/2021", "2021-12-01", DAY),
+    # more outlets' forms
+    ("Thứ sáu, 18/3/2022, 06:39 (GMT+7)", "2022-03-18", DAY),
+    ("Cập nhật: 06:39 18/03/2022", "2022-03-18", DAY),
+    ("Thứ Hai, 13/10/2025 - 10:15 AM", "2025-10-13", DAY),
+    ("08h30 ngày 14/10/2025", "2025-10-14", DAY),
+    ("Cập nhật lúc 08:30, 14/10/2025", "2025-10-14", DAY),
+    ("14.10.2025", "2025-10-14", DAY),
+    ("14-10-2025", "2025-10-14", DAY),
+    ("Chủ nhật, 5/1/2025 19:00 (GMT+7)", "2025-01-05", DAY),
+    ("Đăng lúc: 10:15 - 13/10/2025", "2025-10-13", DAY),
+    ("Xuất bản ngày 14-10-2025", "2025-10-14", DAY),
+    ("Thứ 2, 13/10/2025", "2025-10-13", DAY),
+    ("13/10/2025 | 10:15", "2025-10-13", DAY),
+    ("ngày 22 tháng 09 năm 2019 15:00", "2019-09-22", DAY),
+    ("Hà Nội, 13/10/2025", "2025-10-13", DAY),
+    ("14 Tháng Mười 2025", "2025-10-14", DAY),
+    ("22 tháng 9, 2019", "2019-09-22", DAY),
+    ("October 14, 2025", "2025-10-14", DAY),
+    ("Thứ Bảy, 29/2/2020", "2020-02-29", DAY),  # a leap day
+    ("Thứ năm, 20/11/2026 - 07:00 (GMT+7)", "2026-11-20", DAY),
+    ("23/11/2026", "2026-11-23", DAY),  # today is not in the future
+    # month only
+    ("tháng 9/2024", "2024-09", MONTH),
+    ("09/2024", "2024-09", MONTH),
+    ("Tháng 10, năm 2024", "2024-10", MONTH),
+    ("Cập nhật: tháng 3/2023", "2023-03", MONTH),
+    # year-less: partial, never a guessed year
+    ("Chiều 25/3", "--03-25", PARTIAL),
+    ("Ngày 25 tháng 3", "--03-25", PARTIAL),
+    ("Sáng 1/10", "--10-01", PARTIAL),
+    ("Thứ Hai, 29/2", "--02-29", PARTIAL),
+]
+
+NOT_DATES = [
+    "31/02/2020",  # no such day
+    "29/02/2021",  # not a leap year
+    "01/01/2030",  # after today
+    "24/11/2026",  # tomorrow
+    "tháng 12/2026",  # a month that has not begun
+    "Chiều 31/4",  # no 31 April
+    "Cần Thơ",
+    "Ngày 17/3, Đoàn công tác của Trung ương làm việc",  # a sentence, not a date line
+    "Nhiệm kỳ 2025-2030",
+    "Đến năm 2030",
+    "Hội nghị lần thứ 13",
+    "2025",
+    "",
+]
+
+
+@pytest.mark.parametrize("line, iso, precision", LINES)
+def test_date_lines(line, iso, precision):
+    assert parse_date_line(line, TODAY) == PubDate(iso, precision)
+
+
+def test_at_least_forty_date_lines():
+    assert len(LINES) + len(NOT_DATES) >= 40 and len(LINES) >= 40
+
+
+@pytest.mark.parametrize("line", NOT_DATES)
+def test_not_a_date(line):
+    assert parse_date_line(line, TODAY) is None
+
+
+def test_find_date_takes_the_first_date_line():
+    assert find_date("Xây dựng Đảng\nCần Thơ\nThứ Hai, 13/10/2025\n14/10/2025", TODAY) == PubDate("2025-10-13", "day")
+    assert find_date("Không có ngày ở đây\nCần Thơ", TODAY) is None
+
+
+@pytest.mark.parametrize(
+    "lead, body, expected",
+    [
+        ("TTXVN- Chiều 25/3, Thành ủy Cần Thơ tổ chức hội nghị.", "", PubDate("--03-25", "partial")),
+        # years in the body that are not this event's year are never borrowed
+        (
+            "Sáng 27/9, Đại hội khai mạc.",
+            "Đại hội nhiệm kỳ 2025-2030 đề ra mục tiêu đến năm 2030.",
+            PubDate("--09-27", "partial"),
+        ),
+        ("Chiều 14/10, hội nghị diễn ra.", "Nhiệm kỳ 2020-2025 và tầm nhìn đến năm 2030, 2045.", PubDate("--10-14", "partial")),
+        # the article writes this same day with its year: that year is stated, not guessed
+        ("Chiều 25/3, hội nghị diễn ra.", "Hội nghị ngày 25/3/2025 đã thống nhất.", PubDate("2025-03-25", "day")),
+        ("Chiều 25/3, hội nghị diễn ra.", "Văn bản ký ngày 25 tháng 3 năm 2025.", PubDate("2025-03-25", "day")),
+        # two different years for the same day: ambiguous, stays partial
+        ("Chiều 25/3, hội nghị.", "So với ngày 25/3/2024 và 25/3/2025.", PubDate("--03-25", "partial")),
+        # a different day with a year says nothing about this one
+        ("Chiều 25/3, hội nghị.", "Kế hoạch ban hành ngày 20/3/2025.", PubDate("--03-25", "partial")),
+        ("Sáng ngày 30/11/2021, Ban Thường vụ họp.", "", PubDate("2021-11-30", "day")),
+        ("Sáng 30/11/2030, hội nghị.", "", None),  # in the future
+        ("Hội nghị diễn ra tại Hà Nội.", "25/3/2025", None),  # no date in the lead
+    ],
+)
+def test_lead_dates(lead, body, expected):
+    assert lead_date(lead, body + "\n" + lead, TODAY) == expected
+
+
+def test_stated_year_needs_the_same_day_and_month():
+    assert stated_year(5, 3, "ngày 05/03/2024") == 2024
+    assert stated_year(5, 3, "ngày 15/03/2024") is None
+    assert stated_year(5, 3, "ngày 5/3/2024, rồi 5/3/2025") is None
+
+
+def test_article_about_a_future_term_is_not_dated_in_it():
+    """Issue 13: "nhiệm kỳ 2025-2030" made the old fallback date articles 2030-09-27."""
+    raw = (
+        "Khai mạc Đại hội Đảng bộ thành phố lần thứ nhất\n\n"
+        "Sáng 27/9, Đại hội đại biểu Đảng bộ thành phố lần thứ I, nhiệm kỳ 2025-2030 khai mạc.\n\n"
+        "Đại hội đề ra mục tiêu đến năm 2030 trở thành thành phố phát triển.\n\nTheo nhandan.vn"
+    )
+    doc = parse_article("x", raw, "h")
+    assert (doc.date, doc.date_precision, doc.source) == ("--09-27", "partial", "nhandan.vn")
+
+
+@pytest.mark.parametrize(
+    "iso, expected",
+    [
+        ("2025-10-14", (date(2025, 10, 14), date(2025, 10, 14))),
+        ("2024-09", (date(2024, 9, 1), date(2024, 9, 30))),
+        ("2024-12", (date(2024, 12, 1), date(2024, 12, 31))),
+        ("2024-02", (date(2024, 2, 1), date(2024, 2, 29))),
+        ("--03-25", None),
+        (None, None),
+        ("garbage", None),
+    ],
+)
+def test_date_range(iso, expected):
+    assert date_range(iso) == expected
+
+
+def test_precision_of_iso_forms():
+    assert [precision_of(x) for x in ("2025-10-14", "2024-09", "--03-25", None)] == ["day", "month", "partial", None]

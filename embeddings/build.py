@@ -99,7 +99,9 @@ def build_index(
                 f"{len(loaded.skipped)} file(s) cannot be used (strict mode; the index was left as it was):\n  {reasons}"
             )
         if not docs:
-            raise CorpusError(f"no usable .txt/.md articles in {corpus_dir}; the index was left as it was")
+            raise CorpusError(
+                f"no usable articles (.txt .md .html .htm .pdf .docx) in {corpus_dir}; the index was left as it was"
+            )
         previous = None
         if not rebuild:
             try:

@@ -149,8 +149,15 @@ def _decode_text(path: Path, data: bytes) -> str:
 
 def read_article(path: Path) -> Document:
     """Read one file strictly (not empty, not huge, really of its extension's format) and parse it."""
+    data = _read_bytes(path, MAX_BINARY_BYTES if path.suffix.lower() in (".pdf", ".docx") else MAX_FILE_BYTES)
+    return article_from_bytes(data, path)
+
+
+def article_from_bytes(data: bytes, path: Path) -> Document:
+    """Parse a file's bytes by its extension; `path` gives the id (its stem) and names the file in errors."""
     suffix = path.suffix.lower()
-    data = _read_bytes(path, MAX_BINARY_BYTES if suffix in (".pdf", ".docx") else MAX_FILE_BYTES)
+    if not data.strip():
+        raise CorpusError(f"{path}: the file is empty; add the article text or delete it")
     digest = hashlib.sha256(data).hexdigest()
     if suffix in TEXT_SUFFIXES:
         text = _decode_text(path, data)

@@ -164,3 +164,13 @@ def test_date_range(iso, expected):
 
 def test_precision_of_iso_forms():
     assert [precision_of(x) for x in ("2025-10-14", "2024-09", "--03-25", None)] == ["day", "month", "partial", None]
+
+
+def test_search_json_hits_carry_the_date_and_its_precision():
+    from embeddings.types import Chunk, Document
+    from qa.answer import hit_to_dict
+    from qa.retrieve import Hit
+
+    doc = Document("d", "Tiêu đề", "Chiều 25/3, hội nghị.", "h", "--03-25", date_precision="partial")
+    hit = hit_to_dict(Hit(Chunk("c", "d", 0, 21, "Chiều 25/3, hội nghị."), doc, 1.0, 1))
+    assert (hit["date"], hit["date_precision"]) == ("--03-25", "partial")

@@ -8,7 +8,8 @@ import pytest
 
 from embeddings.build import build_index
 from embeddings.store import load_index
-from ui.articles import add_uploads, add_url, article_rows, format_date, headers, remove
+from ui.articles import add_uploads, add_url, article_rows, headers, remove
+from ui.render import format_date
 
 from .conftest import CORPUS
 from .format_files import image_pdf, make_docx
@@ -42,7 +43,9 @@ def panel(tmp_path, options, fake_encoder):
         ("2024-09", "month", "en", "09/2024"),
         ("--03-25", "partial", "vi", "25/03 (không rõ năm)"),
         ("--03-25", "partial", "en", "25/03 (year unknown)"),
-        (None, None, "vi", "—"),
+        ("--03-25", None, "vi", "25/03 (không rõ năm)"),  # precision read off the ISO form (citations carry none)
+        ("2024-09", None, "en", "09/2024"),
+        (None, None, "vi", "không rõ ngày"),
     ],
 )
 def test_format_date(iso, precision, lang, shown):

@@ -16,14 +16,14 @@ from embeddings.corpus import add_file, remove_article
 from embeddings.errors import QAError
 from embeddings.load import SUFFIXES
 
+from .render import format_date
+
 Rebuild = Callable[..., str]  # rebuild(progress) -> build summary text
 UPLOAD_TYPES = list(SUFFIXES)  # for gr.Files(file_types=...)
 
 TEXT = {
     "vi": {
         "headers": ["Tiêu đề", "Nguồn", "Ngày", "Đoạn", "Tệp", "Mã"],
-        "year_unknown": "{day}/{month} (không rõ năm)",
-        "month": "tháng {month}/{year}",
         "added": "Đã thêm {name}",
         "already": "{name} đã có trong kho bài",
         "removed": "Đã xoá {name}",
@@ -33,8 +33,6 @@ TEXT = {
     },
     "en": {
         "headers": ["Title", "Outlet", "Date", "Passages", "File", "Id"],
-        "year_unknown": "{day}/{month} (year unknown)",
-        "month": "{month}/{year}",
         "added": "Added {name}",
         "already": "{name} is already in the corpus",
         "removed": "Removed {name}",
@@ -47,22 +45,6 @@ TEXT = {
 
 def _t(key: str, lang: str, **values) -> str:
     return TEXT.get(lang, TEXT["en"])[key].format(**values) if values else TEXT.get(lang, TEXT["en"])[key]
-
-
-def format_date(iso: str | None, precision: str | None, lang: str = "vi") -> str:
-    """A date as readers write it, saying how much is known.
-
-    >>> format_date("2025-10-14", "day"), format_date("2024-09", "month"), format_date("--03-25", "partial")
-    ('14/10/2025', 'tháng 09/2024', '25/03 (không rõ năm)')
-    """
-    if not iso:
-        return "—"
-    if iso.startswith("--") or precision == "partial":
-        month, day = iso[2:4], iso[5:7]
-        return _t("year_unknown", lang, day=day, month=month)
-    if len(iso) == 7 or precision == "month":
-        return _t("month", lang, month=iso[5:7], year=iso[:4])
-    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}"
 
 
 def article_rows(index, lang: str = "vi") -> list[list]:

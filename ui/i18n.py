@@ -39,6 +39,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "searching": {"vi": "Đang tìm trong các bài báo…", "en": "Searching the articles…"},
     "unknown_source": {"vi": "không rõ nguồn", "en": "unknown outlet"},
     "no_date": {"vi": "không rõ ngày", "en": "no date"},
+    "date_year_unknown": {"vi": "{day}/{month} (không rõ năm)", "en": "{day}/{month} (year unknown)"},
+    "date_month": {"vi": "tháng {month}/{year}", "en": "{month}/{year}"},
     "no_index": {"vi": "Chưa có chỉ mục: bấm “Cập nhật chỉ mục”.", "en": "No index yet: press “Update index”."},
     "articles": {"vi": "Bài báo", "en": "Articles"},
     "passages": {"vi": "Đoạn", "en": "Passages"},

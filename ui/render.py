@@ -60,8 +60,24 @@ def _passage_with_highlight(text: str, chunk_start: int, spans: list[tuple[int, 
     return "".join(out).replace("\n\n", "<br><br>")
 
 
+def format_date(iso: str | None, precision: str | None = None, lang: str = "vi") -> str:
+    """A stored date as readers write it, saying how much of it is known (precision from the ISO form if not given).
+
+    >>> format_date("2025-10-14"), format_date("2024-09"), format_date("--03-25")
+    ('14/10/2025', 'tháng 09/2024', '25/03 (không rõ năm)')
+    """
+    if not iso:
+        return t("no_date", lang)
+    if iso.startswith("--") or precision == "partial":
+        return t("date_year_unknown", lang, day=iso[-2:], month=iso[-5:-3])
+    if len(iso) == 7 or precision == "month":
+        return t("date_month", lang, month=iso[5:7], year=iso[:4])
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}"
+
+
 def _meta_line(item: dict, lang: str) -> str:
-    parts = [html.escape(item.get("source") or t("unknown_source", lang)), html.escape(item.get("date") or t("no_date", lang))]
+    date = format_date(item.get("date"), item.get("date_precision"), lang)
+    parts = [html.escape(item.get("source") or t("unknown_source", lang)), html.escape(date)]
     if item.get("author"):
         parts.append(html.escape(item["author"]))
     return " · ".join(parts)

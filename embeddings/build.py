@@ -134,7 +134,14 @@ def build_index(
             )
             target.append(doc_id)
         summary.removed = sorted(set(old_hashes) - set(new_hashes))
-        if previous is not None and old_hashes and not (summary.added or summary.changed or summary.removed):
+        documents_meta = {d.doc_id: {"content_hash": d.content_hash, **d.meta} for d in docs}
+        # Same files, new metadata (the date or title parser improved): rewrite the index, reusing every vector.
+        restated = [
+            d for d in summary.unchanged if previous is not None and previous.manifest["documents"].get(d) != documents_meta[d]
+        ]
+        if restated:
+            summary.note = f"metadata updated for {len(restated)} unchanged article(s): {', '.join(restated[:5])}"
+        if previous is not None and old_hashes and not (summary.added or summary.changed or summary.removed or restated):
             summary.chunks = len(previous.chunks)
             summary.reused = summary.chunks
             summary.version = previous.version
@@ -184,7 +191,7 @@ def build_index(
             "index_type": index_type,
             "nprobe": getattr(faiss_index, "nprobe", None),  # IVF search width, tuned to recall@10 >= 0.97
             "settings": settings,
-            "documents": {d.doc_id: {"content_hash": d.content_hash, **d.meta} for d in docs},
+            "documents": documents_meta,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         version = save_index(index_dir, manifest, docs, chunks, matrix, lexical, faiss_index)

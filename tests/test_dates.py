@@ -174,3 +174,34 @@ def test_search_json_hits_carry_the_date_and_its_precision():
     doc = Document("d", "Tiêu đề", "Chiều 25/3, hội nghị.", "h", "--03-25", date_precision="partial")
     hit = hit_to_dict(Hit(Chunk("c", "d", 0, 21, "Chiều 25/3, hội nghị."), doc, 1.0, 1))
     assert (hit["date"], hit["date_precision"]) == ("--03-25", "partial")
+
+
+def test_an_index_with_invented_dates_is_restated_without_re_embedding(tmp_path, options, fake_encoder):
+    """Indexes built before this parser hold invented years ("2025-03-25" for "Chiều 25/3"): the next
+    incremental build rewrites their metadata although no file changed, reusing every vector."""
+    import json
+    import shutil
+
+    from embeddings.build import build_index
+    from embeddings.store import current_version, load_index
+
+    from .conftest import CORPUS
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "002_ec9a05d4f704e603.txt", corpus / "ct.txt")
+    index_dir = tmp_path / "index"
+    build_index(corpus, index_dir, options, encoder=fake_encoder)
+    manifest_path = current_version(index_dir) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    old_entry = {k: v for k, v in manifest["documents"]["ct"].items() if k != "date_precision"}
+    manifest["documents"]["ct"] = {**old_entry, "date": "2025-03-25"}  # what the old fallback wrote
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+
+    summary = build_index(corpus, index_dir, options, encoder=fake_encoder)
+    assert (summary.written, summary.embedded, summary.unchanged) == (True, 0, ["ct"])
+    assert summary.note == "metadata updated for 1 unchanged article(s): ct"
+    entry = load_index(index_dir).manifest["documents"]["ct"]
+    assert (entry["date"], entry["date_precision"]) == ("--03-25", "partial")
+    again = build_index(corpus, index_dir, options, encoder=fake_encoder)
+    assert (again.written, again.note) == (False, "")

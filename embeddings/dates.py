@@ -45,9 +45,10 @@ _ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DAY_MONTH = re.compile(r"^(?:ngày\s+)?(\d{1,2})\s*[/.]\s*(\d{1,2})$|^ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})$", re.I)
 _PLACE = re.compile(r"^[A-ZĐÀ-Ỹ][\wÀ-ỹ.]*(?:\s+[\wÀ-ỹ.]+){0,4}\s*,\s*", re.U)
 
-# A date at the start of the lead paragraph: "Chiều 25/3, ...", "TTXVN- Sáng ngày 30/11/2021, ...".
+# A date opening a lead paragraph, after an optional dateline: "Chiều 25/3, ...", "TTXVN- Sáng ngày 30/11/2021, ...",
+# "(Thanhuytphcm.vn) - Chiều 1/3, ...", "HÀ NỘI - Sáng 12/3". A date further into a sentence is some other event's.
 _LEAD = re.compile(
-    r"\b(?:ngày|sáng|chiều|tối|trưa|đêm)\s+(?:ngày\s+)?(\d{1,2})/(\d{1,2})(?:/(\d{4}))?(?![/\d])",
+    r"^(?:[\w.()À-ỹ]+\s*){0,3}?[-–—:]?\s*(?:ngày|sáng|chiều|tối|trưa|đêm)\s+(?:ngày\s+)?(\d{1,2})/(\d{1,2})(?:/(\d{4}))?(?![/\d])",
     re.I,
 )
 
@@ -154,7 +155,7 @@ def lead_date(lead: str, body: str, today: date | None = None) -> PubDate | None
     "Chiều 25/3, ..." -> partial --03-25, unless the body writes 25/3 with a year elsewhere.
     """
     today = today or date.today()
-    m = _LEAD.search(lead)
+    m = next((found for line in lead.splitlines() if (found := _LEAD.match(line.strip()))), None)
     if m is None:
         return None
     day, month = int(m[1]), int(m[2])

@@ -123,6 +123,11 @@ def test_find_date_takes_the_first_date_line():
         ("Sáng ngày 30/11/2021, Ban Thường vụ họp.", "", PubDate("2021-11-30", "day")),
         ("Sáng 30/11/2030, hội nghị.", "", None),  # in the future
         ("Hội nghị diễn ra tại Hà Nội.", "25/3/2025", None),  # no date in the lead
+        ("(Thanhuytphcm.vn) - Chiều 1/3, Thành ủy họp.", "", PubDate("--03-01", "partial")),
+        ("HÀ NỘI - Sáng 12/3, Quốc hội họp.", "", PubDate("--03-12", "partial")),
+        ("Tóm tắt.\nTTXVN- Chiều 25/3, hội nghị.", "", PubDate("--03-25", "partial")),  # a later lead paragraph
+        ("Hội nghị dự kiến tổ chức vào ngày 20/12 tới tại Hà Nội.", "", None),  # inside a sentence: another event
+        ("Theo kế hoạch, sáng 5/1/2020 đoàn sẽ lên đường.", "", None),
     ],
 )
 def test_lead_dates(lead, body, expected):

@@ -128,7 +128,7 @@ def _text_nodes(tree) -> list[str]:
         if any(_COMMENT_BOX.search(f"{a.get('class', '')} {a.get('id', '')}") for a in (el, *el.iterancestors())):
             continue
         for piece in (el.text, el.tail):
-            if piece and (line := " ".join(piece.split())):
+            if piece and (line := _nfc(piece)):
                 out.append(line)
     return out
 
@@ -147,11 +147,12 @@ def _visible_date(tree, title: str) -> PubDate | None:
 
 def _best_title(tree, extracted: str | None) -> str | None:
     """The page heading that starts with trafilatura's title (<title> often drops a suffix after a dash)."""
+    extracted = _nfc(extracted)
     if not extracted:
         return None
     for tag in ("h1", "h2"):
         for el in tree.iter(tag):
-            heading = " ".join(el.text_content().split())
+            heading = _nfc(el.text_content()) or ""
             if heading.lower().startswith(extracted.lower()) and len(heading) >= len(extracted):
                 return heading
     return extracted
@@ -181,13 +182,17 @@ def read_html(data: bytes, path: Path) -> tuple[str, Hints]:
     result = json.loads(raw) if raw else {}
     if not (result.get("text") or "").strip():
         raise CorpusError(f"{path}: no article text found in the page; save the article page itself, not a list or a login page")
-    title = _best_title(tree, result.get("title"))
+    title = _nfc(_best_title(tree, result.get("title")))
     date = _meta_date(tree) or (_visible_date(tree, title) if title else None)
     text = "\n".join(html_lines(result["text"]))
     if title and not text.startswith(title):
         text = f"{title}\n{text}"  # the header parser then strips it (and a date line under it) from the body
     source = result.get("source-hostname") or result.get("sitename") or result.get("hostname")
-    return text, Hints(title=title, date=date, source=source, author=result.get("author"))
+    return text, Hints(title=_nfc(title), date=date, source=_nfc(source), author=_nfc(result.get("author")))
+
+
+def _nfc(value: str | None) -> str | None:
+    return " ".join(unicodedata.normalize("NFC", value).split()) or None if value else None
 
 
 # ---------------------------------------------------------------- PDF

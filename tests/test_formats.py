@@ -82,9 +82,11 @@ def test_html_dates_come_from_markup_or_the_visible_line_never_comments(tmp_path
 
 def test_html_decomposed_input_is_nfc(tmp_path):
     path = tmp_path / "nfd.html"
-    path.write_bytes(unicodedata.normalize("NFD", PAGE.format(head="", visible="")).encode("utf-8"))
+    page = PAGE.format(head="", visible="<p>Thứ Hai, 13/10/2025</p>")
+    path.write_bytes(unicodedata.normalize("NFD", page).encode("utf-8"))
     doc = read_article(path)
     assert unicodedata.is_normalized("NFC", doc.text) and unicodedata.is_normalized("NFC", doc.title)
+    assert (doc.title, doc.date) == ("Phú Yên mở lại tuyến tàu cá xa bờ sau mùa bão năm nay", "2025-10-13")
     assert "Sở Nông nghiệp Phú Yên" in doc.text
 
 

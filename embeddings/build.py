@@ -19,10 +19,10 @@ import numpy as np
 
 from .chunk import chunk_documents, make_splitter
 from .encode import Encoder, load_encoder, token_counter
-from .errors import CorpusError, IndexCorruptError, IndexMissingError
+from .errors import CorpusError, IndexCorruptError, IndexMissingError, QAError
 from .lexical import LexicalIndex
 from .load import Skipped, load_corpus
-from .store import build_faiss, choose_index_type, load_index, save_index, writer_lock
+from .store import build_faiss, choose_index_type, load_index, read_manifest, save_index, writer_lock
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
@@ -90,7 +90,11 @@ def build_index(
     with writer_lock(index_dir, lock_wait_seconds):
         summary = BuildSummary()
         report(0.0, "reading articles")
-        loaded = load_corpus(corpus_dir)
+        try:  # articles already indexed win over a duplicate copy added later
+            indexed = set(read_manifest(index_dir)[1].get("documents", {})) if not rebuild else set()
+        except QAError:
+            indexed = set()
+        loaded = load_corpus(corpus_dir, prefer=indexed)
         summary.skipped = loaded.skipped
         docs = loaded.documents
         if options.strict and loaded.skipped:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,18 +184,19 @@ def corpus_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
 
 
-def load_corpus(folder: Path) -> LoadResult:
+def load_corpus(folder: Path, prefer: Collection[str] = ()) -> LoadResult:
     """Every article file under `folder` as a Document; unusable files and duplicates land in `skipped` with the reason.
 
     Duplicates: the same bytes under another name, or the same title and body in another format
-    (an .html page and its .pdf print): the first file in name order is kept.
+    (an .html page and its .pdf print). The copy kept is an article id in `prefer` (those already
+    indexed: adding a copy never replaces them), else the first file in name order.
     """
     result = LoadResult()
     root = folder.resolve()
     ids: set[str] = set()
     by_hash: dict[str, str] = {}
     by_text: dict[str, str] = {}
-    for path in corpus_files(folder):
+    for path in sorted(corpus_files(folder), key=lambda p: (p.stem not in prefer, p)):
         if not path.resolve().is_relative_to(root):
             result.skipped.append(
                 Skipped(str(path), f"{path}: symlink points outside the corpus folder; copy the file in instead")
@@ -217,4 +219,6 @@ def load_corpus(folder: Path) -> LoadResult:
         by_hash[doc.content_hash] = str(path)
         by_text[key] = str(path)
         result.documents.append(doc)
+    result.documents.sort(key=lambda d: Path(d.path))  # name order, as before preferring
+    result.skipped.sort(key=lambda s: Path(s.path))
     return result

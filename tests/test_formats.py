@@ -163,6 +163,22 @@ def test_duplicates_are_reported_not_indexed_twice(tmp_path):
     ]
 
 
+def test_a_copy_added_later_never_replaces_the_indexed_article(tmp_path, options, fake_encoder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    make_docx(corpus / "b_cau.docx")
+    build_index(corpus, tmp_path / "index", options, encoder=fake_encoder)
+    lines = []
+    for block in DOCX_PARAGRAPHS:
+        lines += [" | ".join(row) for row in block[1]] if isinstance(block, tuple) else [block]
+    (corpus / "a_cau.txt").write_text("\n\n".join(lines), encoding="utf-8")  # first in name order, but new
+    summary = build_index(corpus, tmp_path / "index", options, encoder=fake_encoder)
+    assert (summary.added, summary.unchanged, summary.removed, summary.written) == ([], ["b_cau"], [], False)
+    assert [s.reason for s in summary.skipped] == [
+        f"{corpus / 'a_cau.txt'}: duplicate, the same article as {corpus / 'b_cau.docx'}; not indexed twice (delete one)"
+    ]
+
+
 @pytest.fixture(scope="module")
 def printed_pdf(tmp_path_factory):
     return print_pdf(KEGO, tmp_path_factory.mktemp("pdf") / "kego.pdf")

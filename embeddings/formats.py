@@ -120,12 +120,15 @@ def _meta_date(tree) -> PubDate | None:
 
 
 def _text_nodes(tree) -> list[str]:
-    """The page's visible text nodes in order, without scripts, styles and comment sections."""
+    """The page's visible text nodes in order, without scripts, styles and comment sections (removed from `tree`)."""
+    for box in [
+        el for el in tree.iter() if isinstance(el.tag, str) and _COMMENT_BOX.search(f"{el.get('class', '')} {el.get('id', '')}")
+    ]:
+        if box.getparent() is not None:
+            box.drop_tree()
     out: list[str] = []
     for el in tree.iter():
         if not isinstance(el.tag, str) or el.tag in ("script", "style", "noscript", "template", "head", "title"):
-            continue
-        if any(_COMMENT_BOX.search(f"{a.get('class', '')} {a.get('id', '')}") for a in (el, *el.iterancestors())):
             continue
         for piece in (el.text, el.tail):
             if piece and (line := _nfc(piece)):
@@ -188,7 +191,7 @@ def read_html(data: bytes, path: Path) -> tuple[str, Hints]:
     if title and not text.startswith(title):
         text = f"{title}\n{text}"  # the header parser then strips it (and a date line under it) from the body
     source = result.get("source-hostname") or result.get("sitename") or result.get("hostname")
-    return text, Hints(title=_nfc(title), date=date, source=_nfc(source), author=_nfc(result.get("author")))
+    return text, Hints(title=title, date=date, source=_nfc(source), author=_nfc(result.get("author")))
 
 
 def _nfc(value: str | None) -> str | None:
@@ -196,8 +199,6 @@ def _nfc(value: str | None) -> str | None:
 
 
 # ---------------------------------------------------------------- PDF
-
-_SENTENCE_END = tuple('.!?:;…"”»)')
 
 
 def _page_lines(textpage) -> list[tuple[str, float, float]]:

@@ -131,3 +131,49 @@ def test_url_and_removal_mistakes_are_messages(panel):
     assert remove("", corpus, rebuild, lang="en") == "Choose an article to remove."
     assert remove("nope", corpus, rebuild, lang="en").startswith("⚠ no article 'nope'")
     assert calls == []
+
+
+class _Service:
+    """What the panel uses of ui.app.ChatService: settings.corpus_dir, searcher.index, rebuild, doc_choices."""
+
+    def __init__(self, corpus, index_dir, rebuild):
+        from types import SimpleNamespace
+
+        self.settings = SimpleNamespace(corpus_dir=corpus)
+        self._index_dir, self._rebuild = index_dir, rebuild
+        self.searcher = SimpleNamespace(index=load_index(index_dir))
+
+    def rebuild(self, progress=None):
+        from types import SimpleNamespace
+
+        summary = self._rebuild(progress)
+        self.searcher = SimpleNamespace(index=load_index(self._index_dir))  # the swap ChatService.reload does
+        return summary
+
+    def doc_choices(self):
+        return sorted((d.title, d.doc_id) for d in self.searcher.index.documents.values())
+
+
+def test_panel_builds_in_gradio_and_its_handlers_update_table_and_choices(panel, tmp_path):
+    import gradio as gr
+
+    from ui.articles_panel import _outputs, articles_panel, on_remove, on_upload
+
+    corpus, index_dir, rebuild, _ = panel
+    service = _Service(corpus, index_dir, rebuild)
+    with gr.Blocks():
+        parts = articles_panel(service, "en", gr.State("en"))
+    assert sorted(parts) == ["add_url", "box", "choice", "log", "remove", "table", "uploads", "url"]
+    assert parts["uploads"].file_types == [".txt", ".md", ".html", ".htm", ".pdf", ".docx"]
+
+    progress = []
+    docx = make_docx(tmp_path / "cau.docx")
+    message = on_upload(service, [str(docx)], "en", lambda f, m: progress.append(m))
+    assert message.startswith("Added cau.docx") and progress[-1] == "done"
+    table, choices, log = _outputs(service, message, "en")
+    assert [row[5] for row in table["value"]] == ["cau", "ngu_hanh_son", "can_tho"]
+    assert ("Cần Thơ khánh thành cầu Trần Hoàng Na nối hai quận trung tâm", "cau") in choices["choices"]
+    assert log.startswith("Added cau\\.docx")  # escaped for Markdown
+
+    assert on_remove(service, "cau", "en").startswith("Removed cau.docx")
+    assert "cau" not in service.searcher.index.documents

@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: chat test lint bench eval setup browser
+.PHONY: chat test test-fast lint bench eval setup browser
 
 setup: $(STAMP)
 
@@ -27,6 +27,10 @@ chat: $(STAMP)
 
 test: $(STAMP) browser
 	$(BIN)/pytest -q
+
+# While working: everything that needs neither the real model nor a browser (~15 s).
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

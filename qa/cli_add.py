@@ -43,7 +43,7 @@ def add_items(items: list[str], corpus_dir: Path, ssrf_protection: bool = True) 
 def cmd_add(args) -> int:
     from embeddings.build import build_index
 
-    from .cli import make_progress, settings_from
+    from .cli_common import make_progress, settings_from
 
     settings = settings_from(args)
     added, errors = add_items(args.items, settings.corpus_dir)
@@ -56,7 +56,7 @@ def cmd_add(args) -> int:
     progress, close = make_progress(args, desc="qa add")
     try:
         summary = build_index(
-            settings.corpus_dir, settings.index_dir, settings.build_options(), progress=progress, lock_wait_seconds=args.wait
+            settings.corpus_dir, settings.index_dir, settings.build, progress=progress, lock_wait_seconds=args.wait
         )
     finally:
         close()
@@ -66,8 +66,8 @@ def cmd_add(args) -> int:
 
 
 def register(add) -> argparse.ArgumentParser:
-    """Add the `add` subcommand through the CLI's `add(name, help)` helper (which adds --index-dir and --quiet)."""
-    p: argparse.ArgumentParser = add("add", "Add web pages (URLs) or article files to the corpus and update the index.")
+    """Add the `add` subcommand through the CLI's `add(name, help, example)` helper (which adds the common flags)."""
+    p: argparse.ArgumentParser = add("add", "Add web pages (URLs) or article files to the corpus and update the index.", EXAMPLE)
     p.add_argument("items", nargs="+", metavar="URL_OR_FILE", help="http(s) URLs and .txt .md .html .htm .pdf .docx files")
     p.add_argument("--corpus", type=Path, help="corpus folder to add to (default: corpus/, or $QA_CORPUS_DIR)")
     p.add_argument("--wait", type=float, default=60.0, help="seconds to wait if another `qa index` holds the lock (default 60)")

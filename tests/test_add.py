@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import http.server
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -199,16 +198,10 @@ def test_add_items_mixes_urls_and_files_and_reports_each_failure(server, tmp_pat
 
 
 def _parser():
+    from qa.cli_common import subcommand_adder
+
     parser = argparse.ArgumentParser(prog="qa")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    def add(name, help_text):  # what qa/cli.py's helper does: the shared flags
-        p = sub.add_parser(name, help=help_text)
-        p.add_argument("--index-dir", type=Path)
-        p.add_argument("--quiet", action="store_true")
-        return p
-
-    register(add)
+    register(subcommand_adder(parser.add_subparsers(dest="command", required=True)))
     return parser
 
 

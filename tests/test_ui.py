@@ -15,7 +15,6 @@ from ui.render import answer_markdown, escape_text, sources_html
 
 from .conftest import ROOT
 
-ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -121,7 +120,7 @@ def browser():
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_browser_question_citation_highlight_and_reload(app_url, browser):
+def test_browser_question_citation_highlight_and_reload(app_url, browser, tmp_path):
     url, feedback = app_url
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(url)
@@ -135,8 +134,7 @@ def test_browser_question_citation_highlight_and_reload(app_url, browser):
     page.locator("#chat a.cite").first.click()
     page.wait_for_selector("#sources .source.active mark.cited", timeout=5000)
     assert "55.369" in page.locator("#sources .source.active mark.cited").inner_text()
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
 
     # feedback with a comment: thumbs down appends a JSON line with the question and citations
     page.locator("#feedback-comment textarea").fill("thiếu số chi bộ")
@@ -215,7 +213,7 @@ LOAD_QUESTIONS = [
 
 
 @pytest.mark.slow
-def test_twenty_concurrent_clients(app_url):
+def test_twenty_concurrent_clients(app_url, tmp_path):
     """20 gradio_client users asking for a bounded time: no errors, every answer well-formed; p95 written out."""
     import json
     import threading
@@ -269,6 +267,5 @@ def test_twenty_concurrent_clients(app_url):
         "p95_s": round(ordered[int(0.95 * (len(ordered) - 1))], 3),
         "max_s": round(ordered[-1], 3),
     }
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "load.json").write_text(json.dumps(report, indent=2))
+    (tmp_path / "load.json").write_text(json.dumps(report, indent=2))
     print("load:", report)

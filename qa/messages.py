@@ -1,8 +1,51 @@
-"""UI strings in Vietnamese (default) and English."""
+"""Every user-facing message in Vietnamese (default) and English: answers, CLI, LLM prompts and the UI.
+
+One table, so a new language is one more key per entry. `t(key, lang, **values)` formats a message."""
 
 from __future__ import annotations
 
 STRINGS: dict[str, dict[str, str]] = {
+    # answers (qa.answer)
+    "abstain": {
+        "vi": "Các bài báo hiện có không chứa thông tin để trả lời câu hỏi này.",
+        "en": "The articles do not contain the answer to this question.",
+    },
+    "not_about": {
+        "vi": "Các bài báo không nêu thông tin này cho {entities}.",
+        "en": "The articles do not give this for {entities}.",
+    },
+    "related": {"vi": "Những đoạn sau có thể liên quan:", "en": "These passages may be related:"},
+    "empty": {
+        "vi": "Câu hỏi đang trống: hãy nhập một câu hỏi về các bài báo.",
+        "en": "The question is empty: type a question about the articles.",
+    },
+    "too_long": {
+        "vi": "Câu hỏi quá dài ({n} ký tự, tối đa {limit}): hãy rút gọn câu hỏi.",
+        "en": "The question is too long ({n} characters, at most {limit}): please shorten it.",
+    },
+    # optional LLM (qa.llm)
+    "llm_system": {
+        "vi": "Bạn trả lời câu hỏi chỉ dựa trên các đoạn trích được đánh số. Sau mỗi câu, ghi nguồn dạng [n]. "
+        "Nếu các đoạn không có câu trả lời, hãy nói rõ như vậy. Trả lời ngắn gọn bằng tiếng Việt.",
+        "en": "Answer only from the numbered passages. After every sentence cite its source as [n]. "
+        "If the passages do not contain the answer, say so. Be brief and answer in English.",
+    },
+    "llm_user": {"vi": "Đoạn trích:\n{passages}\n\nCâu hỏi: {question}", "en": "Passages:\n{passages}\n\nQuestion: {question}"},
+    "llm_bad_marker": {
+        "vi": "trích dẫn [{n}] không trỏ tới đoạn nào và đã bị bỏ",
+        "en": "citation [{n}] pointed to no passage and was removed",
+    },
+    "llm_uncited": {"vi": "câu không có trích dẫn: «{s}»", "en": "sentence without a citation: «{s}»"},
+    "llm_unsupported": {"vi": "câu «{s}» không được đoạn [{n}] hỗ trợ", "en": "«{s}» is not supported by passage [{n}]"},
+    "llm_failed": {
+        "vi": "mô hình ngôn ngữ không phản hồi được ({e}); hiển thị câu trả lời trích xuất",
+        "en": "the language model failed ({e}); showing the extractive answer",
+    },
+    # command line (qa.cli)
+    "cli_may_be_related": {"vi": "Có thể liên quan:", "en": "May be related:"},
+    "cli_no_passages": {"vi": "không có đoạn nào (kiểm tra bộ lọc)", "en": "no passages (check the filters)"},
+    "confidence": {"vi": "Độ tin cậy", "en": "Confidence"},
+    # chat UI (ui/)
     "title": {"vi": "Hỏi đáp tin tức", "en": "News Q&A"},
     "subtitle": {
         "vi": "Đặt câu hỏi về các bài báo; mỗi câu trả lời kèm trích dẫn [n] có thể kiểm chứng.",
@@ -66,8 +109,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "language": {"vi": "Ngôn ngữ / Language", "en": "Ngôn ngữ / Language"},
     "bad_date": {"vi": "Ngày “{value}” không hợp lệ: dùng dạng YYYY-MM-DD.", "en": "Date “{value}” is invalid: use YYYY-MM-DD."},
 }
-
-VERDICTS = ("helpful", "not_helpful", "wrong_citation")
 
 
 def t(key: str, lang: str = "vi", **values) -> str:

@@ -3,7 +3,7 @@
 Format (JSON Lines, UTF-8, NFC), one question per line:
     {"id": "s099", "question": "Đảng bộ thành phố Cần Thơ có bao nhiêu đảng viên?",
      "answers": ["với 55.369 đảng viên"], "answer": "55.369", "type": "how_many", "slice": "vi",
-     "category": "answerable", "group": "s099", "doc": "002_ec9a05d4f704e603", "split": "heldout"}
+     "category": "answerable", "group": "s099", "doc": "002_ec9a05d4f704e603", "split": "tune"}
 - answers: evidence copied verbatim from the article body; [] = the articles cannot answer it.
 - answer: the short answer, inside one of the evidence strings (null when unanswerable).
 - type: who | how_many | when | where | what | why | yes_no; slice: vi | no_diacritics | english.

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embeddings.lexical import fold
+from embeddings.lexical import fold, syllables
 
 from .errors import QuestionError
 from .evidence import answer_type, coverage_of, find_answer_span, question_entities
@@ -168,12 +168,25 @@ def build_extractive(
             span = find_answer_span(s.text, kind, question)
             if span is not None:
                 spans[(s.hit_index, s.start)] = (s.start + span.start, s.start + span.end)
-    overlap = np.array([searcher.sentence_overlap(question, s.text) for s in sentences])
+    if question_language(question) == "en":
+        overlap = _cross_lingual_overlap(question, sentences, searcher)
+    else:
+        overlap = np.array([searcher.sentence_overlap(question, s.text) for s in sentences])
     prior = np.array([1.0 - s.hit_index / n for s in sentences])
     typed = np.array([(s.hit_index, s.start) in spans for s in sentences], dtype=float) if spans else None
     chosen = select_sentences(sentences, overlap, prior, params, typed)
     lead = chosen[0]
     return assemble(chosen, hits, spans.get((lead.hit_index, lead.start)))
+
+
+def _cross_lingual_overlap(question: str, sentences: Sequence[Sentence], searcher: Searcher) -> np.ndarray:
+    """Sentence scores for an English question over Vietnamese text: shared words say little, so the
+    embedding similarity (min-max scaled over the candidates) stands in for word overlap."""
+    query = searcher.encoder.encode([question], "query")[0]
+    vectors = searcher.encoder.encode([s.text for s in sentences], "passage")
+    cosines = vectors @ query
+    spread = float(cosines.max() - cosines.min())
+    return (cosines - cosines.min()) / spread if spread > 0 else np.zeros(len(sentences))
 
 
 def assemble(
@@ -222,10 +235,15 @@ def assemble(
     return " ".join(parts), tuple(citations)
 
 
-def missing_names(question: str, hits: Sequence[Hit], passages: int = 3) -> tuple[str, ...]:
-    """Names the question asks about that none of the first passages (nor their titles) mention."""
+def missing_names(question: str, hits: Sequence[Hit], searcher: Searcher, passages: int = 3) -> tuple[str, ...]:
+    """Names the question asks about that none of the first passages (nor their titles) mention.
+
+    Only names written in the corpus' own syllables count ("Long An", "Sơn Trà"): a capitalized English
+    word ("Resolution", "Plenum") is the question's language, not a name the articles would spell.
+    """
     texts = [f"{h.document.title}\n{h.chunk.text}" for h in hits[:passages]]
-    return tuple(name for name in question_entities(question) if not any(coverage_of((name,), text) == 1.0 for text in texts))
+    names = [n for n in question_entities(question) if all(searcher.document_frequency(w) for w in syllables(fold(n)))]
+    return tuple(name for name in names if not any(coverage_of((name,), text) == 1.0 for text in texts))
 
 
 def answer_question(
@@ -262,7 +280,7 @@ def answer_question(
         abstain = confidence < model.threshold and not result.signals.about_recency
     else:
         abstain = should_abstain(result.signals, params)
-    missing = missing_names(query, hits) if params.entity_guard else ()
+    missing = missing_names(query, hits, searcher) if params.entity_guard else ()
     found = {"confidence": confidence, "evidence": evidence}
     if abstain or missing:
         text = t("not_about", lang, entities=", ".join(missing)) if missing else t("abstain", lang)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,7 +22,15 @@ import numpy as np
 from embeddings.lexical import tokenize
 
 from .errors import DatasetError
-from .evidence import answer_type, coverage_of, find_answer_span, question_entities, question_numbers
+from .evidence import (
+    answer_type,
+    counted_noun,
+    coverage_of,
+    find_answer_span,
+    number_before,
+    question_entities,
+    question_numbers,
+)
 from .retrieve import Hit, Searcher, SearchResult
 from .sentences import split_sentences
 
@@ -42,6 +51,13 @@ FEATURES = (
     "entity_in_corpus",  # share of those names found anywhere in the corpus
     "number_support",  # share of the question's numbers and years found in that passage
     "typed_sentence",  # best word overlap of a sentence that holds the expected kind of answer (a number, a date...)
+    "typed_pairs",  # best word-pair coverage of such a sentence: the question's phrases next to the answer
+    "counted_known",  # a Vietnamese how-many question whose counted noun we can read ("bao nhiêu đảng viên")
+    "counted_found",  # ... and a number stands right before that noun in one of the passages
+    "coverage_vi",  # coverage, typed_sentence and typed_pairs again for questions not in English:
+    "typed_vi",  # words only count when the question shares the articles' language
+    "typed_pairs_vi",
+    "unseen_pairs_vi",  # share of the question's word pairs that occur nowhere in the corpus ("quan cam le")
 )
 
 
@@ -72,6 +88,9 @@ def answerability_features(question: str, result: SearchResult, searcher: Search
     texts = [f"{h.document.title}\n{h.chunk.text}" for h in candidates]
     entity_support = max((coverage_of(entities, t) for t in texts), default=0.0 if entities else 1.0)
     best = max(range(len(texts)), key=lambda i: coverage_of(entities, texts[i])) if texts else None
+    typed, typed_pairs = typed_sentence_scores(question, candidates, searcher)
+    noun = counted_noun(question) if language == "vi" and answer_type(question) == "how_many" else None
+    vi = float(language != "en")
     return {
         "dense_z": s.dense_z,
         "dense_top": s.dense_top,
@@ -85,8 +104,21 @@ def answerability_features(question: str, result: SearchResult, searcher: Search
         "entity_support": entity_support,
         "entity_in_corpus": _share_in_corpus(entities, searcher),
         "number_support": coverage_of(numbers, texts[best]) if best is not None else (1.0 if not numbers else 0.0),
-        "typed_sentence": typed_sentence_score(question, candidates, searcher),
+        "typed_sentence": typed,
+        "typed_pairs": typed_pairs,
+        "counted_known": float(noun is not None),
+        "counted_found": float(noun is not None and any(number_before(noun, h.chunk.text) for h in candidates)),
+        "coverage_vi": s.coverage * vi,
+        "typed_vi": typed * vi,
+        "typed_pairs_vi": typed_pairs * vi,
+        "unseen_pairs_vi": unseen_pairs(question, searcher) * vi,
     }
+
+
+def unseen_pairs(question: str, searcher: Searcher) -> float:
+    """Share of the question's folded syllable pairs that no passage holds: a name or topic the corpus lacks."""
+    pairs = [t for t in tokenize(question) if "_" in t]
+    return sum(searcher.document_frequency(t) == 0 for t in pairs) / len(pairs) if pairs else 0.0
 
 
 def _share_in_corpus(entities: Sequence[str], searcher: Searcher) -> float:
@@ -100,20 +132,20 @@ def _share_in_corpus(entities: Sequence[str], searcher: Searcher) -> float:
     return found / len(entities)
 
 
-def typed_sentence_score(question: str, hits: Sequence[Hit], searcher: Searcher) -> float:
-    """Best word overlap with the question among sentences that hold the kind of answer asked for.
-
-    A how-many question needs a number, a when-question a date, who a person, where a place; for
-    what/why/yes-no any sentence counts. 0.0 when no sentence of the passages can hold the answer.
+def typed_sentence_scores(question: str, hits: Sequence[Hit], searcher: Searcher) -> tuple[float, float]:
+    """(best word overlap, best word-pair coverage) with the question among sentences that hold the kind of
+    answer asked for: a how-many question needs a number, when a date, who a person, where a place; for
+    what/why/yes-no any sentence counts. (0, 0) when no sentence of the passages can hold the answer.
     """
     kind = answer_type(question)
-    best = 0.0
+    best, best_pairs = 0.0, 0.0
     for i, hit in enumerate(hits):
         for sentence in split_sentences(i, hit):
             if kind in ("how_many", "when", "who", "where") and find_answer_span(sentence.text, kind, question) is None:
                 continue
             best = max(best, searcher.sentence_overlap(question, sentence.text))
-    return best
+            best_pairs = max(best_pairs, searcher.coverage(question, sentence.text))
+    return best, best_pairs
 
 
 def fit_model(
@@ -136,7 +168,9 @@ def fit_model(
     scale[scale == 0] = 1.0
     xs = (x - mean) / scale
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-    search = LogisticRegressionCV(Cs=np.logspace(-2, 2, 9).tolist(), cv=folds, scoring="roc_auc", max_iter=2000).fit(xs, y)
+    with warnings.catch_warnings():  # scikit-learn 1.9 announces renamed attributes we do not use
+        warnings.simplefilter("ignore", FutureWarning)
+        search = LogisticRegressionCV(Cs=np.logspace(-2, 2, 9).tolist(), cv=folds, scoring="roc_auc", max_iter=2000).fit(xs, y)
     c = float(search.C_[0])
     out_of_fold = cross_val_predict(LogisticRegression(C=c, max_iter=2000), xs, y, cv=folds, method="predict_proba")[:, 1]
     threshold = float(np.quantile(out_of_fold[y == 1], max_false_abstention, method="lower"))

@@ -99,7 +99,6 @@ def plot_report(report: dict, answers: dict | None, path: Path) -> None:
 def cmd_eval(args) -> int:
     from .answerability import DEFAULT_MODEL_PATH, load_model, save_model
     from .evaluate_answers import answer_report, calibrate, run_answers
-    from .retrieve import open_searcher
 
     if args.feedback_to_dataset:
         source, target = map(Path, args.feedback_to_dataset)
@@ -112,16 +111,13 @@ def cmd_eval(args) -> int:
     if args.compare:
         return _compare(args)
     started = time.perf_counter()
-    searcher = open_searcher(settings.index_dir, settings.model, settings.retrieval)
-    questions = load_dataset(args.dataset, [d.text for d in searcher.index.documents.values()])
     split = args.split or ("tune" if args.calibrate else "all")
-    if split != "all":
-        questions = [q for q in questions if q.split == split]
-        if not questions:
-            raise DatasetError(f'{args.dataset} has no questions with "split": "{split}"; use --split all')
+    searcher, questions = _open_set(settings, settings.index_dir, args.dataset, split)
     if args.calibrate:
         target = settings.answer_model or DEFAULT_MODEL_PATH
-        model = calibrate(searcher, questions, settings.answer, dataset=str(args.dataset))
+        sets = [(searcher, questions)] + [_open_set(settings, Path(i), Path(d), split) for d, i in args.also or ()]
+        names = " + ".join(str(d) for d in [args.dataset, *(d for d, _ in args.also or ())])
+        model = calibrate(sets, settings.answer, dataset=names)
         save_model(model, target)
         f = model.fitted
         print(
@@ -176,6 +172,19 @@ def cmd_eval(args) -> int:
         f"{len(questions)} questions x {len(retrievers)} retriever(s) in {time.perf_counter() - started:.1f} s (index {searcher.index.version})"
     )
     return 0
+
+
+def _open_set(settings, index_dir: Path, dataset: Path, split: str):
+    """(searcher over index_dir, the questions of `dataset` in `split`), checked against that index's articles."""
+    from .retrieve import open_searcher
+
+    searcher = open_searcher(index_dir, settings.model, settings.retrieval)
+    questions = load_dataset(dataset, [d.text for d in searcher.index.documents.values()])
+    if split != "all":
+        questions = [q for q in questions if q.split == split]
+        if not questions:
+            raise DatasetError(f'{dataset} has no questions with "split": "{split}"; use --split all')
+    return searcher, questions
 
 
 def _read_run(path: Path) -> dict:
@@ -235,6 +244,13 @@ def register(add) -> None:
     )
     p.add_argument("--split", choices=["tune", "heldout", "all"], help="evaluate only this part of the dataset (default all)")
     p.add_argument("--answer-model", type=Path, help="answerability model JSON to use or write (default: the one shipped in qa/)")
+    p.add_argument(
+        "--also",
+        nargs=2,
+        action="append",
+        metavar=("DATASET", "INDEX_DIR"),
+        help="with --calibrate: also fit on this dataset's split over its own index (repeatable)",
+    )
     p.add_argument("--no-answers", action="store_true", help="retrieval metrics only (skip the answer-level evaluation)")
     p.add_argument("--feedback-to-dataset", nargs=2, metavar=("FEEDBACK", "OUT"), help="turn UI feedback into dataset lines")
     p.set_defaults(func=cmd_eval)

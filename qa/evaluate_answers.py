@@ -137,18 +137,17 @@ def answer_report(rows: Sequence[dict]) -> dict:
 
 
 def calibrate(
-    searcher: Searcher,
-    questions: Sequence[EvalQuestion],
+    sets: Sequence[tuple[Searcher, Sequence[EvalQuestion]]],
     params: AnswerParams = AnswerParams(),
     max_false_abstention: float = 0.05,
     dataset: str = "",
 ) -> AnswerabilityModel:
-    """Fit the answerability model on these questions (a tuning split) from the features the answer path computes."""
-    rows = run_answers(searcher, questions, None, params)
-    return fit_model(
-        [r["evidence"] for r in rows],
-        [r["answerable"] for r in rows],
-        max_false_abstention,
-        dataset=dataset,
-        split=sorted({q.split or "all" for q in questions}),
-    )
+    """Fit the answerability model on (searcher, questions) sets, each a tuning split over its own corpus,
+    from the same features the answer path computes."""
+    features, labels = [], []
+    for searcher, questions in sets:
+        rows = run_answers(searcher, questions, None, params)
+        features += [r["evidence"] for r in rows]
+        labels += [r["answerable"] for r in rows]
+    splits = sorted({q.split or "all" for _, questions in sets for q in questions})
+    return fit_model(features, labels, max_false_abstention, dataset=dataset, split=splits)

@@ -63,6 +63,18 @@ INSTITUTIONS = frozenset(
         "TP",
         "Việt Nam",
         "nhiệm kỳ",
+        "UBND",
+        "HĐND",
+        "MTTQ",
+        "TW",
+        "BCH",
+        "BTV",
+        "THPT",
+        "GDP",
+        "GRDP",
+        "FDI",
+        "CNTT",
+        "Covid",
         # English renderings
         "Central Committee",
         "Central",
@@ -74,6 +86,7 @@ INSTITUTIONS = frozenset(
         "Secretary",
         "Party Secretary",
         "Chairman",
+        "People",
         "People's Committee",
         "People's Council",
         "Standing Board",
@@ -88,11 +101,36 @@ INSTITUTIONS = frozenset(
         "District",
         "Vietnam",
         "Vietnamese",
+        "Charter",
+        "Party Charter",
+        "Resolution",
+        "Plenum",
+        "Conference",
+        "Regulation",
+        "Directive",
+        "Conclusion",
+        "Fatherland Front",
+        "Front",
+        *[
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        *["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
     )
 )
 # Words that start a question or a clause with a capital without naming anything.
 _LEADING = frozenset(
-    fold(x).lower()
+    x.lower()
     for x in [
         "Còn",
         "Thế",
@@ -142,7 +180,8 @@ _LEADING = frozenset(
         "Mrs",
     ]
 )
-_WORD = re.compile(r"[\wÀ-ỹĐđ]+(?:[-'][\wÀ-ỹĐđ]+)*", re.UNICODE)
+_WORD = re.compile(r"[\wÀ-ỹĐđ]+(?:[-'’][\wÀ-ỹĐđ]+)*", re.UNICODE)
+_POSSESSIVE = re.compile(r"['’]s$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 _DATE = re.compile(
@@ -196,13 +235,13 @@ def question_entities(question: str) -> tuple[str, ...]:
     >>> question_entities("Quận ủy Sơn Trà kết nạp bao nhiêu đảng viên mới?")
     ('Sơn Trà',)
     """
-    words = _WORD.findall(question)
+    words = [_POSSESSIVE.sub("", w) for w in _WORD.findall(question)]
     folded = [fold(w).lower() for w in words]
     runs, current, i = [], [], 0
     while i <= len(words):
         span = _institution_at(folded, i) if i < len(words) else 0
         word = words[i] if i < len(words) else ""
-        if not span and word[:1].isupper() and folded[i] not in _LEADING:
+        if not span and word[:1].isupper() and word.lower() not in _LEADING:
             current.append((i, word))
             i += 1
             continue
@@ -226,22 +265,52 @@ def _institution_at(folded: list[str], i: int) -> int:
     return 0
 
 
+_COUNTED = re.compile(r"\b(?:bao nhieu|may)\s+(\w+(?:\s+\w+)?)")
+
+
+def counted_noun(question: str) -> str | None:
+    """What a Vietnamese how-many question counts, folded: 'có bao nhiêu đảng viên?' -> 'dang vien'."""
+    m = _COUNTED.search(folded_lower(question))
+    return m.group(1) if m else None
+
+
+def number_before(noun: str, text: str) -> bool:
+    """A number stands right before `noun` (folded) in `text`, at most two words apart: '55.369 đảng viên'."""
+    pattern = rf"\d[\d.,]*%?\s+(?:\w+\s+){{0,2}}?{re.escape(noun)}(?!\w)"
+    return re.search(pattern, folded_lower(text)) is not None
+
+
 def question_numbers(question: str) -> tuple[str, ...]:
     """Numbers and years written in the question ("2020", "55.369"), which the answer's passage must also hold."""
     return tuple(dict.fromkeys(m.group(0).rstrip(".,") for m in _NUMBER.finditer(question)))
 
 
+# Names written in several ways (folded, lower case): any form found counts for the others.
+ALIASES = (
+    ("ho chi minh", "tphcm", "tp.hcm", "tp hcm", "hcm", "hcmc", "sai gon", "saigon", "thanh pho ho chi minh"),
+    ("ha noi", "hanoi", "tp ha noi"),
+    ("da nang", "danang"),
+    ("hai phong", "haiphong"),
+    ("can tho", "cantho"),
+    ("viet nam", "vietnam"),
+)
+_ALIAS_OF = {form: group for group in ALIASES for form in group}
+
+
 def contains_folded(needle: str, haystack_folded: str) -> bool:
     """Whole-word containment after folding both sides: 'Can Tho' in 'thành phố cần thơ' -> True.
 
-    A one-word name also matches the syllables it joins ('Hanoi' in 'hà nội'), as English spells them.
+    Hyphens count as spaces ('Covid-19' = 'Covid 19'); a one-word name also matches the syllables it
+    joins ('Hanoi' in 'hà nội'), as English spells them; known aliases match each other (ALIASES).
     """
-    target = folded_lower(needle)
+    target = folded_lower(needle).replace("-", " ")
     if not target:
         return False
-    if re.search(rf"(?<!\w){re.escape(target)}(?!\w)", haystack_folded):
-        return True
-    return " " not in target and len(target) >= 5 and target in haystack_folded.replace(" ", "")
+    haystack = haystack_folded.replace("-", " ")
+    for form in _ALIAS_OF.get(target, (target,)):
+        if re.search(rf"(?<!\w){re.escape(form)}(?!\w)", haystack):
+            return True
+    return " " not in target and len(target) >= 5 and target in haystack.replace(" ", "")
 
 
 @lru_cache(maxsize=4096)

@@ -37,9 +37,7 @@ def _graph() -> dict[str, set[str]]:
 
 
 def test_dependencies_point_one_way():
-    wrong = [
-        f"{m} imports {i}" for m, deps in _graph().items() for i in deps if LAYER[i.split(".")[0]] > LAYER[m.split(".")[0]]
-    ]
+    wrong = [f"{m} imports {i}" for m, deps in _graph().items() for i in deps if LAYER[i.split(".")[0]] > LAYER[m.split(".")[0]]]
     assert wrong == []
 
 

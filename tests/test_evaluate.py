@@ -149,3 +149,39 @@ def test_eval_command_end_to_end(real_index_dir, tmp_path, capsys):
     capsys.readouterr()
     assert main(["eval", "--dataset", str(DEV_SET), "--compare", str(run), str(run)]) == 0
     assert "B wins 0, loses 0" in capsys.readouterr().out
+
+
+def test_eval_reports_answers_and_calibrate_writes_a_model_the_app_reads(real_index_dir, tmp_path, capsys):
+    """Answer-level evaluation on a split, then --calibrate into a file that qa ask loads (--answer-model)."""
+    dataset = DEV_SET.with_name("dev_seed.jsonl")
+    report = tmp_path / "r.json"
+    code = main(
+        ["eval", "--dataset", str(dataset), "--split", "heldout", "--retriever", "hybrid"]
+        + ["--index-dir", str(real_index_dir), "--json", str(report), "--quiet"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and "answer_accuracy" in out and "by category" in out and "heldout split" in out
+    answers = json.loads(report.read_text())["answers"]
+    heldout = [json.loads(line) for line in dataset.read_text(encoding="utf-8").splitlines() if '"heldout"' in line]
+    assert answers["overall"]["questions"] == len(heldout)
+    assert set(answers["categories"]) == {"answerable", "near_miss", "off_topic"}
+    assert 0.0 < answers["overall"]["auroc"] <= 1.0 and len(answers["curve"]) == 20
+
+    model_path = tmp_path / "answerability.json"
+    code = main(
+        ["eval", "--dataset", str(dataset), "--calibrate", "--split", "heldout", "--answer-model", str(model_path)]
+        + ["--index-dir", str(real_index_dir), "--quiet"]
+    )
+    assert code == 0 and "5-fold CV: AUROC" in capsys.readouterr().out
+    from qa.answerability import load_model
+
+    model = load_model(model_path)
+    assert model.fitted["questions"] == len(heldout) and model.fitted["split"] == ["heldout"]
+    assert (
+        main(
+            ["ask", "Đảng bộ thành phố Cần Thơ có bao nhiêu đảng viên?", "--answer-model", str(model_path)]
+            + ["--index-dir", str(real_index_dir), "--json"]
+        )
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out)["confidence"] is not None

@@ -12,17 +12,33 @@ PAIRS = [
     ("Thành ủy Cần Thơ tổ chức hội nghị gì?", "Còn Hải Phòng thì sao?", "Thành ủy Hải Phòng tổ chức hội nghị gì?"),
     ("Bộ Chính trị giao nhiệm vụ gì cho Hải Phòng?", "Còn Cần Thơ thì sao?", "Bộ Chính trị giao nhiệm vụ gì cho Cần Thơ?"),
     ("Ban Thường vụ Thành ủy TPHCM đánh giá gì?", "Vậy còn Đà Nẵng?", "Ban Thường vụ Thành ủy Đà Nẵng đánh giá gì?"),
-    ("Quận ủy Ngũ Hành Sơn kết nạp bao nhiêu đảng viên mới?", "Còn Sơn Trà thì sao?", "Quận ủy Sơn Trà kết nạp bao nhiêu đảng viên mới?"),
+    (
+        "Quận ủy Ngũ Hành Sơn kết nạp bao nhiêu đảng viên mới?",
+        "Còn Sơn Trà thì sao?",
+        "Quận ủy Sơn Trà kết nạp bao nhiêu đảng viên mới?",
+    ),
     ("Bão số 3 gây thiệt hại gì ở Quảng Ninh?", "Còn Hải Phòng thì sao?", "Bão số 3 gây thiệt hại gì ở Hải Phòng?"),
     ("GRDP của Bắc Ninh tăng bao nhiêu?", "Thế còn Đà Nẵng?", "GRDP của Đà Nẵng tăng bao nhiêu?"),
     ("How many party members does Hai Phong have?", "What about Can Tho?", "How many party members does Can Tho have?"),
-    ("What did the Central Committee say about Hai Phong?", "How about Can Tho?", "What did the Central Committee say about Can Tho?"),
+    (
+        "What did the Central Committee say about Hai Phong?",
+        "How about Can Tho?",
+        "What did the Central Committee say about Can Tho?",
+    ),
     ("Ông Nguyễn Văn Nên phát biểu gì?", "Còn Trần Lưu Quang thì sao?", "Ông Trần Lưu Quang phát biểu gì?"),
     ("Trung ương kết luận gì về Cần Thơ?", "Còn Hải Phòng?", "Trung ương kết luận gì về Hải Phòng?"),
     # no new name: the follow-up is added to the previous query
-    ("Hải Phòng kiến nghị gì với Trung ương?", "Ông ấy nói gì thêm?", "Hải Phòng kiến nghị gì với Trung ương? Ông ấy nói gì thêm?"),
+    (
+        "Hải Phòng kiến nghị gì với Trung ương?",
+        "Ông ấy nói gì thêm?",
+        "Hải Phòng kiến nghị gì với Trung ương? Ông ấy nói gì thêm?",
+    ),
     ("Cần Thơ có bao nhiêu đảng viên?", "Còn số chi bộ thì sao?", "Cần Thơ có bao nhiêu đảng viên? Còn số chi bộ thì sao?"),
-    ("Đại hội Đảng bộ Quảng Ngãi bầu bao nhiêu ủy viên?", "Họ là ai?", "Đại hội Đảng bộ Quảng Ngãi bầu bao nhiêu ủy viên? Họ là ai?"),
+    (
+        "Đại hội Đảng bộ Quảng Ngãi bầu bao nhiêu ủy viên?",
+        "Họ là ai?",
+        "Đại hội Đảng bộ Quảng Ngãi bầu bao nhiêu ủy viên? Họ là ai?",
+    ),
     ("What did Hai Phong propose?", "Why?", "What did Hai Phong propose? Why?"),
     # a new name with more to say: the old name is swapped and the new question kept
     (
@@ -30,9 +46,17 @@ PAIRS = [
         "Còn Sơn Trà năm 2024 kết nạp bao nhiêu?",
         "Quận ủy Sơn Trà kết nạp bao nhiêu đảng viên mới? Còn Sơn Trà năm 2024 kết nạp bao nhiêu?",
     ),
-    ("Thành ủy Cần Thơ kiến nghị gì?", "Và Hải Phòng kiến nghị gì với Bộ Chính trị?", "Thành ủy Hải Phòng kiến nghị gì? Và Hải Phòng kiến nghị gì với Bộ Chính trị?"),
+    (
+        "Thành ủy Cần Thơ kiến nghị gì?",
+        "Và Hải Phòng kiến nghị gì với Bộ Chính trị?",
+        "Thành ủy Hải Phòng kiến nghị gì? Và Hải Phòng kiến nghị gì với Bộ Chính trị?",
+    ),
     # not a follow-up: searched as typed
-    ("Cần Thơ kiến nghị gì?", "Đảng bộ thành phố Hải Phòng hiện có bao nhiêu đảng viên?", "Đảng bộ thành phố Hải Phòng hiện có bao nhiêu đảng viên?"),
+    (
+        "Cần Thơ kiến nghị gì?",
+        "Đảng bộ thành phố Hải Phòng hiện có bao nhiêu đảng viên?",
+        "Đảng bộ thành phố Hải Phòng hiện có bao nhiêu đảng viên?",
+    ),
     ("x", "Câu hỏi mới hoàn toàn về Cần Thơ và Trung ương", "Câu hỏi mới hoàn toàn về Cần Thơ và Trung ương"),
 ]
 

@@ -177,7 +177,10 @@ def test_factoid_answer_leads_and_marks_the_number(searcher, model):
 
 
 def test_quotes_stay_short(searcher, model):
-    for question in ("Hải Phòng kiến nghị gì với Trung ương?", "Những hạn chế trong thực hiện Nghị quyết Trung ương 5 của Cần Thơ là gì?"):
+    for question in (
+        "Hải Phòng kiến nghị gì với Trung ương?",
+        "Những hạn chế trong thực hiện Nghị quyết Trung ương 5 của Cần Thơ là gì?",
+    ):
         answer = answer_question(question, searcher, model=model)
         assert answer.citations and all(len(c.quote) <= 300 for c in answer.citations)
 

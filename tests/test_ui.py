@@ -66,6 +66,30 @@ def test_sources_highlight_exact_span():
     assert '<mark class="cited">Câu trích!</mark>' in html and 'id="src-1"' in html and "<i>" not in html
 
 
+def test_answer_span_is_marked_inside_the_quote():
+    hit = {"chunk_id": "c1", "doc_id": "d", "title": "T", "date": None, "source": None, "author": None}
+    hit |= {"start": 0, "end": 40, "text": "Đảng bộ có 55.369 đảng viên. Câu khác."}
+    cite = {**hit, "n": 1, "start": 0, "end": 28, "quote": "Đảng bộ có 55.369 đảng viên.", "answer_start": 11, "answer_end": 17}
+    html = sources_html({"citations": [cite], "hits": [hit]})
+    assert '<mark class="cited">Đảng bộ có <mark class="answer">55.369</mark> đảng viên.</mark>' in html
+
+
+def test_confidence_and_searched_query_are_shown():
+    md = answer_markdown({"question": "q", "query": "q2", "answer": "A [1]", "confidence": 0.874, "citations": [], "hits": []})
+    assert "Độ tin cậy: 87%" in md and "Đã tìm: q2" in md
+    assert "Confidence: 87%" in answer_markdown({"question": "q", "query": "q", "answer": "A", "confidence": 0.874}, "en")
+
+
+def test_streaming_steps_grow_one_cited_group_at_a_time():
+    from ui.render import answer_steps
+
+    answer = {"question": "q", "query": "q", "answer": "Một [1] Hai [2] Ba [3]", "citations": [], "hits": []}
+    steps = answer_steps(answer)
+    assert len(steps) == 3 and steps[-1] == answer_markdown(answer)
+    assert ">[1]</a>" in steps[0] and "[2]" not in steps[0] and ">[2]</a>" in steps[1] and "[3]" not in steps[1]
+    assert answer_steps({"error": "x"}) == [answer_markdown({"error": "x"})]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -210,3 +210,47 @@ def test_an_index_with_invented_dates_is_restated_without_re_embedding(tmp_path,
     assert (entry["date"], entry["date_precision"]) == ("--03-25", "partial")
     again = build_index(corpus, index_dir, options, encoder=fake_encoder)
     assert (again.written, again.note) == (False, "")
+
+
+NEWS2 = {  # tests/data/news2: every date line's value by hand; n19 and n20 have none, only "Chiều 25/3" / "Sáng 6/5" leads
+    "n01": ("2015-10-14", "day"),
+    "n02": ("2020-10-17", "day"),
+    "n03": ("2025-09-27", "day"),  # "Sáng 27/9/2025" (the previous parser missed it)
+    "n04": ("2017-11-06", "day"),  # "17:30 06/11/2017"
+    "n05": ("2020-10-30", "day"),
+    "n06": ("2024-09-09", "day"),  # "Thứ Hai, 09/09/2024, 08:15 (GMT+7)"
+    "n07": ("2019-12-28", "day"),  # "Ngày 28/12/2019"
+    "n08": ("2023-12-29", "day"),  # "2023-12-29"
+    "n09": ("2024-09", "month"),  # "2024-09"
+    "n10": ("2019-07-22", "day"),  # "16:29, Thứ Hai, 22/07/2019 (GMT+7)"
+    "n11": ("2022-07-15", "day"),
+    "n12": ("2020-08-27", "day"),
+    "n13": ("2023-07-18", "day"),
+    "n14": ("2023-05-16", "day"),  # "21:45 16/05/2023"
+    "n15": ("2016-01-01", "day"),
+    "n16": ("2019-09-22", "day"),  # "Hải Phòng, ngày 22 tháng 09 năm 2019"
+    "n17": ("2017-02-09", "day"),  # "Ngày 09/02/2017"
+    "n18": ("2024-04-20", "day"),
+    "n19": ("--03-25", "partial"),  # the old fallback wrote 2026-03-25 from "nhiệm kỳ 2021-2026"
+    "n20": ("--05-06", "partial"),
+    "n21": ("2023-01-03", "day"),
+    "n22": ("2018-12-27", "day"),
+    "n23": ("2021-06-10", "day"),
+    "n24": ("2018-08-07", "day"),
+}
+
+
+def test_news2_dates_every_stated_date_read_none_invented():
+    from pathlib import Path
+
+    from embeddings.load import load_corpus
+
+    folder = Path(__file__).resolve().parent / "data" / "news2"
+    result = load_corpus(folder)
+    assert result.skipped == []
+    found = {d.doc_id[:3]: (d.date, d.date_precision) for d in result.documents}
+    assert found == NEWS2
+    for doc in result.documents:  # the date line never stays in the body
+        assert not doc.text.startswith(
+            ("Sáng 27/9/2025", "17:30", "Thứ", "Ngày 28/12", "2023-12-29", "2024-09", "Hải Phòng, ngày")
+        )

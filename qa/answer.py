@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embeddings.lexical import fold, syllables
+from embeddings.lexical import fold
 
 from .errors import QuestionError
-from .evidence import answer_type, coverage_of, find_answer_span, question_entities
+from .evidence import answer_type, coverage_of, find_answer_span
 from .followup import expand_query
 from .messages import t
 from .params import AnswerParams
@@ -236,14 +236,12 @@ def assemble(
 
 
 def missing_names(question: str, hits: Sequence[Hit], searcher: Searcher, passages: int = 3) -> tuple[str, ...]:
-    """Names the question asks about that none of the first passages (nor their titles) mention.
+    """Names the question asks about (as the corpus would write them) that none of the first passages,
+    nor their titles, mention: "Long An" when only Cần Thơ's figures were found."""
+    from .answerability import corpus_names
 
-    Only names written in the corpus' own syllables count ("Long An", "Sơn Trà"): a capitalized English
-    word ("Resolution", "Plenum") is the question's language, not a name the articles would spell.
-    """
     texts = [f"{h.document.title}\n{h.chunk.text}" for h in hits[:passages]]
-    names = [n for n in question_entities(question) if all(searcher.document_frequency(w) for w in syllables(fold(n)))]
-    return tuple(name for name in names if not any(coverage_of((name,), text) == 1.0 for text in texts))
+    return tuple(name for name in corpus_names(question, searcher) if not any(coverage_of((name,), t) == 1.0 for t in texts))
 
 
 def answer_question(

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings.lexical import tokenize
+from embeddings.lexical import fold, syllables, tokenize
 
 from .errors import DatasetError
 from .evidence import (
@@ -82,7 +82,7 @@ class AnswerabilityModel:
 def answerability_features(question: str, result: SearchResult, searcher: Searcher, language: str) -> dict[str, float]:
     """Named signals for one searched question (see FEATURES); pure given the searcher's corpus statistics."""
     s, hits = result.signals, result.hits
-    entities = question_entities(question)
+    entities = corpus_names(question, searcher)
     numbers = question_numbers(question)
     candidates = hits[:EVIDENCE_PASSAGES]
     texts = [f"{h.document.title}\n{h.chunk.text}" for h in candidates]
@@ -102,7 +102,7 @@ def answerability_features(question: str, result: SearchResult, searcher: Search
         "english": float(language == "en"),
         "has_entities": float(bool(entities)),
         "entity_support": entity_support,
-        "entity_in_corpus": _share_in_corpus(entities, searcher),
+        "entity_in_corpus": _share_in_corpus(question_entities(question), searcher),
         "number_support": coverage_of(numbers, texts[best]) if best is not None else (1.0 if not numbers else 0.0),
         "typed_sentence": typed,
         "typed_pairs": typed_pairs,
@@ -119,6 +119,26 @@ def unseen_pairs(question: str, searcher: Searcher) -> float:
     """Share of the question's folded syllable pairs that no passage holds: a name or topic the corpus lacks."""
     pairs = [t for t in tokenize(question) if "_" in t]
     return sum(searcher.document_frequency(t) == 0 for t in pairs) / len(pairs) if pairs else 0.0
+
+
+def corpus_names(question: str, searcher: Searcher) -> tuple[str, ...]:
+    """The question's names cut to the longest run of words the corpus itself writes.
+
+    "Nghe An Oncology Hospital" -> "Nghe An"; an English word in a name ("Oncology", "Resolution") is the
+    question's language, not something the Vietnamese articles would spell. Names with no such word drop out.
+    """
+    out = []
+    for name in question_entities(question):
+        best, run = [], []
+        for word in name.split():
+            if all(searcher.document_frequency(s) > 0 for s in syllables(fold(word))):
+                run.append(word)
+                best = max(best, run, key=len)
+            else:
+                run = []
+        if best:
+            out.append(" ".join(best))
+    return tuple(dict.fromkeys(out))
 
 
 def _share_in_corpus(entities: Sequence[str], searcher: Searcher) -> float:

@@ -21,7 +21,7 @@ from .cli_common import add_retrieval_flags, filters_from, make_progress, settin
 from .messages import t
 from .settings import Settings
 
-COMMANDS = ("qa.cli", "qa.cli_eval")  # modules with a register(add) function; plugins come from entry points
+COMMANDS = ("qa.cli", "qa.cli_add", "qa.cli_eval")  # modules with a register(add) function; plugins come from entry points
 
 
 def cmd_index(args) -> int:

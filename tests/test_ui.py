@@ -96,11 +96,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url(real_index_dir, tmp_path_factory):
+def _start_chat(env: dict):
+    """Run `qa chat` on a free port with `env`; (process, url) once it says it is ready."""
     port = _free_port()
-    feedback = tmp_path_factory.mktemp("fb") / "feedback.jsonl"
-    env = {**os.environ, "QA_INDEX_DIR": str(real_index_dir), "QA_FEEDBACK_FILE": str(feedback), "CI": "true"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "qa.cli", "chat", "--port", str(port)],
         cwd=ROOT,
@@ -122,6 +120,13 @@ def app_url(real_index_dir, tmp_path_factory):
         proc.kill()
         pytest.fail("qa chat did not start:\n" + "".join(lines))
     assert url.startswith("http://127.0.0.1:")  # localhost by default
+    return proc, url
+
+
+@pytest.fixture(scope="module")
+def app_url(real_index_dir, tmp_path_factory):
+    feedback = tmp_path_factory.mktemp("fb") / "feedback.jsonl"
+    proc, url = _start_chat({**os.environ, "QA_INDEX_DIR": str(real_index_dir), "QA_FEEDBACK_FILE": str(feedback), "CI": "true"})
     yield url, feedback
     proc.terminate()
     proc.wait(timeout=20)
@@ -293,3 +298,69 @@ def test_twenty_concurrent_clients(app_url, tmp_path):
     }
     (tmp_path / "load.json").write_text(json.dumps(report, indent=2))
     print("load:", report)
+
+
+NEW_ARTICLE = """Cầu Vĩnh Hưng được thông xe sau 14 tháng thi công
+
+Thứ Ba, 12/11/2024, 09:30 (GMT+7)
+
+Sáng 12/11, tỉnh Sóc Trăng tổ chức lễ thông xe cầu Vĩnh Hưng bắc qua sông Mỹ Thanh, với tổng vốn đầu tư 412 tỷ đồng.
+
+Cầu dài 1.280 mét, rộng 12 mét, do Công ty Cổ phần Xây dựng Cửu Long thi công trong 14 tháng.
+
+Ông Lâm Văn Khải, Giám đốc Sở Giao thông vận tải, cho biết cầu rút ngắn quãng đường từ huyện Trần Đề về trung tâm tỉnh thêm 18 km.
+
+Theo Báo Sóc Trăng
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_browser_upload_ask_remove(real_index_dir, browser, tmp_path):
+    """Upload an article in the Articles panel, ask what only it answers, remove it: the answer goes away."""
+    import shutil
+
+    from .conftest import CORPUS
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(CORPUS, corpus)
+    shutil.copytree(real_index_dir, index)
+    upload = tmp_path / "cau-vinh-hung.txt"
+    upload.write_text(NEW_ARTICLE, encoding="utf-8")
+    env = {**os.environ, "QA_INDEX_DIR": str(index), "QA_CORPUS_DIR": str(corpus), "CI": "true"}
+    env["QA_FEEDBACK_FILE"] = str(tmp_path / "fb.jsonl")
+    proc, url = _start_chat(env)
+    question = "Cầu Vĩnh Hưng dài bao nhiêu mét?"
+    try:
+        page = browser.new_page()
+        page.goto(url)
+        page.locator("#articles-panel button").first.click()  # open the Articles accordion
+        page.wait_for_selector("#articles-upload", timeout=30000)
+        page.locator("#articles-upload input[type=file]").set_input_files(str(upload))
+        page.wait_for_function("() => document.querySelector('#articles-table').innerText.includes('Vĩnh Hưng')", timeout=240000)
+        assert (corpus / "cau-vinh-hung.txt").exists()
+
+        page.locator("#question textarea").fill(question)
+        page.locator("#send").click()
+        page.wait_for_function("() => document.querySelector('#sources').innerText.includes('Vĩnh Hưng')", timeout=120000)
+        assert "1.280" in page.locator("#chat").inner_text()
+
+        page.locator("#articles-choice input").click()
+        page.get_by_role("option", name=re.compile("Vĩnh Hưng")).click()
+        page.locator("#articles-remove").click()
+        page.wait_for_function("() => !document.querySelector('#articles-table').innerText.includes('Vĩnh Hưng')", timeout=240000)
+        assert not (corpus / "cau-vinh-hung.txt").exists()
+
+        page.locator("#new-chat").click()
+        page.locator("#question textarea").fill(question)
+        page.locator("#send").click()
+        page.wait_for_function(
+            "() => document.querySelector('#sources .sources-title') && !document.querySelector('#chat').innerText.includes('Đang tìm')",
+            timeout=120000,
+        )
+        assert "1.280" not in page.locator("#chat").inner_text()
+        assert "Vĩnh Hưng" not in page.locator("#sources").inner_text()
+        page.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

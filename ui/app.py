@@ -15,6 +15,8 @@ from qa.messages import t
 from qa.params import RETRIEVERS
 from qa.settings import Settings
 
+from .articles import headers as article_headers
+from .articles_panel import MAX_UPLOAD_BYTES, articles_panel
 from .render import CSS, JS, answer_steps, escape_text, index_markdown, sources_html
 from .service import ChatService, parse_filters
 
@@ -93,6 +95,7 @@ def _layout(gr, service: ChatService, lang: str) -> SimpleNamespace:
                     ui.date_from = gr.Textbox(label=t("date_from", lang), max_lines=1)
                     ui.date_to = gr.Textbox(label=t("date_to", lang), max_lines=1)
                 ui.llm = gr.Markdown(_llm_line(service, lang))
+            ui.articles = articles_panel(service, lang, ui.lang)
             with gr.Accordion(t("index", lang), open=False) as ui.index_box:
                 ui.index_info = gr.Markdown(_index_info(service, lang), elem_id="index-info")
                 ui.rebuild = gr.Button(t("rebuild", lang), size="sm", elem_id="rebuild")
@@ -169,6 +172,12 @@ def _wire_index(gr, ui: SimpleNamespace, service: ChatService) -> None:
 
     ui.rebuild.click(do_rebuild, [ui.lang], [ui.index_info, ui.rebuild_log, ui.doc_filter], api_visibility="private")
 
+    def refresh(ui_lang):
+        """After the Articles panel changed the corpus: the index panel and the article filter follow."""
+        return _index_info(service, ui_lang), gr.update(choices=service.doc_choices())
+
+    ui.articles["log"].change(refresh, [ui.lang], [ui.index_info, ui.doc_filter], api_visibility="private")
+
 
 def _language_updates(gr, ui: SimpleNamespace, service: ChatService) -> dict:
     """Component -> function(lang, last_turn) giving its update in that language."""
@@ -193,6 +202,13 @@ def _language_updates(gr, ui: SimpleNamespace, service: ChatService) -> dict:
         ui.rebuild: value("rebuild"),
         ui.sources: lambda lang, turn: sources_html(turn, lang),
         ui.chatbot: lambda lang, _: gr.update(feedback_options=_feedback_options(lang)),
+        ui.articles["box"]: label("articles"),
+        ui.articles["table"]: lambda lang, _: gr.update(headers=article_headers(lang)),
+        ui.articles["uploads"]: label("articles_upload"),
+        ui.articles["url"]: label("articles_url"),
+        ui.articles["add_url"]: value("articles_add_url"),
+        ui.articles["choice"]: label("articles_remove_choice"),
+        ui.articles["remove"]: value("articles_remove"),
     }
 
 
@@ -248,6 +264,7 @@ def launch(settings: Settings, auth: tuple[str, str] | None = None, block: bool 
         css=CSS,
         js=JS,
         footer_links=["api"],
+        max_file_size=MAX_UPLOAD_BYTES,
         show_error=False,
         ssr_mode=False,
     )

@@ -53,7 +53,7 @@ def articles_panel(service, lang: str, lang_state):
     """Build the panel in the current Blocks context; returns its components by name (for language switches)."""
     import gradio as gr
 
-    with gr.Accordion(t("articles", lang), open=False) as box:
+    with gr.Accordion(t("articles", lang), open=False, elem_id="articles-panel") as box:
         table = gr.Dataframe(
             value=articles.article_rows(_index(service), lang),
             headers=articles.headers(lang),

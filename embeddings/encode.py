@@ -151,13 +151,14 @@ def _load_engine(engine: str, name: str, fast: bool, batch_size: int, threads: i
     if engine == "torch":
         return SentenceTransformerEncoder(name, batch_size=batch_size, threads=threads)
     from .encode_ort import OrtEncoder
-    from .onnx_export import ensure_onnx
+    from .onnx_export import ensure_onnx, ensure_vocab
 
     variant = "int8" if engine == "int8" else "fp32"
     folder = converted_model_dir()
     # one question: 2 threads (more only adds contention); builds: every core
     workers = threads or (2 if fast else os.cpu_count() or 2)
-    return OrtEncoder(folder, ensure_onnx(folder, variant), name, variant, threads=workers, batch_size=batch_size)
+    onnx_file = ensure_onnx(folder, variant)
+    return OrtEncoder(folder, onnx_file, name, variant, workers, batch_size, vocab_dir=ensure_vocab(folder))
 
 
 def max_sequence_length(folder: str) -> int:

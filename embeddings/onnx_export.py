@@ -95,6 +95,16 @@ def ensure_onnx(model_dir: Path, variant: str = "fp32") -> Path:
     return folder / MODEL_FILE
 
 
+def ensure_vocab(model_dir: Path) -> Path:
+    """Folder with the vocabulary of model_dir/tokenizer.json for `unigram.UnigramTokenizer` (no pieces.txt
+    in it when the tokenizer is of another kind: then `tokenizers` is used)."""
+    from .unigram import write_vocab
+
+    st = (model_dir / "tokenizer.json").stat()
+    key = {"recipe": RECIPE, "variant": "vocab", "source": {"tokenizer.json": [st.st_size, st.st_mtime_ns]}}
+    return cached_build(model_dir / "onnx", key, lambda tmp: write_vocab(model_dir / "tokenizer.json", tmp))
+
+
 def _build(model_dir: Path, variant: str, out: Path) -> None:
     """Export -> fuse -> (quantize) -> ORT-optimise into out/model.onnx(.data). Needs torch, onnx, onnxruntime."""
     log.info("exporting %s to ONNX (%s, one time, ~30 s)", model_dir, variant)

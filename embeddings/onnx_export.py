@@ -69,6 +69,8 @@ def cached_build(root: Path, key: dict, build: Callable[[Path], None]) -> Path:
     try:
         build(tmp)
         (tmp / KEY_FILE).write_text(json.dumps(key, indent=2, sort_keys=True))
+        if final.exists() and not (final / KEY_FILE).exists():  # damaged by hand: replace it
+            shutil.rmtree(final)
         try:
             os.replace(tmp, final)
         except OSError:  # another process renamed its finished copy first

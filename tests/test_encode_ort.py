@@ -97,6 +97,13 @@ def test_export_cache_is_reused_and_rebuilt_when_the_key_changes(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [newer.name]  # no temporary folder left
 
 
+def test_a_damaged_cache_folder_is_rebuilt(tmp_path):
+    key = {"variant": "fp32"}
+    key_folder(tmp_path, key).mkdir()  # no KEY.json: an interrupted copy, say
+    folder = cached_build(tmp_path, key, _counting_build(calls := []))
+    assert len(calls) == 1 and (folder / KEY_FILE).exists()
+
+
 def test_failed_export_leaves_nothing_behind(tmp_path):
     def broken(folder):
         (folder / "model.onnx").write_bytes(b"half")

@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: chat test lint bench eval setup browser
+.PHONY: chat test test-fast lint bench eval calibrate setup browser
 
 setup: $(STAMP)
 
@@ -28,11 +28,25 @@ chat: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/pytest -q
 
+# While working: everything that needs neither the real model nor a browser (~15 s).
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not slow"
+
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
+# Both dev sets, each over its own corpus; held-out split only (the tuning split is what --calibrate fits on).
 eval: $(STAMP)
-	$(BIN)/qa eval --dataset tests/data/eval_dev.jsonl --retriever all --plot eval.png
+	$(BIN)/qa index --quiet
+	$(BIN)/qa eval --dataset tests/data/dev_seed.jsonl --split heldout --retriever all --plot docs/eval-seed.png
+	$(BIN)/qa index --quiet --corpus tests/data/news2 --index-dir index-news2
+	$(BIN)/qa eval --dataset tests/data/dev_news2.jsonl --split heldout --index-dir index-news2 --plot docs/eval-news2.png
+
+# Refit the answerability model on the tuning splits of both dev sets (writes qa/answerability.json).
+calibrate: $(STAMP)
+	$(BIN)/qa index --quiet
+	$(BIN)/qa index --quiet --corpus tests/data/news2 --index-dir index-news2
+	$(BIN)/qa eval --calibrate --dataset tests/data/dev_seed.jsonl --also tests/data/dev_news2.jsonl index-news2
 
 bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[dev,bench]'

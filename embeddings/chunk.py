@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 
+from .errors import ConfigError
 from .types import Chunk, Document
 
 # Paragraph, line, sentence end (incl. the ellipsis used in Vietnamese news), clause, word.
@@ -25,7 +26,7 @@ def make_splitter(chunk_tokens: int, overlap_tokens: int, count_tokens: Callable
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     if overlap_tokens >= chunk_tokens:
-        raise ValueError(f"chunk overlap ({overlap_tokens}) must be smaller than the chunk size ({chunk_tokens})")
+        raise ConfigError(f"chunk overlap ({overlap_tokens}) must be smaller than the chunk size ({chunk_tokens})")
     return RecursiveCharacterTextSplitter(
         separators=SEPARATORS,
         is_separator_regex=True,

@@ -87,7 +87,7 @@ class SentenceTransformerEncoder:
         )
         self.max_tokens = int(self.model.max_seq_length)
 
-    def encode(self, texts: Sequence[str], kind: Kind, progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         prompt = kind if kind in getattr(self.model, "prompts", {}) else None
         vectors = self.model.encode(
             list(texts),
@@ -95,7 +95,7 @@ class SentenceTransformerEncoder:
             batch_size=self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
-            show_progress_bar=progress,
+            show_progress_bar=False,  # the build draws its own progress
         )
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 

@@ -25,9 +25,5 @@ class ModelError(QAError):
     """The embedding model cannot be loaded or converted."""
 
 
-class QuestionError(QAError):
-    """The question is empty, too long or otherwise unusable."""
-
-
-class DatasetError(QAError):
-    """An evaluation dataset or run file has bad lines."""
+class ConfigError(QAError):
+    """A setting, flag or environment variable has a value that cannot be used."""

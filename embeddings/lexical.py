@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import ConfigError
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 TOKEN_MODES = ("folded", "exact+folded", "folded+bigrams", "exact+folded+bigrams")
 DEFAULT_MODE = "folded+bigrams"  # best BM25 and hybrid MRR@10 on tests/data/eval_dev.jsonl (see README)
@@ -41,7 +43,7 @@ def tokenize(text: str, mode: str = DEFAULT_MODE) -> list[str]:
     ['can', 'tho', 'can_tho']
     """
     if mode not in TOKEN_MODES:
-        raise ValueError(f"unknown token mode {mode!r}; choose one of {', '.join(TOKEN_MODES)}")
+        raise ConfigError(f"unknown token mode {mode!r}; choose one of {', '.join(TOKEN_MODES)}")
     sylls = syllables(text)
     folded = [fold(s) for s in sylls]
     if mode == "folded" or mode == "folded+bigrams":

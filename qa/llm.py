@@ -17,31 +17,23 @@ from dataclasses import replace
 
 from embeddings.lexical import syllables
 
-from .answer import Answer, Citation, split_sentences
+from .answer import Answer, Citation, question_language
+from .errors import LLMError
+from .messages import t
 from .retrieve import syllable_pairs, syllable_set
+from .sentences import split_sentences
 
 SUPPORT_MIN_OVERLAP = 0.5  # share of the sentence's word pairs found in the passage sentence
 SUPPORT_MIN_COSINE = 0.88  # e5 cosines of unrelated sentences sit around 0.75-0.8
 _MARKER = re.compile(r"\[(\d+)\]")
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+|(?<=\])\s+(?=[A-ZĐÀ-Ỹ])")
 
-SYSTEM_PROMPT = {
-    "vi": "Bạn trả lời câu hỏi chỉ dựa trên các đoạn trích được đánh số. Sau mỗi câu, ghi nguồn dạng [n]. "
-    "Nếu các đoạn không có câu trả lời, hãy nói rõ như vậy. Trả lời ngắn gọn bằng tiếng Việt.",
-    "en": "Answer only from the numbered passages. After every sentence cite its source as [n]. "
-    "If the passages do not contain the answer, say so. Be brief.",
-}
-
-
-class LLMError(Exception):
-    """The endpoint failed, timed out or replied with something unusable."""
-
 
 def build_messages(question: str, passages: list[str], lang: str = "vi") -> list[dict]:
     numbered = "\n\n".join(f"[{i}] {p}" for i, p in enumerate(passages, start=1))
     return [
-        {"role": "system", "content": SYSTEM_PROMPT.get(lang, SYSTEM_PROMPT["vi"])},
-        {"role": "user", "content": f"Đoạn trích:\n{numbered}\n\nCâu hỏi: {question}"},
+        {"role": "system", "content": t("llm_system", lang)},
+        {"role": "user", "content": t("llm_user", lang, passages=numbered, question=question)},
     ]
 
 
@@ -89,22 +81,12 @@ def check_reply(reply: str, base: Answer, encoder=None, lang: str = "vi") -> Ans
         bad = [n for n in numbers if not 1 <= n <= len(hits)]
         for n in bad:
             sentence = sentence.replace(f"[{n}]", "")
-            warnings.append(
-                (
-                    "trích dẫn [{n}] không trỏ tới đoạn nào và đã bị bỏ"
-                    if lang == "vi"
-                    else "citation [{n}] pointed to no passage and was removed"
-                ).format(n=n)
-            )
+            warnings.append(t("llm_bad_marker", lang, n=n))
         good = [n for n in numbers if 1 <= n <= len(hits)]
         text = " ".join(sentence.split())
         if not good:
             if _pairs(text) and len(syllables(text)) > 3 and not bad:
-                warnings.append(
-                    ("câu không có trích dẫn: «{s}»" if lang == "vi" else "sentence without a citation: «{s}»").format(
-                        s=text[:80]
-                    )
-                )
+                warnings.append(t("llm_uncited", lang, s=text[:80]))
             sentences_out.append(text)
             continue
         for n in dict.fromkeys(good):
@@ -112,11 +94,7 @@ def check_reply(reply: str, base: Answer, encoder=None, lang: str = "vi") -> Ans
             spans = split_sentences(n - 1, hit)
             overlap, cosine, best = support(text, [s.text for s in spans], encoder)
             if overlap < SUPPORT_MIN_OVERLAP and cosine < SUPPORT_MIN_COSINE:
-                warnings.append(
-                    (
-                        "câu «{s}» không được đoạn [{n}] hỗ trợ" if lang == "vi" else "«{s}» is not supported by passage [{n}]"
-                    ).format(s=text[:80], n=n)
-                )
+                warnings.append(t("llm_unsupported", lang, s=text[:80], n=n))
                 text = text.replace(f"[{n}]", f"[{n}?]")
             elif spans and n not in citations:
                 span, doc = spans[best], hit.document
@@ -148,14 +126,10 @@ def generate_answer(base: Answer, settings, encoder=None) -> Answer:
     """The generative answer when an endpoint is configured and answers well; else `base` with a warning."""
     if not settings.llm_base_url or base.abstained or not base.hits:
         return base
-    messages = build_messages(base.question, [h.chunk.text for h in base.hits], settings.lang)
+    lang = question_language(base.question)  # answer in the language asked, whatever the UI language
+    messages = build_messages(base.question, [h.chunk.text for h in base.hits], lang)
     try:
         reply = call_chat(settings.llm_base_url, settings.llm_model, settings.llm_api_key, messages, settings.llm_timeout)
-        return check_reply(reply, base, encoder, settings.lang)
+        return check_reply(reply, base, encoder, settings.lang)  # warnings are for the reader: UI language
     except LLMError as exc:
-        note = (
-            "mô hình ngôn ngữ không phản hồi được ({e}); hiển thị câu trả lời trích xuất"
-            if settings.lang == "vi"
-            else "the language model failed ({e}); showing the extractive answer"
-        )
-        return replace(base, warnings=(*base.warnings, note.format(e=exc)))
+        return replace(base, warnings=(*base.warnings, t("llm_failed", settings.lang, e=exc)))

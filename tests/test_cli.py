@@ -41,7 +41,7 @@ def test_search_json_shape(real_index_dir, capsys):
 
     assert main(["search", "can tho co bao nhieu dang vien", "--json", "--index-dir", str(real_index_dir)]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["query"] and {"rank", "score", "chunk_id", "doc_id", "title", "date", "source", "start", "end", "text"} <= set(
-        data["hits"][0]
-    )
+    keys = {"rank", "score", "chunk_id", "doc_id", "title", "date", "date_precision", "source", "start", "end", "text"}
+    assert data["query"] and keys <= set(data["hits"][0])
     assert data["hits"][0]["doc_id"] == "002_ec9a05d4f704e603"
+    assert (data["hits"][0]["date"], data["hits"][0]["date_precision"]) == ("--03-25", "partial")  # "Chiều 25/3", no year

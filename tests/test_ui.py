@@ -15,7 +15,6 @@ from ui.render import answer_markdown, escape_text, sources_html
 
 from .conftest import ROOT
 
-ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -65,6 +64,30 @@ def test_sources_highlight_exact_span():
     }
     html = sources_html({"citations": [cite], "hits": [hit]})
     assert '<mark class="cited">Câu trích!</mark>' in html and 'id="src-1"' in html and "<i>" not in html
+
+
+def test_answer_span_is_marked_inside_the_quote():
+    hit = {"chunk_id": "c1", "doc_id": "d", "title": "T", "date": None, "source": None, "author": None}
+    hit |= {"start": 0, "end": 40, "text": "Đảng bộ có 55.369 đảng viên. Câu khác."}
+    cite = {**hit, "n": 1, "start": 0, "end": 28, "quote": "Đảng bộ có 55.369 đảng viên.", "answer_start": 11, "answer_end": 17}
+    html = sources_html({"citations": [cite], "hits": [hit]})
+    assert '<mark class="cited">Đảng bộ có <mark class="answer">55.369</mark> đảng viên.</mark>' in html
+
+
+def test_confidence_and_searched_query_are_shown():
+    md = answer_markdown({"question": "q", "query": "q2", "answer": "A [1]", "confidence": 0.874, "citations": [], "hits": []})
+    assert "Độ tin cậy: 87%" in md and "Đã tìm: q2" in md
+    assert "Confidence: 87%" in answer_markdown({"question": "q", "query": "q", "answer": "A", "confidence": 0.874}, "en")
+
+
+def test_streaming_steps_grow_one_cited_group_at_a_time():
+    from ui.render import answer_steps
+
+    answer = {"question": "q", "query": "q", "answer": "Một [1] Hai [2] Ba [3]", "citations": [], "hits": []}
+    steps = answer_steps(answer)
+    assert len(steps) == 3 and steps[-1] == answer_markdown(answer)
+    assert ">[1]</a>" in steps[0] and "[2]" not in steps[0] and ">[2]</a>" in steps[1] and "[3]" not in steps[1]
+    assert answer_steps({"error": "x"}) == [answer_markdown({"error": "x"})]
 
 
 def _free_port() -> int:
@@ -121,7 +144,7 @@ def browser():
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_browser_question_citation_highlight_and_reload(app_url, browser):
+def test_browser_question_citation_highlight_and_reload(app_url, browser, tmp_path):
     url, feedback = app_url
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(url)
@@ -135,8 +158,7 @@ def test_browser_question_citation_highlight_and_reload(app_url, browser):
     page.locator("#chat a.cite").first.click()
     page.wait_for_selector("#sources .source.active mark.cited", timeout=5000)
     assert "55.369" in page.locator("#sources .source.active mark.cited").inner_text()
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
 
     # feedback with a comment: thumbs down appends a JSON line with the question and citations
     page.locator("#feedback-comment textarea").fill("thiếu số chi bộ")
@@ -215,7 +237,7 @@ LOAD_QUESTIONS = [
 
 
 @pytest.mark.slow
-def test_twenty_concurrent_clients(app_url):
+def test_twenty_concurrent_clients(app_url, tmp_path):
     """20 gradio_client users asking for a bounded time: no errors, every answer well-formed; p95 written out."""
     import json
     import threading
@@ -269,6 +291,5 @@ def test_twenty_concurrent_clients(app_url):
         "p95_s": round(ordered[int(0.95 * (len(ordered) - 1))], 3),
         "max_s": round(ordered[-1], 3),
     }
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "load.json").write_text(json.dumps(report, indent=2))
+    (tmp_path / "load.json").write_text(json.dumps(report, indent=2))
     print("load:", report)

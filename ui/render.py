@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from .i18n import t
+from qa.messages import t
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 _MARKER = re.compile(r"\[(\d+)(\?)?\]")
@@ -41,27 +41,67 @@ def answer_markdown(answer: dict, lang: str = "vi") -> str:
         parts.append(f"*{escape_text(t('related_hint', lang))}*")
     for warning in answer.get("warnings", []):
         parts.append(f"⚠️ *{escape_text(warning)}*")
+    notes = []
+    if answer.get("confidence") is not None:
+        notes.append(f"{escape_text(t('confidence', lang))}: {round(100 * answer['confidence'])}%")
     if answer.get("query") and answer.get("query") != answer.get("question"):
-        parts.append(f'<span class="searched">{escape_text(t("searched_for", lang))}: {escape_text(answer["query"])}</span>')
+        notes.append(f"{escape_text(t('searched_for', lang))}: {escape_text(answer['query'])}")
+    if notes:
+        parts.append(f'<span class="searched">{" · ".join(notes)}</span>')
     return "\n\n".join(parts)
 
 
-def _passage_with_highlight(text: str, chunk_start: int, spans: list[tuple[int, int]]) -> str:
-    """Escape a passage and wrap the cited character spans (document offsets) in <mark>."""
+def answer_steps(answer: dict, lang: str = "vi") -> list[str]:
+    """Progressively longer renderings of one answer, a cited sentence group at a time, for streaming.
+
+    Splits the answer's plain text after each [n] marker (not the rendered HTML), so it does not depend
+    on how markers are drawn; the last step is exactly `answer_markdown(answer)`.
+    """
+    text = answer.get("answer") or ""
+    ends = [m.end() for m in _MARKER.finditer(text)] if not answer.get("error") else []
+    steps = [answer_markdown({"answer": text[:end], "question": answer.get("question")}, lang) for end in ends[:-1]]
+    return [*steps, answer_markdown(answer, lang)]
+
+
+def _passage_with_highlight(
+    text: str, chunk_start: int, spans: list[tuple[int, int]], answer: tuple[int, int] | None = None
+) -> str:
+    """Escape a passage and wrap the cited character spans (document offsets) in <mark>; inside them, the
+    answer itself (a number, date or name) in <mark class="answer">."""
     out, pos = [], 0
     for start, end in sorted(spans):
         a, b = max(0, start - chunk_start), min(len(text), end - chunk_start)
         if a >= b or a < pos:
             continue
         out.append(html.escape(text[pos:a]))
-        out.append(f'<mark class="cited">{html.escape(text[a:b])}</mark>')
+        inner = html.escape(text[a:b])
+        if answer and start <= answer[0] < answer[1] <= end:
+            x, y = answer[0] - chunk_start, answer[1] - chunk_start
+            inner = f'{html.escape(text[a:x])}<mark class="answer">{html.escape(text[x:y])}</mark>{html.escape(text[y:b])}'
+        out.append(f'<mark class="cited">{inner}</mark>')
         pos = b
     out.append(html.escape(text[pos:]))
     return "".join(out).replace("\n\n", "<br><br>")
 
 
+def format_date(iso: str | None, precision: str | None = None, lang: str = "vi") -> str:
+    """A stored date as readers write it, saying how much of it is known (precision from the ISO form if not given).
+
+    >>> format_date("2025-10-14"), format_date("2024-09"), format_date("--03-25")
+    ('14/10/2025', 'tháng 09/2024', '25/03 (không rõ năm)')
+    """
+    if not iso:
+        return t("no_date", lang)
+    if iso.startswith("--") or precision == "partial":
+        return t("date_year_unknown", lang, day=iso[-2:], month=iso[-5:-3])
+    if len(iso) == 7 or precision == "month":
+        return t("date_month", lang, month=iso[5:7], year=iso[:4])
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}"
+
+
 def _meta_line(item: dict, lang: str) -> str:
-    parts = [html.escape(item.get("source") or t("unknown_source", lang)), html.escape(item.get("date") or t("no_date", lang))]
+    date = format_date(item.get("date"), item.get("date_precision"), lang)
+    parts = [html.escape(item.get("source") or t("unknown_source", lang)), html.escape(date)]
     if item.get("author"):
         parts.append(html.escape(item["author"]))
     return " · ".join(parts)
@@ -79,7 +119,12 @@ def sources_html(answer: dict | None, lang: str = "vi") -> str:
         for c in answer["citations"]:
             hit = hits.get(c["chunk_id"])
             passage = (
-                _passage_with_highlight(hit["text"], hit["start"], [(c["start"], c["end"])])
+                _passage_with_highlight(
+                    hit["text"],
+                    hit["start"],
+                    [(c["start"], c["end"])],
+                    (c["answer_start"], c["answer_end"]) if c.get("answer_start") is not None else None,
+                )
                 if hit
                 else f'<mark class="cited">{html.escape(c["quote"])}</mark>'
             )
@@ -125,6 +170,7 @@ CSS = """
 .source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px; scroll-margin-top: 8px; }
 .source.active { outline: 3px solid #f59e0b; background: rgba(245, 158, 11, 0.08); }
 .source .badge { color: #2563eb; font-weight: 700; }
+mark.answer { background: #fcd34d; font-weight: 700; padding: 0 2px; border-radius: 3px; }
 .source-meta, .source-ref { color: var(--body-text-color-subdued); font-size: 0.85em; margin: 2px 0 6px; }
 .passage { line-height: 1.5; }
 mark.cited { background: #fde68a; color: inherit; padding: 0 2px; border-radius: 3px; }

@@ -1,8 +1,51 @@
-"""UI strings in Vietnamese (default) and English."""
+"""Every user-facing message in Vietnamese (default) and English: answers, CLI, LLM prompts and the UI.
+
+One table, so a new language is one more key per entry. `t(key, lang, **values)` formats a message."""
 
 from __future__ import annotations
 
 STRINGS: dict[str, dict[str, str]] = {
+    # answers (qa.answer)
+    "abstain": {
+        "vi": "Các bài báo hiện có không chứa thông tin để trả lời câu hỏi này.",
+        "en": "The articles do not contain the answer to this question.",
+    },
+    "not_about": {
+        "vi": "Các bài báo không nêu thông tin này cho {entities}.",
+        "en": "The articles do not give this for {entities}.",
+    },
+    "related": {"vi": "Những đoạn sau có thể liên quan:", "en": "These passages may be related:"},
+    "empty": {
+        "vi": "Câu hỏi đang trống: hãy nhập một câu hỏi về các bài báo.",
+        "en": "The question is empty: type a question about the articles.",
+    },
+    "too_long": {
+        "vi": "Câu hỏi quá dài ({n} ký tự, tối đa {limit}): hãy rút gọn câu hỏi.",
+        "en": "The question is too long ({n} characters, at most {limit}): please shorten it.",
+    },
+    # optional LLM (qa.llm)
+    "llm_system": {
+        "vi": "Bạn trả lời câu hỏi chỉ dựa trên các đoạn trích được đánh số. Sau mỗi câu, ghi nguồn dạng [n]. "
+        "Nếu các đoạn không có câu trả lời, hãy nói rõ như vậy. Trả lời ngắn gọn bằng tiếng Việt.",
+        "en": "Answer only from the numbered passages. After every sentence cite its source as [n]. "
+        "If the passages do not contain the answer, say so. Be brief and answer in English.",
+    },
+    "llm_user": {"vi": "Đoạn trích:\n{passages}\n\nCâu hỏi: {question}", "en": "Passages:\n{passages}\n\nQuestion: {question}"},
+    "llm_bad_marker": {
+        "vi": "trích dẫn [{n}] không trỏ tới đoạn nào và đã bị bỏ",
+        "en": "citation [{n}] pointed to no passage and was removed",
+    },
+    "llm_uncited": {"vi": "câu không có trích dẫn: «{s}»", "en": "sentence without a citation: «{s}»"},
+    "llm_unsupported": {"vi": "câu «{s}» không được đoạn [{n}] hỗ trợ", "en": "«{s}» is not supported by passage [{n}]"},
+    "llm_failed": {
+        "vi": "mô hình ngôn ngữ không phản hồi được ({e}); hiển thị câu trả lời trích xuất",
+        "en": "the language model failed ({e}); showing the extractive answer",
+    },
+    # command line (qa.cli)
+    "cli_may_be_related": {"vi": "Có thể liên quan:", "en": "May be related:"},
+    "cli_no_passages": {"vi": "không có đoạn nào (kiểm tra bộ lọc)", "en": "no passages (check the filters)"},
+    "confidence": {"vi": "Độ tin cậy", "en": "Confidence"},
+    # chat UI (ui/)
     "title": {"vi": "Hỏi đáp tin tức", "en": "News Q&A"},
     "subtitle": {
         "vi": "Đặt câu hỏi về các bài báo; mỗi câu trả lời kèm trích dẫn [n] có thể kiểm chứng.",
@@ -39,9 +82,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "searching": {"vi": "Đang tìm trong các bài báo…", "en": "Searching the articles…"},
     "unknown_source": {"vi": "không rõ nguồn", "en": "unknown outlet"},
     "no_date": {"vi": "không rõ ngày", "en": "no date"},
+    "date_year_unknown": {"vi": "{day}/{month} (không rõ năm)", "en": "{day}/{month} (year unknown)"},
+    "date_month": {"vi": "tháng {month}/{year}", "en": "{month}/{year}"},
     "no_index": {"vi": "Chưa có chỉ mục: bấm “Cập nhật chỉ mục”.", "en": "No index yet: press “Update index”."},
     "articles": {"vi": "Bài báo", "en": "Articles"},
     "passages": {"vi": "Đoạn", "en": "Passages"},
+    "articles_upload": {
+        "vi": "Thêm tệp bài báo (.txt .md .html .pdf .docx)",
+        "en": "Add article files (.txt .md .html .pdf .docx)",
+    },
+    "articles_url": {"vi": "Địa chỉ trang báo (URL)", "en": "Page address (URL)"},
+    "articles_add_url": {"vi": "Thêm từ URL", "en": "Add from URL"},
+    "articles_remove_choice": {"vi": "Bài cần xoá", "en": "Article to remove"},
+    "articles_remove": {"vi": "Xoá bài", "en": "Remove article"},
     "model": {"vi": "Mô hình", "en": "Model"},
     "built": {"vi": "Tạo lúc", "en": "Built"},
     "version": {"vi": "Phiên bản", "en": "Version"},
@@ -56,8 +109,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "language": {"vi": "Ngôn ngữ / Language", "en": "Ngôn ngữ / Language"},
     "bad_date": {"vi": "Ngày “{value}” không hợp lệ: dùng dạng YYYY-MM-DD.", "en": "Date “{value}” is invalid: use YYYY-MM-DD."},
 }
-
-VERDICTS = ("helpful", "not_helpful", "wrong_citation")
 
 
 def t(key: str, lang: str = "vi", **values) -> str:

@@ -1,0 +1,225 @@
+"""Is the question answered by the passages found? Signals per (question, passages) and a fitted logistic model.
+
+`answerability_features` turns a search result into named numbers (retrieval scores, how much of the
+question's entities, numbers and expected answer type the passages hold). `AnswerabilityModel` is a
+logistic regression over them, stored as plain JSON coefficients (no pickle): `fit_model` fits it with
+cross-validation on a tuning split and picks the operating threshold from out-of-fold probabilities
+(`qa eval --calibrate`), the app loads it with `load_model`.
+Not here: what the answer says when it abstains (qa.answer) and the dataset metrics (qa.evaluate).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.lexical import tokenize
+
+from .errors import DatasetError
+from .evidence import (
+    answer_type,
+    counted_noun,
+    coverage_of,
+    find_answer_span,
+    number_before,
+    question_entities,
+    question_numbers,
+)
+from .retrieve import Hit, Searcher, SearchResult
+from .sentences import split_sentences
+
+DEFAULT_MODEL_PATH = Path(__file__).with_name("answerability.json")
+MODEL_FORMAT = 1
+EVIDENCE_PASSAGES = 3  # passages whose text may hold the question's entities and answer
+FEATURES = (
+    "dense_z",  # how far the best passage stands out from the corpus for this question (std devs)
+    "dense_top",  # best cosine
+    "coverage",  # IDF-weighted share of the question's word pairs in the best passages
+    "lexical_top",  # log(1 + best BM25 score)
+    "agreement",  # dense and BM25 put the same passage first
+    "margin",  # fused score of the first passage minus the second's
+    "vocabulary_share",  # share of the question's syllables that occur in the corpus (English questions: low)
+    "english",  # the question is written in English
+    "has_entities",  # the question names something (a place, a person, an organisation)
+    "entity_support",  # share of those names found in the best passage holding most of them (or its title)
+    "entity_in_corpus",  # share of those names found anywhere in the corpus
+    "number_support",  # share of the question's numbers and years found in that passage
+    "typed_sentence",  # best word overlap of a sentence that holds the expected kind of answer (a number, a date...)
+    "typed_pairs",  # best word-pair coverage of such a sentence: the question's phrases next to the answer
+    "counted_known",  # a Vietnamese how-many question whose counted noun we can read ("bao nhiêu đảng viên")
+    "counted_found",  # ... and a number stands right before that noun in one of the passages
+    "coverage_vi",  # coverage, typed_sentence and typed_pairs again for questions not in English:
+    "typed_vi",  # words only count when the question shares the articles' language
+    "typed_pairs_vi",
+    "unseen_pairs_vi",  # share of the question's word pairs that occur nowhere in the corpus ("quan cam le")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerabilityModel:
+    """Logistic regression over FEATURES, standardized: p = sigmoid(intercept + coef . (x - mean) / scale)."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float  # answer when p >= threshold: chosen for <= 5% false abstention on the tuning split
+    fitted: dict = field(default_factory=dict)  # what it was fitted on and how well it did
+
+    def probability(self, values: dict[str, float]) -> float:
+        x = np.array([values[f] for f in self.features], dtype=np.float64)
+        z = self.intercept + float(np.dot(self.coef, (x - np.array(self.mean)) / np.array(self.scale)))
+        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+
+
+def answerability_features(question: str, result: SearchResult, searcher: Searcher, language: str) -> dict[str, float]:
+    """Named signals for one searched question (see FEATURES); pure given the searcher's corpus statistics."""
+    s, hits = result.signals, result.hits
+    entities = question_entities(question)
+    numbers = question_numbers(question)
+    candidates = hits[:EVIDENCE_PASSAGES]
+    texts = [f"{h.document.title}\n{h.chunk.text}" for h in candidates]
+    entity_support = max((coverage_of(entities, t) for t in texts), default=0.0 if entities else 1.0)
+    best = max(range(len(texts)), key=lambda i: coverage_of(entities, texts[i])) if texts else None
+    typed, typed_pairs = typed_sentence_scores(question, candidates, searcher)
+    noun = counted_noun(question) if language == "vi" and answer_type(question) == "how_many" else None
+    vi = float(language != "en")
+    return {
+        "dense_z": s.dense_z,
+        "dense_top": s.dense_top,
+        "coverage": s.coverage,
+        "lexical_top": math.log1p(max(0.0, s.lexical_top)),
+        "agreement": float(s.agreement),
+        "margin": hits[0].score - hits[1].score if len(hits) > 1 else 0.0,
+        "vocabulary_share": searcher.vocabulary_share(question),
+        "english": float(language == "en"),
+        "has_entities": float(bool(entities)),
+        "entity_support": entity_support,
+        "entity_in_corpus": _share_in_corpus(entities, searcher),
+        "number_support": coverage_of(numbers, texts[best]) if best is not None else (1.0 if not numbers else 0.0),
+        "typed_sentence": typed,
+        "typed_pairs": typed_pairs,
+        "counted_known": float(noun is not None),
+        "counted_found": float(noun is not None and any(number_before(noun, h.chunk.text) for h in candidates)),
+        "coverage_vi": s.coverage * vi,
+        "typed_vi": typed * vi,
+        "typed_pairs_vi": typed_pairs * vi,
+        "unseen_pairs_vi": unseen_pairs(question, searcher) * vi,
+    }
+
+
+def unseen_pairs(question: str, searcher: Searcher) -> float:
+    """Share of the question's folded syllable pairs that no passage holds: a name or topic the corpus lacks."""
+    pairs = [t for t in tokenize(question) if "_" in t]
+    return sum(searcher.document_frequency(t) == 0 for t in pairs) / len(pairs) if pairs else 0.0
+
+
+def _share_in_corpus(entities: Sequence[str], searcher: Searcher) -> float:
+    """Share of names whose folded syllable pairs (or single syllable) occur in some passage; 1.0 with no names."""
+    if not entities:
+        return 1.0
+    found = 0
+    for name in entities:
+        tokens = [t for t in tokenize(name) if "_" in t] or tokenize(name)
+        found += all(searcher.document_frequency(t) > 0 for t in tokens)
+    return found / len(entities)
+
+
+def typed_sentence_scores(question: str, hits: Sequence[Hit], searcher: Searcher) -> tuple[float, float]:
+    """(best word overlap, best word-pair coverage) with the question among sentences that hold the kind of
+    answer asked for: a how-many question needs a number, when a date, who a person, where a place; for
+    what/why/yes-no any sentence counts. (0, 0) when no sentence of the passages can hold the answer.
+    """
+    kind = answer_type(question)
+    best, best_pairs = 0.0, 0.0
+    for i, hit in enumerate(hits):
+        for sentence in split_sentences(i, hit):
+            if kind in ("how_many", "when", "who", "where") and find_answer_span(sentence.text, kind, question) is None:
+                continue
+            best = max(best, searcher.sentence_overlap(question, sentence.text))
+            best_pairs = max(best_pairs, searcher.coverage(question, sentence.text))
+    return best, best_pairs
+
+
+def fit_model(
+    rows: Sequence[dict[str, float]], answerable: Sequence[bool], max_false_abstention: float = 0.05, **fitted
+) -> AnswerabilityModel:
+    """Logistic regression with 5-fold cross-validated regularisation; threshold from out-of-fold probabilities.
+
+    The threshold is the highest one that still answers all but `max_false_abstention` of the answerable
+    questions (a wrong abstention hides a good answer); `fitted` records provenance in the JSON.
+    """
+    from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    y = np.array(answerable, dtype=int)
+    if len(set(y)) < 2 or min(np.bincount(y)) < 5:
+        raise DatasetError("fitting the answerability model needs at least 5 answerable and 5 unanswerable questions")
+    x = np.array([[r[f] for f in FEATURES] for r in rows], dtype=np.float64)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    xs = (x - mean) / scale
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    with warnings.catch_warnings():  # scikit-learn 1.9 announces renamed attributes we do not use
+        warnings.simplefilter("ignore", FutureWarning)
+        search = LogisticRegressionCV(Cs=np.logspace(-2, 2, 9).tolist(), cv=folds, scoring="roc_auc", max_iter=2000).fit(xs, y)
+    c = float(search.C_[0])
+    out_of_fold = cross_val_predict(LogisticRegression(C=c, max_iter=2000), xs, y, cv=folds, method="predict_proba")[:, 1]
+    threshold = float(np.quantile(out_of_fold[y == 1], max_false_abstention, method="lower"))
+    final = LogisticRegression(C=c, max_iter=2000).fit(xs, y)
+    abstain = out_of_fold < threshold
+    return AnswerabilityModel(
+        features=FEATURES,
+        mean=tuple(float(v) for v in mean),
+        scale=tuple(float(v) for v in scale),
+        coef=tuple(float(v) for v in final.coef_[0]),
+        intercept=float(final.intercept_[0]),
+        threshold=threshold,
+        fitted={
+            **fitted,
+            "questions": len(y),
+            "answerable": int(y.sum()),
+            "C": c,
+            "cv_auroc": float(roc_auc_score(y, out_of_fold)),
+            "cv_abstain_unanswerable": float(abstain[y == 0].mean()),
+            "cv_false_abstention": float(abstain[y == 1].mean()),
+        },
+    )
+
+
+def save_model(model: AnswerabilityModel, path: Path) -> None:
+    """Write the model as JSON, atomically (a temp file renamed over the old one)."""
+    data = {"format": MODEL_FORMAT, **asdict(model)}
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def load_model(path: Path | None = None) -> AnswerabilityModel:
+    """Read a model file (default: the one shipped in qa/); DatasetError naming the file and the fix when unusable."""
+    path = Path(path) if path else DEFAULT_MODEL_PATH
+    fix = "rewrite it with `qa eval --calibrate --dataset FILE` or unset QA_ANSWER_MODEL"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DatasetError(f"answerability model {path} does not exist; {fix}") from None
+    except (OSError, ValueError) as exc:
+        raise DatasetError(f"answerability model {path} cannot be read ({exc}); {fix}") from None
+    try:
+        if data.pop("format") != MODEL_FORMAT:
+            raise ValueError("format")
+        model = AnswerabilityModel(**{**data, **{k: tuple(data[k]) for k in ("features", "mean", "scale", "coef")}})
+        unknown = set(model.features) - set(FEATURES)
+        if unknown or not (len(model.features) == len(model.mean) == len(model.scale) == len(model.coef)):
+            raise ValueError(f"features {sorted(unknown)}")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DatasetError(f"answerability model {path} is not a model file of this version ({exc}); {fix}") from None
+    return model

@@ -1,0 +1,367 @@
+"""What a question asks about and what a passage must hold to answer it: entities, numbers, answer types.
+
+Pure functions over strings, diacritic-folded where matching matters ("Can Tho" matches "Cần Thơ").
+They feed the answerability model (qa.answerability) and sentence choice (qa.answer).
+Not here: any scoring of passages against each other (qa.retrieve) or thresholds (qa.params).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from embeddings.lexical import fold
+
+# Capitalized Vietnamese institutions and titles: common nouns written with capitals, never "the entity asked about".
+INSTITUTIONS = frozenset(
+    fold(x).lower()
+    for x in (
+        "Trung ương",
+        "Thành ủy",
+        "Tỉnh ủy",
+        "Quận ủy",
+        "Huyện ủy",
+        "Thị ủy",
+        "Đảng ủy",
+        "Bộ Chính trị",
+        "Ban Bí thư",
+        "Ban Chấp hành",
+        "Ban Thường vụ",
+        "Ban Tổ chức",
+        "Ban Tuyên giáo",
+        "Bí thư",
+        "Phó Bí thư",
+        "Chủ tịch",
+        "Phó Chủ tịch",
+        "Tổng Bí thư",
+        "Thủ tướng",
+        "Đảng",
+        "Đảng bộ",
+        "Nhà nước",
+        "Chính phủ",
+        "Quốc hội",
+        "Ủy ban",
+        "Ủy ban nhân dân",
+        "Hội đồng nhân dân",
+        "Mặt trận Tổ quốc",
+        "Đại hội",
+        "Nghị quyết",
+        "Kết luận",
+        "Chỉ thị",
+        "Quy định",
+        "Điều lệ Đảng",
+        "Ủy viên",
+        "Ủy viên Trung ương Đảng",
+        "Hội nghị",
+        "Thành phố",
+        "Tỉnh",
+        "Quận",
+        "Huyện",
+        "Xã",
+        "Phường",
+        "TP",
+        "Việt Nam",
+        "nhiệm kỳ",
+        "UBND",
+        "HĐND",
+        "MTTQ",
+        "TW",
+        "BCH",
+        "BTV",
+        "THPT",
+        "GDP",
+        "GRDP",
+        "FDI",
+        "CNTT",
+        "Covid",
+        # English renderings
+        "Central Committee",
+        "Central",
+        "Committee",
+        "Party",
+        "Communist Party",
+        "Politburo",
+        "Secretariat",
+        "Secretary",
+        "Party Secretary",
+        "Chairman",
+        "People",
+        "People's Committee",
+        "People's Council",
+        "Standing Board",
+        "Standing Committee",
+        "Congress",
+        "Party Congress",
+        "Government",
+        "Prime Minister",
+        "National Assembly",
+        "City",
+        "Province",
+        "District",
+        "Vietnam",
+        "Vietnamese",
+        "Charter",
+        "Party Charter",
+        "Resolution",
+        "Plenum",
+        "Conference",
+        "Regulation",
+        "Directive",
+        "Conclusion",
+        "Fatherland Front",
+        "Front",
+        *[
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        *["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+    )
+)
+# Words that start a question or a clause with a capital without naming anything.
+_LEADING = frozenset(
+    x.lower()
+    for x in [
+        "Còn",
+        "Thế",
+        "Vậy",
+        "Và",
+        "Ai",
+        "Ở",
+        "Khi",
+        "Bao",
+        "Tại",
+        "Vì",
+        "Sao",
+        "Có",
+        "Những",
+        "Các",
+        "Theo",
+        "Trong",
+        "Năm",
+        "Ngày",
+        "Ông",
+        "Bà",
+        "Anh",
+        "Chị",
+        "Đồng",
+        "Who",
+        "What",
+        "When",
+        "Where",
+        "Why",
+        "How",
+        "Which",
+        "Did",
+        "Does",
+        "Do",
+        "Is",
+        "Are",
+        "Was",
+        "Were",
+        "The",
+        "And",
+        "In",
+        "Of",
+        "According",
+        "About",
+        "Mr",
+        "Ms",
+        "Mrs",
+    ]
+)
+_WORD = re.compile(r"[\wÀ-ỹĐđ]+(?:[-'’][\wÀ-ỹĐđ]+)*", re.UNICODE)
+_POSSESSIVE = re.compile(r"['’]s$")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
+_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+_DATE = re.compile(
+    r"\b(\d{1,2}/\d{1,2}(/\d{2,4})?|ngày \d{1,2}(/\d{1,2}(/\d{2,4})?)?|tháng \d{1,2}(/\d{4})?|năm (19|20)\d\d|(19|20)\d\d|quý [IV1-4]+|"
+    r"(sáng|chiều|tối|trưa|đêm) (qua|nay|mai|\d{1,2}/\d{1,2}))\b",
+    re.IGNORECASE,
+)
+_PERSON = re.compile(r"\b(ông|bà|anh|chị|đồng chí|Ông|Bà|Anh|Chị|Đồng chí|Mr|Ms|Mrs)\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*")
+
+# (answer type, pattern over the folded, lower-cased question); first match wins
+_TYPES = (
+    ("how_many", r"\b(bao nhieu|may|how many|how much|so luong|ty le|percentage|what share|what percent)\b"),
+    (
+        "when",
+        r"\b(khi nao|luc nao|bao gio|ngay nao|thang nao|nam nao|thoi gian nao|when|what date|which day|what year|which year|what time)\b",
+    ),
+    ("who", r"\b(ai|nguoi nao|who|whom|whose)\b"),
+    ("where", r"\b(o dau|tai dau|noi nao|dia diem nao|where|which (province|city|district|place))\b"),
+    ("why", r"\b(vi sao|tai sao|why|ly do)\b"),
+    ("yes_no", r"(\bco phai\b|\bphai khong\b|\bco .+ khong\b|\bkhong\?$|^(is|are|was|were|did|does|do|has|have|can|will)\b)"),
+)
+_TYPE_PATTERNS = tuple((name, re.compile(pattern)) for name, pattern in _TYPES)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """[start, end) character offsets into the text that was searched."""
+
+    start: int
+    end: int
+
+
+def answer_type(question: str) -> str:
+    """The kind of answer a question wants: how_many, when, who, where, why, yes_no, or what (the rest).
+
+    >>> answer_type("Đảng bộ Cần Thơ có bao nhiêu đảng viên?"), answer_type("Who led the delegation?")
+    ('how_many', 'who')
+    """
+    folded = fold(question).lower().strip()
+    for name, pattern in _TYPE_PATTERNS:
+        if pattern.search(folded):
+            return name
+    return "what"
+
+
+def question_entities(question: str) -> tuple[str, ...]:
+    """Names the question is about: runs of capitalized syllables that are not institutions, titles or question words.
+
+    Institutions break runs wherever they stand ("Trung ương", "Quận ủy"), so "Quận ủy Sơn Trà" gives "Sơn Trà";
+    a single capitalized word that opens the question is only the sentence's capital.
+    >>> question_entities("Quận ủy Sơn Trà kết nạp bao nhiêu đảng viên mới?")
+    ('Sơn Trà',)
+    """
+    words = [_POSSESSIVE.sub("", w) for w in _WORD.findall(question)]
+    folded = [fold(w).lower() for w in words]
+    runs, current, i = [], [], 0
+    while i <= len(words):
+        span = _institution_at(folded, i) if i < len(words) else 0
+        word = words[i] if i < len(words) else ""
+        if not span and word[:1].isupper() and word.lower() not in _LEADING:
+            current.append((i, word))
+            i += 1
+            continue
+        if current:
+            runs.append(current)
+        current = []
+        i += max(span, 1)
+    names = []
+    for run in runs:
+        if run[0][0] == 0 and len(run) == 1:
+            continue  # the question's first word
+        names.append(" ".join(w for _, w in run))
+    return tuple(dict.fromkeys(names))
+
+
+def _institution_at(folded: list[str], i: int) -> int:
+    """Length of the longest institution phrase starting at word i (0 if none)."""
+    for n in range(min(5, len(folded) - i), 0, -1):
+        if " ".join(folded[i : i + n]) in INSTITUTIONS:
+            return n
+    return 0
+
+
+_COUNTED = re.compile(r"\b(?:bao nhieu|may)\s+(\w+(?:\s+\w+)?)")
+
+
+def counted_noun(question: str) -> str | None:
+    """What a Vietnamese how-many question counts, folded: 'có bao nhiêu đảng viên?' -> 'dang vien'."""
+    m = _COUNTED.search(folded_lower(question))
+    return m.group(1) if m else None
+
+
+def number_before(noun: str, text: str) -> bool:
+    """A number stands right before `noun` (folded) in `text`, at most two words apart: '55.369 đảng viên'."""
+    pattern = rf"\d[\d.,]*%?\s+(?:\w+\s+){{0,2}}?{re.escape(noun)}(?!\w)"
+    return re.search(pattern, folded_lower(text)) is not None
+
+
+def question_numbers(question: str) -> tuple[str, ...]:
+    """Numbers and years written in the question ("2020", "55.369"), which the answer's passage must also hold."""
+    return tuple(dict.fromkeys(m.group(0).rstrip(".,") for m in _NUMBER.finditer(question)))
+
+
+# Names written in several ways (folded, lower case): any form found counts for the others.
+ALIASES = (
+    ("ho chi minh", "tphcm", "tp.hcm", "tp hcm", "hcm", "hcmc", "sai gon", "saigon", "thanh pho ho chi minh"),
+    ("ha noi", "hanoi", "tp ha noi"),
+    ("da nang", "danang"),
+    ("hai phong", "haiphong"),
+    ("can tho", "cantho"),
+    ("viet nam", "vietnam"),
+)
+_ALIAS_OF = {form: group for group in ALIASES for form in group}
+
+
+def contains_folded(needle: str, haystack_folded: str) -> bool:
+    """Whole-word containment after folding both sides: 'Can Tho' in 'thành phố cần thơ' -> True.
+
+    Hyphens count as spaces ('Covid-19' = 'Covid 19'); a one-word name also matches the syllables it
+    joins ('Hanoi' in 'hà nội'), as English spells them; known aliases match each other (ALIASES).
+    """
+    target = folded_lower(needle).replace("-", " ")
+    if not target:
+        return False
+    haystack = haystack_folded.replace("-", " ")
+    for form in _ALIAS_OF.get(target, (target,)):
+        if re.search(rf"(?<!\w){re.escape(form)}(?!\w)", haystack):
+            return True
+    return " " not in target and len(target) >= 5 and target in haystack.replace(" ", "")
+
+
+@lru_cache(maxsize=4096)
+def folded_lower(text: str) -> str:
+    """fold(text).lower(), cached: passages are checked against many questions."""
+    return fold(text).lower()
+
+
+def coverage_of(items: tuple[str, ...], text: str) -> float:
+    """Share of `items` found (folded, whole words) in `text`; 1.0 when there is nothing to find."""
+    if not items:
+        return 1.0
+    folded = folded_lower(text)
+    return sum(contains_folded(item, folded) for item in items) / len(items)
+
+
+def find_answer_span(sentence: str, kind: str, question: str = "") -> Span | None:
+    """Where in `sentence` the kind of answer asked for stands: a number, a date, a person or a place.
+
+    Numbers that the question itself contains (a year it names) are not answers. None when absent;
+    `what`, `why` and `yes_no` answers are whole sentences, so they have no span.
+    """
+    asked = set(question_numbers(question)) if question else set()
+    if kind == "how_many":
+        for m in _NUMBER.finditer(sentence):
+            value = m.group(0).rstrip(".,")
+            if value not in asked and not _YEAR.fullmatch(value):
+                return Span(m.start(), m.start() + len(value))
+        return None
+    if kind == "when":
+        m = _DATE.search(sentence)
+        return Span(m.start(), m.end()) if m else None
+    if kind == "who":
+        m = _PERSON.search(sentence)
+        if m:
+            end = m.end()
+            for word in _WORD.finditer(sentence, end):  # the rest of the name
+                if sentence[end : word.start()].strip() or not word.group(0)[:1].isupper():
+                    break
+                end = word.end()
+            return Span(m.start(), end)
+        names = [n for n in question_entities(sentence) if len(n.split()) >= 2 and coverage_of((n,), question) != 1.0]
+        if names:
+            start = sentence.find(names[0])
+            return Span(start, start + len(names[0]))
+        return None
+    if kind == "where":
+        asked_names = question_entities(question)
+        for name in question_entities(sentence):
+            if name not in asked_names:
+                start = sentence.find(name)
+                return Span(start, start + len(name))
+        return None
+    return None

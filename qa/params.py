@@ -1,0 +1,47 @@
+"""Tuning parameters: one frozen object for retrieval, one for answering, each number defined once here.
+
+Every number says where it comes from. Settings (qa.settings) nests these objects, so any of them can be
+overridden by a QA_* environment variable of the same name (QA_DENSE_WEIGHT=0.4). The answerability model
+that `qa eval --calibrate` fits is a JSON file (qa/answerability.json by default), loaded by `load_answerability`.
+Not here: the values of user-facing settings (paths, ports, k), which stay in qa.settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RETRIEVERS = ("hybrid", "dense", "bm25")
+FUSIONS = ("weighted", "rrf")
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalParams:
+    """How dense and BM25 scores are combined, filtered and de-duplicated (qa.retrieve)."""
+
+    fusion: str = "weighted"  # weighted (min-max, dense_weight on dense) | rrf: 0.92 vs 0.79 MRR@10 on eval_dev
+    dense_weight: float = 0.5  # 0.3-0.5 plateau on eval_dev (MRR@10 0.91-0.92); the published 0.7 gave 0.86
+    pool: int = 100  # candidates taken from each retriever before fusion: 20x k, far past where recall@10 saturates
+    rrf_k: int = 60  # the constant of Cormack et al. (2009), used as published
+    unaccented_dense_factor: float = 0.5  # dense weight multiplier for Vietnamese typed without diacritics: slice 0.86 -> 1.00
+    unaccented_min_vocabulary: float = 0.7  # share of a question's syllables in the corpus that marks it as Vietnamese
+    recency_bonus: float = 0.5  # "mới nhất" questions: up to half the score range added for the newest article
+    recency_half_life_days: float = 180.0  # news from half a year ago counts half as recent
+    z_sample: int = 2000  # passages sampled for the dense z-score: mean/std stable to +-0.01 beyond ~1000
+    duplicate_overlap: float = 0.5  # passages of one article sharing more than half their characters are one passage
+    duplicate_jaccard: float = 0.8  # near-identical text anywhere (syndicated copies) by syllable Jaccard
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerParams:
+    """How sentences are chosen for an extractive answer and how long quotes may be (qa.answer)."""
+
+    max_sentences: int = 3  # an answer of more than three quoted sentences stops being an answer
+    sentence_passages: int = 3  # passages whose sentences compete: recall@3 is 0.95 on eval_dev
+    overlap_weight: float = 0.7  # sentence score = 0.7 word overlap + 0.3 passage rank (47/56 answers held evidence)
+    keep_ratio: float = 0.7  # keep sentences scoring at least 70% of the best one
+    max_quote_chars: int = 300  # a quote is a sentence, not a paragraph: longer sentences are cut at clauses
+    typed_bonus: float = 0.3  # factoid questions: a sentence holding the answer type (number, date, name) leads
+    caption_penalty: float = 0.3  # paragraphs without closing punctuation (captions, headings) are rarely answers
+    entity_guard: bool = True  # a name of the question absent from every top passage: say so, never answer with another's fact
+    abstain_min_coverage: float = 0.03  # `qa eval --calibrate` on eval_dev: 70% of unanswerable abstain,
+    abstain_min_z: float = 2.6  # 1.8% of answerable wrongly (a fallback when no answerability model is loaded)

@@ -1,0 +1,179 @@
+"""The Articles panel's functions (ui/articles.py), driven without a browser: list, upload, remove, bad uploads."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from embeddings.build import build_index
+from embeddings.store import load_index
+from ui.articles import add_uploads, add_url, article_rows, headers, remove
+from ui.render import format_date
+
+from .conftest import CORPUS
+from .format_files import image_pdf, make_docx
+
+
+@pytest.fixture
+def panel(tmp_path, options, fake_encoder):
+    """A two-article corpus with its index, and the rebuild the app would pass (build, then reload)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "002_ec9a05d4f704e603.txt", corpus / "can_tho.txt")
+    shutil.copy(CORPUS / "004_9ddeaedd6e62409b.txt", corpus / "ngu_hanh_son.txt")
+    index_dir = tmp_path / "index"
+    calls = []
+
+    def rebuild(progress=None):
+        summary = build_index(corpus, index_dir, options, encoder=fake_encoder, progress=progress)
+        calls.append(summary)
+        return "\n".join(summary.lines())
+
+    rebuild()
+    calls.clear()
+    return corpus, index_dir, rebuild, calls
+
+
+@pytest.mark.parametrize(
+    "iso, precision, lang, shown",
+    [
+        ("2025-10-14", "day", "vi", "14/10/2025"),
+        ("2024-09", "month", "vi", "tháng 09/2024"),
+        ("2024-09", "month", "en", "09/2024"),
+        ("--03-25", "partial", "vi", "25/03 (không rõ năm)"),
+        ("--03-25", "partial", "en", "25/03 (year unknown)"),
+        ("--03-25", None, "vi", "25/03 (không rõ năm)"),  # precision read off the ISO form (citations carry none)
+        ("2024-09", None, "en", "09/2024"),
+        (None, None, "vi", "không rõ ngày"),
+    ],
+)
+def test_format_date(iso, precision, lang, shown):
+    assert format_date(iso, precision, lang) == shown
+
+
+def test_rows_list_every_article_with_date_precision_and_passages(panel):
+    corpus, index_dir, _, _ = panel
+    index = load_index(index_dir)
+    rows = article_rows(index, "en")
+    assert headers("en") == ["Title", "Outlet", "Date", "Passages", "File", "Id"]
+    per_doc = {r[5]: r for r in rows}
+    assert [r[5] for r in rows] == ["ngu_hanh_son", "can_tho"]  # dated first; the year-less one last
+    assert per_doc["ngu_hanh_son"][:3] == [
+        "Ngũ Hành Sơn: Đổi mới phương thức lãnh đạo của Đảng đối với hoạt động của hệ thống chính trị",
+        "—",
+        "01/12/2021",
+    ]
+    assert per_doc["can_tho"][1:3] == ["TTXVN", "25/03 (year unknown)"]
+    assert per_doc["can_tho"][4] == "can_tho.txt"
+    assert sum(r[3] for r in rows) == len(index.chunks) and all(r[3] > 0 for r in rows)
+    assert article_rows(None) == []
+
+
+def test_upload_then_remove_updates_the_index(panel, tmp_path):
+    corpus, index_dir, rebuild, calls = panel
+    uploads = tmp_path / "gradio-tmp"
+    uploads.mkdir()
+    good = make_docx(uploads / "Cầu Trần Hoàng Na.docx")
+    scan = image_pdf(uploads / "scan.pdf")
+    evil = uploads / "evil.txt"
+    evil.write_text("Một bài báo có tên tệp nguy hiểm ở đây\n\nNội dung bài báo.", encoding="utf-8")
+
+    message = add_uploads([str(good), str(scan)], corpus, rebuild, lang="en")
+    assert message.startswith("Added Cau_Tran_Hoang_Na.docx\n\ndocuments: 1 added, 0 changed, 0 removed, 2 unchanged")
+    assert message.endswith(
+        "⚠ scan.pdf: no text layer (scanned?); run OCR on it first (e.g. `ocrmypdf in.pdf out.pdf`) and add the result"
+    )
+    assert "Cau_Tran_Hoang_Na" in load_index(index_dir).documents
+
+    # the same upload again changes nothing and does not rebuild
+    calls.clear()
+    assert add_uploads([str(good)], corpus, rebuild, lang="en") == (
+        "Cau_Tran_Hoang_Na.docx is already in the corpus\n\nNothing changed; the index is as it was."
+    )
+    assert calls == []
+
+    message = remove("Cau_Tran_Hoang_Na", corpus, rebuild, lang="en")
+    assert message.startswith("Removed Cau_Tran_Hoang_Na.docx\n\ndocuments: 0 added, 0 changed, 1 removed, 2 unchanged")
+    assert sorted(load_index(index_dir).documents) == ["can_tho", "ngu_hanh_son"]
+    assert not (corpus / "Cau_Tran_Hoang_Na.docx").exists()
+
+
+def test_upload_names_cannot_escape_or_overwrite(panel, tmp_path):
+    corpus, index_dir, rebuild, _ = panel
+    uploads = tmp_path / "up" / ".." / "up"
+    (tmp_path / "up").mkdir()
+    sneaky = tmp_path / "up" / "can_tho.txt"  # the name of an existing, different article
+    sneaky.write_text("Một bài báo khác hẳn nhưng cùng tên tệp với bài cũ\n\nNội dung hoàn toàn khác.", encoding="utf-8")
+    message = add_uploads([str(uploads / "can_tho.txt")], corpus, rebuild, lang="en")
+    assert message.startswith("Added can_tho-2.txt")
+    assert (corpus / "can_tho.txt").read_bytes() == (CORPUS / "002_ec9a05d4f704e603.txt").read_bytes()
+    assert sorted(p.name for p in corpus.iterdir()) == ["can_tho-2.txt", "can_tho.txt", "ngu_hanh_son.txt"]
+
+
+def test_bad_upload_only_reports_and_keeps_the_index(panel, tmp_path):
+    corpus, index_dir, rebuild, calls = panel
+    version = load_index(index_dir).version
+    exe = tmp_path / "setup.exe"
+    exe.write_bytes(b"MZ")
+    assert add_uploads([str(exe)], corpus, rebuild, lang="en") == (
+        "⚠ setup.exe: unsupported file type .exe; add .txt, .md, .html, .htm, .pdf, .docx files"
+    )
+    assert calls == [] and load_index(index_dir).version == version
+
+
+def test_url_and_removal_mistakes_are_messages(panel):
+    corpus, _, rebuild, calls = panel
+    assert add_url("not a url", corpus, rebuild, lang="en") == "Type an http:// or https:// address"
+    assert add_url("http://127.0.0.1:9/x.html", corpus, rebuild, lang="en").startswith(
+        "⚠ http://127.0.0.1:9/x.html: 127.0.0.1 is a private or local address"
+    )
+    assert remove("", corpus, rebuild, lang="en") == "Choose an article to remove."
+    assert remove("nope", corpus, rebuild, lang="en").startswith("⚠ no article 'nope'")
+    assert calls == []
+
+
+class _Service:
+    """What the panel uses of ui.app.ChatService: settings.corpus_dir, searcher.index, rebuild, doc_choices."""
+
+    def __init__(self, corpus, index_dir, rebuild):
+        from types import SimpleNamespace
+
+        self.settings = SimpleNamespace(corpus_dir=corpus)
+        self._index_dir, self._rebuild = index_dir, rebuild
+        self.searcher = SimpleNamespace(index=load_index(index_dir))
+
+    def rebuild(self, progress=None):
+        from types import SimpleNamespace
+
+        summary = self._rebuild(progress)
+        self.searcher = SimpleNamespace(index=load_index(self._index_dir))  # the swap ChatService.reload does
+        return summary
+
+    def doc_choices(self):
+        return sorted((d.title, d.doc_id) for d in self.searcher.index.documents.values())
+
+
+def test_panel_builds_in_gradio_and_its_handlers_update_table_and_choices(panel, tmp_path):
+    import gradio as gr
+
+    from ui.articles_panel import _outputs, articles_panel, on_remove, on_upload
+
+    corpus, index_dir, rebuild, _ = panel
+    service = _Service(corpus, index_dir, rebuild)
+    with gr.Blocks():
+        parts = articles_panel(service, "en", gr.State("en"))
+    assert sorted(parts) == ["add_url", "box", "choice", "log", "remove", "table", "uploads", "url"]
+    assert parts["uploads"].file_types == [".txt", ".md", ".html", ".htm", ".pdf", ".docx"]
+
+    progress = []
+    docx = make_docx(tmp_path / "cau.docx")
+    message = on_upload(service, [str(docx)], "en", lambda f, m: progress.append(m))
+    assert message.startswith("Added cau.docx") and progress[-1] == "done"
+    table, choices, log = _outputs(service, message, "en")
+    assert [row[5] for row in table["value"]] == ["cau", "ngu_hanh_son", "can_tho"]
+    assert ("Cần Thơ khánh thành cầu Trần Hoàng Na nối hai quận trung tâm", "cau") in choices["choices"]
+    assert log.startswith("Added cau\\.docx")  # escaped for Markdown
+
+    assert on_remove(service, "cau", "en").startswith("Removed cau.docx")
+    assert "cau" not in service.searcher.index.documents

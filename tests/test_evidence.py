@@ -1,0 +1,92 @@
+"""Entity, number and answer-type signals on hand-made cases, including inputs unlike the seed articles."""
+
+import pytest
+
+from qa.evidence import answer_type, contains_folded, coverage_of, find_answer_span, question_entities, question_numbers
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Đảng bộ Cần Thơ có bao nhiêu đảng viên?", "how_many"),
+        ("dang bo can tho co bao nhieu dang vien", "how_many"),
+        ("How many houses were damaged by the storm?", "how_many"),
+        ("Tỷ lệ tốt nghiệp THPT của Nghệ An năm 2020 là bao nhiêu?", "how_many"),
+        ("Đại hội diễn ra khi nào?", "when"),
+        ("Cầu Bắc Sơn thông xe vào ngày nào?", "when"),
+        ("When did the congress open?", "when"),
+        ("Ai dẫn đầu đoàn công tác?", "who"),
+        ("Who led the Central working delegation to Hai Phong?", "who"),
+        ("Hội nghị được tổ chức ở đâu?", "where"),
+        ("Where was the conference held?", "where"),
+        ("Vì sao giá xăng tăng?", "why"),
+        ("Why did exports fall?", "why"),
+        ("Thành phố có đạt chỉ tiêu không?", "yes_no"),
+        ("Did the city meet its target?", "yes_no"),
+        ("Hải Phòng kiến nghị gì với Trung ương?", "what"),
+    ],
+)
+def test_answer_type(question, kind):
+    assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("Đảng bộ tỉnh Long An có bao nhiêu đảng viên?", ("Long An",)),
+        ("Quận ủy Sơn Trà kết nạp bao nhiêu đảng viên mới?", ("Sơn Trà",)),
+        ("Hải Phòng kiến nghị gì với Trung ương?", ("Hải Phòng",)),  # "Trung ương" is an institution, not a name
+        ("Bí thư Thành ủy TPHCM nói gì về phân cấp?", ("TPHCM",)),
+        ("Ông Nguyễn Văn Hiếu giữ chức vụ gì?", ("Nguyễn Văn Hiếu",)),
+        ("Who led the Central working delegation to Hai Phong?", ("Hai Phong",)),
+        ("Bão số 3 gây thiệt hại bao nhiêu ở Quảng Ninh năm 2024?", ("Quảng Ninh",)),
+        ("Giá xăng RON 95 hôm nay là bao nhiêu?", ("RON",)),  # "Giá" only opens the sentence
+        ("Còn Cần Thơ thì sao?", ("Cần Thơ",)),
+        ("dang bo can tho co bao nhieu dang vien", ()),  # no capitals: names cannot be told apart
+        ("Ban Chấp hành Đảng bộ thành phố nhiệm kỳ 2025-2030 có bao nhiêu ủy viên?", ()),
+    ],
+)
+def test_question_entities(question, names):
+    assert question_entities(question) == names
+
+
+def test_numbers_and_years():
+    assert question_numbers("Nhiệm kỳ 2020-2025 có 55.369 đảng viên, tăng 12,5%?") == ("2020", "2025", "55.369", "12,5%")
+    assert question_numbers("Không có số nào") == ()
+
+
+def test_folded_whole_word_containment():
+    text = "thành phố cần thơ có 55.369 đảng viên; hà nội"
+    from embeddings.lexical import fold
+
+    folded = fold(text).lower()
+    assert contains_folded("Can Tho", folded) and contains_folded("Cần Thơ", folded)
+    assert not contains_folded("Long An", folded)
+    assert not contains_folded("An", fold("thành phố an giang").lower().replace("an giang", "x"))
+    assert contains_folded("Hanoi", folded)  # English spelling joins the syllables
+    assert not contains_folded("Tho", fold("thơm").lower())  # whole words only
+    assert coverage_of(("Cần Thơ", "Long An"), text) == 0.5 and coverage_of((), text) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "question", "expected"),
+    [
+        ("Đảng bộ hiện có 15 đảng bộ trực thuộc, với 55.369 đảng viên.", "how_many", "có bao nhiêu đảng bộ", "15"),
+        ("Năm 2024, tỉnh kết nạp 1.411 đảng viên mới.", "how_many", "năm 2024 kết nạp bao nhiêu", "1.411"),
+        ("Tỷ lệ đỗ đạt 98,5% trong kỳ thi năm 2023.", "how_many", "tỷ lệ đỗ bao nhiêu", "98,5%"),
+        ("Chiều 25/3, Thành ủy tổ chức hội nghị.", "when", "khi nào", "25/3"),
+        ("Cầu được thông xe ngày 14/10/2025 sau hai năm thi công.", "when", "ngày nào", "14/10/2025"),
+        ("Đoàn do ông Trần Cẩm Tú, Ủy viên Bộ Chính trị, làm trưởng đoàn.", "who", "ai", "ông Trần Cẩm Tú"),
+        ("Hội nghị diễn ra tại Nhà Văn hóa Lao động.", "where", "ở đâu", "Nhà Văn"),
+    ],
+)
+def test_answer_spans(sentence, kind, question, expected):
+    span = find_answer_span(sentence, kind, question)
+    assert span is not None and expected in sentence[span.start : span.end]
+
+
+def test_no_span_when_the_sentence_lacks_the_answer_type():
+    assert find_answer_span("Thành phố tập trung đổi mới phương thức lãnh đạo.", "how_many", "bao nhiêu") is None
+    assert find_answer_span("Nhiệm kỳ 2025-2030 sẽ có nhiều thay đổi.", "how_many", "bao nhiêu") is None  # years are no counts
+    assert find_answer_span("Không ai nói gì.", "who", "ai") is None
+    assert find_answer_span("Câu trả lời dài.", "what", "gì") is None

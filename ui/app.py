@@ -52,7 +52,11 @@ def _feedback_options(lang: str) -> tuple[str, str, str]:
 def _index_info(service: ChatService, lang: str) -> str:
     searcher = service.searcher
     return index_markdown(
-        searcher.index.manifest if searcher else None, searcher.index.version if searcher else "", service.error, lang
+        searcher.index.manifest if searcher else None,
+        searcher.index.version if searcher else "",
+        service.error,
+        lang,
+        getattr(searcher.encoder, "engine", "") if searcher else "",
     )
 
 

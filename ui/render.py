@@ -148,7 +148,8 @@ def sources_html(answer: dict | None, lang: str = "vi") -> str:
     return f'<div class="sources"><div class="sources-title">{html.escape(title)}</div>{"".join(cards)}</div>'
 
 
-def index_markdown(manifest: dict | None, version: str, error: str | None, lang: str = "vi") -> str:
+def index_markdown(manifest: dict | None, version: str, error: str | None, lang: str = "vi", engine: str = "") -> str:
+    """The index panel: articles, passages, model (and the engine embedding questions), build time, version."""
     if error:
         return f"⚠️ {escape_text(error)}"
     if not manifest:
@@ -157,7 +158,8 @@ def index_markdown(manifest: dict | None, version: str, error: str | None, lang:
         [
             f"- {t('articles', lang)}: **{manifest.get('n_documents', 0)}**",
             f"- {t('passages', lang)}: **{manifest.get('n_chunks', 0)}**",
-            f"- {t('model', lang)}: `{escape_text(str(manifest.get('model')))}` ({manifest.get('dim')}d)",
+            f"- {t('model', lang)}: `{escape_text(str(manifest.get('model')))}` ({manifest.get('dim')}d"
+            + (f", {t('query_encoder', lang)} `{escape_text(engine)}`)" if engine else ")"),
             f"- {t('built', lang)}: {escape_text(str(manifest.get('created_at')))}",
             f"- {t('version', lang)}: `{escape_text(version)}`",
         ]

@@ -1,4 +1,4 @@
-"""Incremental index build: corpus folder -> chunks -> vectors -> FAISS + BM25, saved atomically.
+"""Incremental index build: corpus folder -> chunks -> vectors -> a store (FAISS + BM25 folder, or Qdrant).
 
 Only chunks whose embedded text is new are encoded; the previous index, keyed by model
 and chunk-text hash, serves as the embedding cache. When nothing changed nothing is
@@ -20,9 +20,8 @@ import numpy as np
 from .chunk import chunk_documents, make_splitter
 from .encode import Encoder, load_encoder, token_counter
 from .errors import CorpusError, IndexCorruptError, IndexMissingError
-from .lexical import LexicalIndex
 from .load import Skipped, load_corpus
-from .store import build_faiss, choose_index_type, load_index, save_index, writer_lock
+from .vectorstore import StoreConfig, WritePlan, open_writer
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
@@ -83,11 +82,15 @@ def build_index(
     encoder: Encoder | None = None,
     progress: Progress | None = None,
     lock_wait_seconds: float = 0.0,
+    store: StoreConfig | None = None,
 ) -> BuildSummary:
-    """Bring the index in `index_dir` up to date with `corpus_dir`. The previous index stays live until the swap."""
+    """Bring the index (the FAISS folder `index_dir`, or the store `store` names) up to date with `corpus_dir`.
+
+    The previous index stays live until the store's write (FAISS: an atomic folder switch).
+    """
     started = time.perf_counter()
     report = progress or (lambda fraction, message: None)
-    with writer_lock(index_dir, lock_wait_seconds):
+    with open_writer(store or StoreConfig(index_dir=index_dir), lock_wait_seconds) as writer:
         summary = BuildSummary()
         report(0.0, "reading articles")
         loaded = load_corpus(corpus_dir)
@@ -103,7 +106,7 @@ def build_index(
         previous = None
         if not rebuild:
             try:
-                previous = load_index(index_dir)
+                previous = writer.previous_manifest()
             except IndexMissingError:
                 pass
             except IndexCorruptError as exc:
@@ -116,10 +119,10 @@ def build_index(
         }
         old_hashes = {}
         if previous is not None:
-            old_settings = {k: previous.manifest.get("settings", {}).get(k) for k in settings}
+            old_settings = {k: previous.get("settings", {}).get(k) for k in settings}
             if old_settings == settings:
-                old_hashes = {d: m["content_hash"] for d, m in previous.manifest["documents"].items()}
-            elif previous.manifest.get("model") != options.model:
+                old_hashes = {d: m["content_hash"] for d, m in previous["documents"].items()}
+            elif previous.get("model") != options.model:
                 previous = None  # other model: its vectors are no cache for us
         new_hashes = {d.doc_id: d.content_hash for d in docs}
         for doc_id, digest in new_hashes.items():
@@ -133,9 +136,9 @@ def build_index(
             target.append(doc_id)
         summary.removed = sorted(set(old_hashes) - set(new_hashes))
         if previous is not None and old_hashes and not (summary.added or summary.changed or summary.removed):
-            summary.chunks = len(previous.chunks)
+            summary.chunks = int(previous.get("n_chunks", 0))
             summary.reused = summary.chunks
-            summary.version = previous.version
+            summary.version = writer.previous_version
             summary.seconds = time.perf_counter() - started
             report(1.0, "index already up to date")
             return summary
@@ -150,44 +153,54 @@ def build_index(
         summary.chunks = len(chunks)
         summary.truncated = sum(count_tokens(c.embed_text) + 4 > max_tokens for c in chunks)
 
+        # an incremental store (Qdrant) only receives the passages of added and changed articles
+        incremental = bool(old_hashes) and not writer.rewrites_everything
+        fresh = set(summary.added) | set(summary.changed)
+        targets = [c for c in chunks if c.doc_id in fresh] if incremental else chunks
+        keys = [embed_key(options.model, c.embed_text) for c in targets]
         cache: dict[str, np.ndarray] = {}
         if previous is not None:
-            for chunk, vector in zip(previous.chunks, previous.vectors):
-                cache[embed_key(options.model, chunk.embed_text)] = vector
-        keys = [embed_key(options.model, c.embed_text) for c in chunks]
+            cache = writer.cached_vectors(dict(zip(keys, targets)), lambda c: embed_key(options.model, c.embed_text))
         todo = sorted({k: i for i, k in enumerate(keys) if k not in cache}.values())
-        summary.reused = len(chunks) - len(todo)
         summary.embedded = len(todo)
+        summary.reused = len(chunks) - len(todo)
         if todo:
             encoder = encoder or load_encoder(options.model, batch_size=options.batch_size)
-            todo.sort(key=lambda i: len(chunks[i].embed_text))  # similar lengths share a batch: less padding
-            batch = max(1, options.batch_size)
+            todo.sort(key=lambda i: len(targets[i].embed_text))  # similar lengths share a batch: less padding
+            batch = max(1, getattr(encoder, "preferred_batch", options.batch_size))  # Ray: one job per large batch
             for done in range(0, len(todo), batch):
                 ids = todo[done : done + batch]
                 report(0.1 + 0.8 * done / len(todo), f"embedding passages {done}/{len(todo)}")
-                vectors = encoder.encode([chunks[i].embed_text for i in ids], "passage")
+                vectors = encoder.encode([targets[i].embed_text for i in ids], "passage")
                 for i, vector in zip(ids, vectors):
                     cache[keys[i]] = vector
-        matrix = np.stack([cache[k] for k in keys]).astype(np.float32) if chunks else np.zeros((0, 0), np.float32)
+        matrix = np.stack([cache[k] for k in keys]).astype(np.float32) if targets else np.zeros((0, 0), np.float32)
+        dim = int(matrix.shape[1]) if len(targets) else int((previous or {}).get("dim") or 0)
 
-        report(0.92, "building search indexes")
-        lexical = LexicalIndex.build([c.embed_text for c in chunks], options.token_mode)
-        index_type = choose_index_type(len(chunks)) if options.index_type == "auto" else options.index_type
-        faiss_index = build_faiss(matrix, index_type)
+        report(0.92, "writing the index")
         manifest = {
             "model": options.model,
-            "dim": int(matrix.shape[1]),
+            "dim": dim,
             "normalized": True,
             "metric": "inner_product",
-            "index_type": index_type,
-            "nprobe": getattr(faiss_index, "nprobe", None),  # IVF search width, tuned to recall@10 >= 0.97
             "settings": settings,
             "documents": {d.doc_id: {"content_hash": d.content_hash, **d.meta} for d in docs},
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        version = save_index(index_dir, manifest, docs, chunks, matrix, lexical, faiss_index)
+        plan = WritePlan(
+            manifest,
+            docs,
+            chunks,
+            targets,
+            matrix,
+            options.token_mode,
+            options.index_type,
+            incremental,
+            tuple(summary.changed),
+            tuple(summary.removed),
+        )
+        summary.version = writer.write(plan)
         summary.written = True
-        summary.version = version.name
         summary.seconds = time.perf_counter() - started
         report(1.0, "done")
         return summary

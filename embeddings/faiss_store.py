@@ -7,12 +7,14 @@ for flat indexes and for filtered queries, FAISS' IVF top-k otherwise, bm25s for
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 
-from .store import LoadedIndex
+from .lexical import LexicalIndex
+from .store import LoadedIndex, build_faiss, choose_index_type, load_index, save_index, writer_lock
 from .types import Chunk
-from .vectorstore import FilterLike, sample_rows
+from .vectorstore import FilterLike, WritePlan, sample_rows
 
 
 class FaissStore:
@@ -85,3 +87,53 @@ class FaissStore:
         lexical = self.loaded.lexical
         counts = np.diff(np.asarray(lexical.retriever.scores["indptr"]))
         return {tok: int(counts[i]) for tok, i in lexical.vocab.items() if i < len(counts)}
+
+
+class FaissWriter:
+    """Builds write a complete new version folder (atomic switch of CURRENT, under the writer lock)."""
+
+    rewrites_everything = True  # every build writes all vectors into a new version folder
+
+    def __init__(self, index_dir: Path, lock_wait_seconds: float = 0.0):
+        self.index_dir = index_dir
+        self.lock_wait_seconds = lock_wait_seconds
+        self._previous: LoadedIndex | None = None
+        self._lock = None
+
+    def __enter__(self) -> FaissWriter:
+        self._lock = writer_lock(self.index_dir, self.lock_wait_seconds)
+        self._lock.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._lock.__exit__(*exc)
+
+    def previous_manifest(self) -> dict:
+        self._previous = load_index(self.index_dir)
+        return self._previous.manifest
+
+    @property
+    def previous_version(self) -> str:
+        return self._previous.version if self._previous else ""
+
+    def cached_vectors(self, wanted: Mapping[str, Chunk], key) -> dict[str, np.ndarray]:
+        """embed key -> stored vector, for the wanted keys the previous version holds."""
+        if self._previous is None:
+            return {}
+        out = {}
+        for chunk, vector in zip(self._previous.chunks, self._previous.vectors):
+            k = key(chunk)
+            if k in wanted:
+                out[k] = vector
+        return out
+
+    def write(self, plan: WritePlan) -> str:
+        lexical = LexicalIndex.build([c.embed_text for c in plan.chunks], plan.token_mode)
+        index_type = choose_index_type(len(plan.chunks)) if plan.index_type == "auto" else plan.index_type
+        faiss_index = build_faiss(plan.vectors, index_type)
+        manifest = {
+            **plan.manifest,
+            "index_type": index_type,
+            "nprobe": getattr(faiss_index, "nprobe", None),  # IVF search width, tuned to recall@10 >= 0.97
+        }
+        return save_index(self.index_dir, manifest, plan.documents, plan.chunks, plan.vectors, lexical, faiss_index).name

@@ -99,6 +99,57 @@ class StoreConfig:
         return f"Qdrant collection {self.collection} at {self.url or self.index_dir}"
 
 
+@dataclass(frozen=True, slots=True)
+class WritePlan:
+    """What a build hands its store. `chunks` is the whole corpus in order; `vectors[i]` belongs to `targets[i]`.
+
+    A FAISS build gets every chunk as a target; an incremental Qdrant build only the chunks of
+    added/changed articles, after which `replaced` (changed) and `removed` articles' old points go.
+    """
+
+    manifest: dict  # model, dim, settings, per-document hashes, created_at
+    documents: list[Document]
+    chunks: list[Chunk]
+    targets: list[Chunk]
+    vectors: np.ndarray  # (len(targets), dim) float32
+    token_mode: str
+    index_type: str = "auto"
+    incremental: bool = False
+    replaced: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+class StoreWriter(Protocol):
+    """Used by embeddings.build as a context manager (held for the whole build: the writer lock)."""
+
+    rewrites_everything: bool  # True: every build writes all vectors (FAISS); False: upserts/deletes by article
+
+    def previous_manifest(self) -> dict:
+        """The live index's manifest; IndexMissingError when there is none, IndexCorruptError when unusable."""
+        ...
+
+    @property
+    def previous_version(self) -> str: ...
+
+    def cached_vectors(self, wanted: Mapping[str, Chunk], key) -> dict[str, np.ndarray]:
+        """Stored vectors for the wanted embed keys (`key(chunk)` gives a stored chunk's key): the embedding cache."""
+        ...
+
+    def write(self, plan: WritePlan) -> str:
+        """Apply the plan; returns the new version name. Nothing is written before this call."""
+        ...
+
+
+def open_writer(config: StoreConfig, lock_wait_seconds: float = 0.0) -> StoreWriter:
+    if config.kind == "qdrant":
+        from .qdrant_store import QdrantWriter
+
+        return QdrantWriter(config)
+    from .faiss_store import FaissWriter
+
+    return FaissWriter(config.index_dir, lock_wait_seconds)
+
+
 def sample_rows(n: int, size: int = 2000, seed: int = 0) -> np.ndarray:
     """Sorted row numbers of the seeded sample behind `sample_vectors` (the same rows on every store)."""
     rng = np.random.default_rng(seed)

@@ -16,6 +16,7 @@ interrupted build is refused on open and rebuilt by the next `qa index`. Server 
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import hashlib
 import json
@@ -37,6 +38,7 @@ BATCH = 256
 _NAMESPACE = uuid.UUID("6f1c2a57-3c1e-4f5a-9a2b-7d0f1e2c3b4a")
 _META_ID = str(uuid.uuid5(_NAMESPACE, "manifest"))
 _EPOCH = date(1970, 1, 1)
+_LOCAL: dict = {}  # resolved folder -> the process' local-mode client (the UI reads while its rebuild writes)
 
 
 def point_id(key: str) -> str:
@@ -107,20 +109,35 @@ def store_filter(filters: FilterLike | None):
     return models.Filter(must=must) if must else None
 
 
+def _is_server(config: StoreConfig) -> bool:
+    return config.url.startswith(("http://", "https://"))
+
+
+def close_local_clients() -> None:
+    """Release every local-mode folder this process opened (tests call it to reopen a folder fresh)."""
+    while _LOCAL:
+        _LOCAL.popitem()[1].close()
+
+
 def connect(config: StoreConfig):
     """A QdrantClient for `config`: a server URL, or local mode in a folder. Errors name the fix."""
     from qdrant_client import QdrantClient
 
     target = config.url or str(config.index_dir)
     try:
-        if target.startswith(("http://", "https://")):
+        if _is_server(config):
             client = QdrantClient(url=target, api_key=config.api_key or None, timeout=10, check_compatibility=False)
             client.get_collections()  # fail here, clearly, rather than in the middle of a build
             return client
         from pathlib import Path
 
-        Path(target).mkdir(parents=True, exist_ok=True)
-        return QdrantClient(path=target)
+        folder = Path(target).resolve()
+        if folder not in _LOCAL:  # subtle: local mode locks its folder per client, so one process shares one client
+            folder.mkdir(parents=True, exist_ok=True)
+            if not _LOCAL:
+                atexit.register(close_local_clients)  # before interpreter teardown, where the client's __del__ fails noisily
+            _LOCAL[folder] = QdrantClient(path=str(folder))
+        return _LOCAL[folder]
     except RuntimeError as exc:
         if "already accessed" in str(exc):
             raise IndexLockedError(
@@ -145,6 +162,10 @@ def _guard(client, target: str):
     """Calls on an open client: turn connection failures into StoreUnavailableError."""
 
     class Guarded:
+        def close(self):
+            if not any(c is client for c in _LOCAL.values()):  # shared local clients live as long as the process
+                client.close()
+
         def __getattr__(self, name):
             fn = getattr(client, name)
 
@@ -177,6 +198,15 @@ def read_meta(client, config: StoreConfig) -> dict:
             f"{config.describe()} holds an interrupted build; run `qa index --store qdrant` (it rebuilds from the corpus)"
         )
     return payload
+
+
+def check_built(config: StoreConfig) -> None:
+    """IndexMissingError / IndexCorruptError unless the collection holds a finished build."""
+    client = _guard(connect(config), config.url or str(config.index_dir))
+    try:
+        read_meta(client, config)
+    finally:
+        client.close()
 
 
 class QdrantStore:
@@ -369,7 +399,7 @@ class QdrantWriter:
         )
         self.client.create_collection(f"{self.name}-docs", vectors_config={})
         self.client.create_collection(f"{self.name}-meta", vectors_config={})
-        if self.config.url:  # payload indexes serve filters on a server; local mode ignores them
+        if _is_server(self.config):  # payload indexes serve filters on a server; local mode ignores them
             for field, schema in (("doc_id", "keyword"), ("source_lc", "keyword"), ("day", "integer")):
                 self.client.create_payload_index(self.name, field, field_schema=schema)
 

@@ -156,6 +156,17 @@ def sample_rows(n: int, size: int = 2000, seed: int = 0) -> np.ndarray:
     return np.sort(rng.choice(n, size=min(n, size), replace=False)) if n else np.zeros(0, int)
 
 
+def check_built(config: StoreConfig) -> None:
+    """Raise IndexMissingError (or IndexCorruptError) unless `config` names a built index; loads nothing big."""
+    if config.kind == "qdrant":
+        from .qdrant_store import check_built as check_qdrant
+
+        return check_qdrant(config)
+    from .store import read_manifest
+
+    read_manifest(config.index_dir)
+
+
 def open_store(config: StoreConfig, model: str | None = None) -> VectorStore:
     """Open the built index `config` names; raises IndexMissingError / IndexCorruptError (other model) with the fix."""
     if config.kind == "qdrant":

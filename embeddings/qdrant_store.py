@@ -24,6 +24,7 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 
@@ -46,6 +47,7 @@ def point_id(key: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, key))
 
 
+@lru_cache(maxsize=1 << 20)
 def token_index(token: str) -> int:
     """A token's sparse dimension: 32 bits of blake2b (no vocabulary to keep in sync; collisions are rare and only merge two tokens)."""
     return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=4).digest(), "little")
@@ -131,12 +133,13 @@ def connect(config: StoreConfig):
             return client
         from pathlib import Path
 
-        folder = Path(target).resolve()
+        folder = target if target == ":memory:" else Path(target).resolve()
         if folder not in _LOCAL:  # subtle: local mode locks its folder per client, so one process shares one client
-            folder.mkdir(parents=True, exist_ok=True)
+            if folder != ":memory:":
+                folder.mkdir(parents=True, exist_ok=True)
             if not _LOCAL:
                 atexit.register(close_local_clients)  # before interpreter teardown, where the client's __del__ fails noisily
-            _LOCAL[folder] = QdrantClient(path=str(folder))
+            _LOCAL[folder] = QdrantClient(":memory:") if folder == ":memory:" else QdrantClient(path=str(folder))
         return _LOCAL[folder]
     except RuntimeError as exc:
         if "already accessed" in str(exc):

@@ -82,6 +82,9 @@ class FaissStore:
     def sample_vectors(self) -> np.ndarray:
         return self.loaded.vectors[sample_rows(self.n_chunks)]
 
+    def all_chunks(self) -> list[Chunk]:
+        return self.loaded.chunks
+
     def document_frequencies(self) -> Mapping[str, int]:
         """Read off the BM25 matrix (CSC: one column per token)."""
         lexical = self.loaded.lexical

@@ -227,6 +227,7 @@ class QdrantStore:
             p.payload["doc_id"]: Document(**p.payload) for p in _scroll(client, f"{self.name}-docs", with_vectors=False)
         }
         self._chunks: dict[str, Chunk] = {}
+        self._all: list[Chunk] | None = None
         self._dense: dict[str, float] = {}
         self._lexical: tuple[str, dict[str, float]] = ("", {})
 
@@ -327,6 +328,12 @@ class QdrantStore:
 
     def document_frequencies(self) -> Mapping[str, int]:
         return self._df
+
+    def all_chunks(self) -> list[Chunk]:
+        if self._all is None:
+            chunks = [_chunk_from(p.payload) for p in _scroll(self.client, self.name)]
+            self._all = sorted(chunks, key=lambda c: (c.doc_id, c.start))
+        return self._all
 
     def close(self) -> None:
         self.client.close()

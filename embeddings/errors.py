@@ -21,6 +21,10 @@ class IndexLockedError(QAError):
     """Another process is writing the index."""
 
 
+class StoreUnavailableError(QAError):
+    """A store server (Qdrant) or a Ray cluster cannot be reached, or refuses the credentials."""
+
+
 class ModelError(QAError):
     """The embedding model cannot be loaded or converted."""
 

@@ -12,6 +12,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,9 @@ def fold(text: str) -> str:
     """Remove Vietnamese diacritics: 'Đảng Cần Thơ' -> 'Dang Can Tho'."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+_fold_syllable = lru_cache(maxsize=1 << 18)(fold)  # a corpus has few distinct syllables: fold each once
 
 
 def syllables(text: str) -> list[str]:
@@ -45,7 +49,7 @@ def tokenize(text: str, mode: str = DEFAULT_MODE) -> list[str]:
     if mode not in TOKEN_MODES:
         raise ConfigError(f"unknown token mode {mode!r}; choose one of {', '.join(TOKEN_MODES)}")
     sylls = syllables(text)
-    folded = [fold(s) for s in sylls]
+    folded = [_fold_syllable(s) for s in sylls]
     if mode == "folded" or mode == "folded+bigrams":
         tokens = list(folded)
     else:

@@ -11,6 +11,7 @@ import argparse
 import importlib
 import json
 import logging
+import os
 import sys
 import time
 from importlib.metadata import entry_points
@@ -38,6 +39,8 @@ def cmd_index(args) -> int:
             rebuild=args.rebuild,
             progress=progress,
             lock_wait_seconds=args.wait,
+            store=settings.store_config(),
+            encoder=ray_encoder(args, settings),
         )
     finally:
         close()
@@ -46,10 +49,26 @@ def cmd_index(args) -> int:
     return 0
 
 
+def ray_encoder(args, settings: Settings):
+    """The Ray Data encoder when --ray was given (None: the build loads its own model)."""
+    if getattr(args, "ray", None) is None:
+        return None
+    from embeddings.distributed import RayEncoder
+
+    address = None if args.ray == "local" else args.ray
+    return RayEncoder(settings.model, address or os.environ.get("RAY_ADDRESS") or None, batch_size=settings.build.batch_size)
+
+
 def _searcher(settings: Settings):
     from .retrieve import open_searcher
 
-    return open_searcher(settings.index_dir, settings.model, settings.retrieval, query_encoder=settings.query_encoder)
+    return open_searcher(
+        settings.index_dir,
+        settings.model,
+        settings.retrieval,
+        query_encoder=settings.query_encoder,
+        store=settings.store_config(),
+    )
 
 
 def cmd_search(args) -> int:
@@ -142,7 +161,8 @@ def register(add) -> None:
     p = add(
         "index",
         "Build or update the search index from the corpus folder (incremental).",
-        "qa index --corpus corpus/ --index-dir index/      # incremental\n  qa index --rebuild                                  # start over",
+        "qa index --corpus corpus/ --index-dir index/      # incremental\n  qa index --rebuild                                  # start over\n"
+        "  qa index --store qdrant --store-url qdrant/ --ray   # Qdrant local mode, embedded on a local Ray cluster",
     )
     p.add_argument("--corpus", type=Path, help="folder of articles (default: corpus/, or $QA_CORPUS_DIR)")
     p.add_argument("--rebuild", action="store_true", help="ignore the previous index and start over")
@@ -152,6 +172,13 @@ def register(add) -> None:
     p.add_argument("--chunk-tokens", type=int, help="passage size in model tokens (default 300)")
     p.add_argument("--overlap-tokens", type=int, help="overlap between passages in tokens (default 60)")
     p.add_argument("--strict", action="store_true", help="stop (and change nothing) if any corpus file cannot be used")
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="embed with Ray Data: a cluster address (or $RAY_ADDRESS), or a local 2-CPU cluster when none is given",
+    )
     p.add_argument(
         "--wait", type=float, default=0.0, help="seconds to wait if another `qa index` holds the lock (default: refuse at once)"
     )

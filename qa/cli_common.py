@@ -56,6 +56,8 @@ def settings_from(args) -> Settings:
         auth=flag("auth"),
         answer_model=flag("answer_model"),
         query_encoder=flag("query_encoder"),
+        store=flag("store"),
+        store_url=flag("store_url"),
     )
 
 
@@ -90,6 +92,15 @@ def add_retrieval_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_store_flags(p: argparse.ArgumentParser) -> None:
+    """--store / --store-url on every subcommand (the API key only from QA_STORE_API_KEY: not in shell history)."""
+    p.add_argument("--store", choices=["faiss", "qdrant"], help="where the index lives (default faiss, or $QA_STORE)")
+    p.add_argument(
+        "--store-url",
+        help="Qdrant: a local folder or http(s)://host:6333 (default: local mode in --index-dir, or $QA_STORE_URL)",
+    )
+
+
 def subcommand_adder(sub):
     """The `add(name, help, example)` function given to every package's `register`."""
 
@@ -103,6 +114,7 @@ def subcommand_adder(sub):
         )
         p.add_argument("--index-dir", type=Path, help="index folder (default: index/, or $QA_INDEX_DIR)")
         p.add_argument("--quiet", action="store_true", help="no progress bars")
+        add_store_flags(p)
         return p
 
     return add

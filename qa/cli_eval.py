@@ -178,7 +178,13 @@ def _open_set(settings, index_dir: Path, dataset: Path, split: str):
     """(searcher over index_dir, the questions of `dataset` in `split`), checked against that index's articles."""
     from .retrieve import open_searcher
 
-    searcher = open_searcher(index_dir, settings.model, settings.retrieval, query_encoder=settings.query_encoder)
+    searcher = open_searcher(
+        index_dir,
+        settings.model,
+        settings.retrieval,
+        query_encoder=settings.query_encoder,
+        store=settings.replace(index_dir=index_dir).store_config(),
+    )
     questions = load_dataset(dataset, [d.text for d in searcher.index.documents.values()])
     if split != "all":
         questions = [q for q in questions if q.split == split]

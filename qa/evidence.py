@@ -234,7 +234,6 @@ _LEADING = frozenset(
         "Could",
         "Would",
         "Will",
-        "Can",
         "Must",
     ]
 )

@@ -18,10 +18,13 @@ import numpy as np
 
 from embeddings.dates import date_range
 from embeddings.encode import Encoder
+from embeddings.faiss_store import FaissStore
 from embeddings.lexical import fold, syllables
 from embeddings.store import LoadedIndex
 from embeddings.types import Chunk, Document
+from embeddings.vectorstore import StoreConfig, VectorStore
 
+from .candidates import gather
 from .errors import ConfigError
 from .params import FUSIONS, RETRIEVERS, RetrievalParams
 
@@ -172,25 +175,19 @@ def wants_recent(question: str) -> bool:
 class Searcher:
     """Holds a loaded index and a query encoder; everything per query is one encoding plus array work."""
 
-    def __init__(self, index: LoadedIndex, encoder: Encoder, params: RetrievalParams = RetrievalParams()):
-        self.index = index
+    def __init__(self, index: VectorStore | LoadedIndex, encoder: Encoder, params: RetrievalParams = RetrievalParams()):
+        self.index = FaissStore(index) if isinstance(index, LoadedIndex) else index  # the store: FAISS folder or Qdrant
         self.encoder = encoder
         self.params = params
-        self.chunks = index.chunks
-        self.docs = [index.documents[c.doc_id] for c in index.chunks]
-        rng = np.random.default_rng(0)
-        n = len(self.chunks)
-        sample = rng.choice(n, size=min(n, params.z_sample), replace=False) if n else np.zeros(0, int)
-        self._typical_rows = index.vectors[np.sort(sample)]
-        self._exact = index.manifest.get("index_type", "flat") == "flat"
-        self._df = self._document_frequencies()
-        self._freshness = freshness({d.doc_id: d.date for d in index.documents.values()}, params.recency_half_life_days)
+        self._n = self.index.n_chunks
+        self._typical_rows = self.index.sample_vectors()
+        self._df = self.index.document_frequencies()
+        self._freshness = freshness({d.doc_id: d.date for d in self.index.documents.values()}, params.recency_half_life_days)
 
-    def _document_frequencies(self) -> dict[str, int]:
-        """Token -> number of chunks containing it, read off the BM25 matrix (CSC: one column per token)."""
-        indptr = np.asarray(self.index.lexical.retriever.scores["indptr"])
-        counts = np.diff(indptr)
-        return {tok: int(counts[i]) for tok, i in self.index.lexical.vocab.items() if i < len(counts)}
+    @property
+    def chunks(self) -> list[Chunk]:
+        """Every chunk in corpus order (evaluation: which passages hold the evidence)."""
+        return self.index.all_chunks()
 
     def coverage(self, question: str, text: str) -> float:
         """IDF-weighted share of the question's folded syllable pairs found in `text`, in [0, 1].
@@ -213,7 +210,7 @@ class Searcher:
     def _covered(self, wanted: set[str], present: set[str]) -> float:
         if not wanted:
             return 0.0
-        n = max(1, len(self.chunks))
+        n = max(1, self._n)
         weight = {t: math.log(1 + n / (self._df.get(t, 0) + 0.5)) for t in wanted}
         return sum(w for t, w in weight.items() if t in present) / sum(weight.values())
 
@@ -226,15 +223,6 @@ class Searcher:
         words = syllables(fold(question))
         return sum(w in self._df for w in words) / len(words) if words else 0.0
 
-    def _dense_scores(self, qvec: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(candidate rows, cosine scores) among allowed rows: exact for flat indexes, FAISS top-`pool` otherwise."""
-        if self._exact or allowed.sum() < len(allowed):
-            rows = np.flatnonzero(allowed)
-            return rows, self.index.vectors[rows] @ qvec
-        scores, rows = self.index.faiss_index.search(qvec[None, :], self.params.pool)
-        keep = rows[0] >= 0
-        return rows[0][keep], scores[0][keep]
-
     def search(self, question: str, k: int = 5, retriever: str = "hybrid", filters: Filters | None = None) -> SearchResult:
         """Top-k passages for `question` (already expanded for follow-ups), best first, near-duplicates removed."""
         p = self.params
@@ -242,31 +230,9 @@ class Searcher:
             raise ConfigError(f"unknown retriever {retriever!r}; choose one of {', '.join(RETRIEVERS)}")
         if p.fusion not in FUSIONS:
             raise ConfigError(f"unknown fusion {p.fusion!r} (QA_FUSION); choose one of {', '.join(FUSIONS)}")
-        n = len(self.chunks)
-        allowed = np.ones(n, dtype=bool) if filters is None else np.array([filters.allows(d) for d in self.docs], dtype=bool)
-        if n == 0 or not allowed.any():
-            return SearchResult(question)
         qvec = self.encoder.encode([question], "query")[0] if retriever != "bm25" else None
-        lexical_all = self.index.lexical.scores(question) if retriever != "dense" else np.zeros(n, np.float32)
-        lexical_all = np.where(allowed, lexical_all, 0.0)
-
-        if qvec is not None:
-            dense_rows, dense_vals = self._dense_scores(qvec, allowed)
-        else:
-            dense_rows, dense_vals = np.zeros(0, int), np.zeros(0, np.float32)
-        lex_top = np.argsort(-lexical_all, kind="stable")[: p.pool]
-        lex_top = lex_top[lexical_all[lex_top] > 0]
-        top_dense = dense_rows[np.argsort(-dense_vals, kind="stable")[: p.pool]]
-        rows = (
-            np.unique(np.concatenate([top_dense, lex_top]))
-            if retriever == "hybrid"
-            else (top_dense if retriever == "dense" else lex_top)
-        )
-        if qvec is not None:
-            dense = self.index.vectors[rows] @ qvec
-        else:
-            dense = np.zeros(len(rows), np.float32)
-        lexical = lexical_all[rows]
+        found = gather(self.index, question, qvec, retriever, filters, p.pool)
+        dense, lexical = found.dense, found.lexical
 
         if retriever == "dense":
             ranking = dense.astype(np.float64)
@@ -280,21 +246,21 @@ class Searcher:
             if is_unaccented_vietnamese(question, share, p.unaccented_min_vocabulary):
                 weight *= p.unaccented_dense_factor
             ranking = fuse_weighted(dense, lexical, weight, share)
-        if wants_recent(question) and len(rows):
-            bonus = np.array([self._freshness.get(self.docs[r].doc_id, 0.0) for r in rows])
+        if wants_recent(question) and len(found.chunks):
+            bonus = np.array([self._freshness.get(d.doc_id, 0.0) for d in found.docs])
             ranking = ranking + p.recency_bonus * bonus * (ranking.max() - ranking.min() or 1.0)
 
         hits: list[Hit] = []
         chosen: list[Chunk] = []
         for j in np.argsort(-ranking, kind="stable"):
-            chunk = self.chunks[rows[j]]
+            chunk = found.chunks[j]
             if is_near_duplicate(chunk, chosen, p):
                 continue
             chosen.append(chunk)
             hits.append(
                 Hit(
                     chunk,
-                    self.docs[rows[j]],
+                    found.docs[j],
                     float(ranking[j]),
                     len(hits) + 1,
                     float(dense[j]) if qvec is not None else None,
@@ -326,11 +292,19 @@ def retrieve(question: str, k: int, searcher: Searcher, **options) -> list[Hit]:
 
 
 def open_searcher(
-    index_dir, model: str, params: RetrievalParams = RetrievalParams(), fast: bool = True, query_encoder: str = "auto"
+    index_dir,
+    model: str,
+    params: RetrievalParams = RetrievalParams(),
+    fast: bool = True,
+    query_encoder: str = "auto",
+    store: StoreConfig | None = None,
 ) -> Searcher:
-    """Load the index in `index_dir` and the query encoder for `model` (`query_encoder`: see embeddings.encode.ENGINES)."""
-    from embeddings.encode import load_encoder
-    from embeddings.store import load_index
+    """Open the index (the FAISS folder `index_dir`, or the store `store` names) and the query encoder for `model`
+    (`query_encoder`: see embeddings.encode.ENGINES)."""
+    from pathlib import Path
 
-    index = load_index(index_dir, model=model)
+    from embeddings.encode import load_encoder
+    from embeddings.stores import open_store
+
+    index = open_store(store or StoreConfig(index_dir=Path(index_dir)), model)
     return Searcher(index, load_encoder(model, fast=fast, engine=query_encoder), params)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from embeddings.build import BuildOptions
+from embeddings.vectorstore import StoreConfig
 
 from .errors import ConfigError
 from .params import AnswerParams, RetrievalParams
@@ -42,6 +43,9 @@ class Settings:
     port: int = 7860  # QA_PORT
     lang: str = "vi"  # QA_LANG: vi | en
     auth: str = ""  # QA_AUTH: USER:PASSWORD required by the chat UI; empty = none
+    store: str = "faiss"  # QA_STORE: faiss (the index folder) | qdrant
+    store_url: str = ""  # QA_STORE_URL: Qdrant local folder or http(s)://host:6333; empty = local mode in index_dir
+    store_api_key: str = ""  # QA_STORE_API_KEY: for a Qdrant server
 
     @property
     def model(self) -> str:
@@ -73,6 +77,9 @@ class Settings:
             if values:
                 top[group] = dataclasses.replace(getattr(self, group), **values)
         return dataclasses.replace(self, **top)
+
+    def store_config(self) -> StoreConfig:
+        return StoreConfig(self.store, self.index_dir, self.store_url, self.store_api_key)
 
     def auth_pair(self) -> tuple[str, str] | None:
         """(user, password) from `auth`, or None; ConfigError when it is not USER:PASSWORD."""

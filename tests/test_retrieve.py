@@ -4,15 +4,20 @@ import pytest
 from qa.answer import answer_question, should_abstain
 from qa.answerability import load_model
 from qa.params import AnswerParams
-from qa.retrieve import Filters, Signals, fuse_rrf, fuse_weighted, minmax, retrieve
+from qa.retrieve import Filters, Searcher, Signals, fuse_rrf, fuse_weighted, minmax, retrieve
 
 HP = "001_528bc86e38a8c041"
 CT = "002_ec9a05d4f704e603"
 
 
-@pytest.fixture
-def searcher(real_searcher):
-    return real_searcher
+@pytest.fixture(scope="module", params=["faiss", "qdrant"])
+def searcher(request, real_searcher):
+    """Every retrieval and answer test runs on both stores: the same hits are expected from each."""
+    from embeddings.stores import open_store
+
+    if request.param == "faiss":
+        return real_searcher
+    return Searcher(open_store(request.getfixturevalue("real_qdrant_config")), real_searcher.encoder)
 
 
 def test_fusion_twins_by_hand():

@@ -13,12 +13,12 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 def cmd_chat(args) -> int:
     from embeddings.errors import IndexMissingError
-    from embeddings.store import read_manifest
+    from embeddings.stores import check_built
 
     settings = settings_from(args)
     auth = settings.auth_pair()  # checked before any work: a bad --auth fails at once
     try:
-        read_manifest(settings.index_dir)
+        check_built(settings.store_config())
     except IndexMissingError:
         print(f"no index in {settings.index_dir} yet: building it from {settings.corpus_dir} (one time)")
         cmd_index(args)

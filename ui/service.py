@@ -38,7 +38,11 @@ class ChatService:
     def reload(self) -> None:
         try:
             self.searcher = open_searcher(
-                self.settings.index_dir, self.settings.model, self.settings.retrieval, query_encoder=self.settings.query_encoder
+                self.settings.index_dir,
+                self.settings.model,
+                self.settings.retrieval,
+                query_encoder=self.settings.query_encoder,
+                store=self.settings.store_config(),
             )
             self.error = None
         except QAError as exc:
@@ -106,7 +110,13 @@ class ChatService:
         if not self._rebuild_lock.acquire(blocking=False):
             raise QAError("an index update is already running")
         try:
-            summary = build_index(self.settings.corpus_dir, self.settings.index_dir, self.settings.build, progress=progress)
+            summary = build_index(
+                self.settings.corpus_dir,
+                self.settings.index_dir,
+                self.settings.build,
+                progress=progress,
+                store=self.settings.store_config(),
+            )
         finally:
             self._rebuild_lock.release()
         self.reload()

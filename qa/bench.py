@@ -389,6 +389,15 @@ def format_scale(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+KEPT_SECTION = "## Stores at scale"  # written by `python -m qa.bench_stores` (hours at 100k): kept when qa bench rewrites the file
+
+
+def kept_sections(existing: str) -> str:
+    """The part of an existing BENCHMARKS.md that `qa bench` does not measure itself (from KEPT_SECTION on)."""
+    at = existing.find(KEPT_SECTION)
+    return "\n" + existing[at:] if at >= 0 else ""
+
+
 def markdown(results: dict, command: str) -> str:
     """BENCHMARKS.md from a results dict (`run`'s return value); `command` is how it was produced."""
     lines = [

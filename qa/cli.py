@@ -151,7 +151,9 @@ def cmd_bench(args) -> int:
     sizes = [int(x) for x in args.scale.split(",") if x.strip()] if args.scale else []
     results = bench.run(settings.corpus_dir, args.out, args.runs, sizes, log=lambda m: print(m, flush=True))
     command = f"qa bench --runs {args.runs} --scale {args.scale}"
-    (args.out.parent / "BENCHMARKS.md").write_text(bench.markdown(results, command), encoding="utf-8")
+    target = args.out.parent / "BENCHMARKS.md"
+    kept = bench.kept_sections(target.read_text(encoding="utf-8")) if target.exists() else ""
+    target.write_text(bench.markdown(results, command) + kept, encoding="utf-8")
     print(f"wrote {args.out / 'results.json'} and BENCHMARKS.md")
     return 0
 

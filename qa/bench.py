@@ -389,7 +389,9 @@ def format_scale(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-KEPT_SECTION = "## Stores at scale"  # written by `python -m qa.bench_stores` (hours at 100k): kept when qa bench rewrites the file
+KEPT_SECTION = (
+    "## Stores at scale"  # written by `python -m qa.bench_stores` (hours at 100k): kept when qa bench rewrites the file
+)
 
 
 def kept_sections(existing: str) -> str:

@@ -392,6 +392,12 @@ def find_answer_span(sentence: str, kind: str, question: str = "") -> Span | Non
     """
     asked = set(question_numbers(question)) if question else set()
     if kind == "how_many":
+        noun = counted_noun(question) if question else None
+        folded = folded_lower(sentence)
+        if noun and len(folded) == len(sentence):  # folding keeps offsets for NFC text
+            m = re.search(rf"(\d[\d.,]*%?)\s+(?:\w+\s+){{0,2}}?{re.escape(noun)}(?!\w)", folded)
+            if m and m.group(1).rstrip(".,") not in asked:
+                return Span(m.start(1), m.start(1) + len(m.group(1).rstrip(".,")))
         for m in _NUMBER.finditer(sentence):
             value = m.group(0).rstrip(".,")
             if value not in asked and not _YEAR.fullmatch(value):

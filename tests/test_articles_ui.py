@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from embeddings.build import build_index
+from embeddings.faiss_store import FaissStore
 from embeddings.store import load_index
 from ui.articles import add_uploads, add_url, article_rows, headers, remove
 from ui.render import format_date
@@ -54,7 +55,7 @@ def test_format_date(iso, precision, lang, shown):
 
 def test_rows_list_every_article_with_date_precision_and_passages(panel):
     corpus, index_dir, _, _ = panel
-    index = load_index(index_dir)
+    index = FaissStore(load_index(index_dir))
     rows = article_rows(index, "en")
     assert headers("en") == ["Title", "Outlet", "Date", "Passages", "File", "Id"]
     per_doc = {r[5]: r for r in rows}
@@ -66,7 +67,7 @@ def test_rows_list_every_article_with_date_precision_and_passages(panel):
     ]
     assert per_doc["can_tho"][1:3] == ["TTXVN", "25/03 (year unknown)"]
     assert per_doc["can_tho"][4] == "can_tho.txt"
-    assert sum(r[3] for r in rows) == len(index.chunks) and all(r[3] > 0 for r in rows)
+    assert sum(r[3] for r in rows) == len(index.all_chunks()) and all(r[3] > 0 for r in rows)
     assert article_rows(None) == []
 
 

@@ -50,11 +50,11 @@ def _t(key: str, lang: str, **values) -> str:
 def article_rows(index, lang: str = "vi") -> list[list]:
     """One row per indexed article, newest known date first: title, outlet, date, passages, file, id.
 
-    `index` is an embeddings.store.LoadedIndex (or None before the first build).
+    `index` is the searcher's store (embeddings.vectorstore.VectorStore), or None before the first build.
     """
     if index is None:
         return []
-    passages = Counter(c.doc_id for c in index.chunks)
+    passages = Counter(c.doc_id for c in index.all_chunks())
     docs = sorted(
         index.documents.values(), key=lambda d: (d.date_precision != "partial" and d.date or "", d.doc_id), reverse=True
     )

@@ -3,9 +3,9 @@
 `build_app` lays out the components (`_layout`) and wires each group of events in its own function.
 Conversations live in the browser (gr.BrowserState), so a reload keeps them, citations included.
 `launch` starts the app on localhost unless told otherwise.
+No `from __future__ import annotations` here: Gradio reads the event handlers' annotations (gr.LikeData)
+as real types to decide what to inject.
 """
-
-from __future__ import annotations
 
 import time
 from types import SimpleNamespace

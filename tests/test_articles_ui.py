@@ -142,13 +142,13 @@ class _Service:
 
         self.settings = SimpleNamespace(corpus_dir=corpus)
         self._index_dir, self._rebuild = index_dir, rebuild
-        self.searcher = SimpleNamespace(index=load_index(index_dir))
+        self.searcher = SimpleNamespace(index=FaissStore(load_index(index_dir)))
 
     def rebuild(self, progress=None):
         from types import SimpleNamespace
 
         summary = self._rebuild(progress)
-        self.searcher = SimpleNamespace(index=load_index(self._index_dir))  # the swap ChatService.reload does
+        self.searcher = SimpleNamespace(index=FaissStore(load_index(self._index_dir)))  # the swap ChatService.reload does
         return summary
 
     def doc_choices(self):

@@ -7,9 +7,11 @@ No `from __future__ import annotations` here: Gradio reads the event handlers' a
 as real types to decide what to inject.
 """
 
+import os
 import time
 from types import SimpleNamespace
 
+from embeddings.convert import cache_root
 from embeddings.errors import QAError
 from qa.messages import t
 from qa.params import RETRIEVERS
@@ -256,6 +258,9 @@ def build_app(service: ChatService, lang: str = "vi"):
 
 def launch(settings: Settings, auth: tuple[str, str] | None = None, block: bool = True):
     """Start the app on settings.host:settings.port; returns (demo, url)."""
+    # Uploads go to a folder of this user's, not Gradio's shared /tmp/gradio (another user's folder there
+    # is not writable, and uploads would silently fail); GRADIO_TEMP_DIR still wins when set.
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(cache_root() / "uploads"))
     service = ChatService(settings)
     demo = build_app(service, settings.lang)
     demo.queue(default_concurrency_limit=8)

@@ -28,7 +28,7 @@ chat: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/pytest -q
 
-# While working: everything that needs neither the real model nor a browser (~15 s).
+# While working: everything that needs neither the real model nor a browser (~25 s).
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not slow"
 

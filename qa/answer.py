@@ -169,7 +169,7 @@ def build_extractive(
             if span is not None:
                 spans[(s.hit_index, s.start)] = (s.start + span.start, s.start + span.end)
     if question_language(question) == "en":
-        overlap = _cross_lingual_overlap(question, sentences, searcher)
+        overlap = _cross_lingual_overlap(question, sentences, searcher, params.cross_lingual_passages)
     else:
         overlap = np.array([searcher.sentence_overlap(question, s.text) for s in sentences])
     prior = np.array([1.0 - s.hit_index / n for s in sentences])
@@ -179,14 +179,19 @@ def build_extractive(
     return assemble(chosen, hits, spans.get((lead.hit_index, lead.start)))
 
 
-def _cross_lingual_overlap(question: str, sentences: Sequence[Sentence], searcher: Searcher) -> np.ndarray:
+def _cross_lingual_overlap(question: str, sentences: Sequence[Sentence], searcher: Searcher, passages: int) -> np.ndarray:
     """Sentence scores for an English question over Vietnamese text: shared words say little, so the
-    embedding similarity (min-max scaled over the candidates) stands in for word overlap."""
+    embedding similarity (min-max scaled over the candidates) stands in for word overlap. Only the
+    sentences of the first `passages` passages are embedded (the rest score 0): each costs an encoding."""
+    scored = [i for i, s in enumerate(sentences) if s.hit_index < passages]
+    out = np.zeros(len(sentences))
+    if not scored:
+        return out
     query = searcher.encoder.encode([question], "query")[0]
-    vectors = searcher.encoder.encode([s.text for s in sentences], "passage")
-    cosines = vectors @ query
+    cosines = searcher.encoder.encode([sentences[i].text for i in scored], "passage") @ query
     spread = float(cosines.max() - cosines.min())
-    return (cosines - cosines.min()) / spread if spread > 0 else np.zeros(len(sentences))
+    out[scored] = (cosines - cosines.min()) / spread if spread > 0 else 0.0
+    return out
 
 
 def assemble(

@@ -155,6 +155,7 @@ class _Service:
         return sorted((d.title, d.doc_id) for d in self.searcher.index.documents.values())
 
 
+@pytest.mark.slow  # builds a Gradio app (~5 s of imports): not for the fast loop
 def test_panel_builds_in_gradio_and_its_handlers_update_table_and_choices(panel, tmp_path):
     import gradio as gr
 

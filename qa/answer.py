@@ -74,6 +74,26 @@ class Citation:
     answer_start: int | None = None  # document offsets of the number/date/name that answers a factoid question
     answer_end: int | None = None
 
+    @classmethod
+    def of(cls, n: int, hit: Hit, start: int, end: int, answer: tuple[int, int] | None = None) -> Citation:
+        """[n] for document offsets start:end of a hit's article; the quote is read off the article itself."""
+        doc = hit.document
+        a_start, a_end = answer or (None, None)
+        return cls(
+            n,
+            hit.chunk.chunk_id,
+            doc.doc_id,
+            doc.title,
+            doc.date,
+            doc.source,
+            doc.author,
+            start,
+            end,
+            doc.text[start:end],
+            a_start,
+            a_end,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:
@@ -215,27 +235,9 @@ def assemble(
             groups.append([s])
     parts, citations = [], []
     for n, group in enumerate(groups, start=1):
-        hit = hits[group[0].hit_index]
-        doc = hit.document
         start, end = group[0].start, group[-1].end
         inside = answer_span is not None and group[0] is chosen[0] and start <= answer_span[0] and answer_span[1] <= end
-        a_start, a_end = answer_span if inside else (None, None)
-        citations.append(
-            Citation(
-                n,
-                hit.chunk.chunk_id,
-                doc.doc_id,
-                doc.title,
-                doc.date,
-                doc.source,
-                doc.author,
-                start,
-                end,
-                doc.text[start:end],
-                a_start,
-                a_end,
-            )
-        )
+        citations.append(Citation.of(n, hits[group[0].hit_index], start, end, answer_span if inside else None))
         parts.append(f"{' '.join(s.text for s in group)} [{n}]")
     return " ".join(parts), tuple(citations)
 

@@ -97,19 +97,7 @@ def check_reply(reply: str, base: Answer, encoder=None, lang: str = "vi") -> Ans
                 warnings.append(t("llm_unsupported", lang, s=text[:80], n=n))
                 text = text.replace(f"[{n}]", f"[{n}?]")
             elif spans and n not in citations:
-                span, doc = spans[best], hit.document
-                citations[n] = Citation(
-                    n,
-                    hit.chunk.chunk_id,
-                    doc.doc_id,
-                    doc.title,
-                    doc.date,
-                    doc.source,
-                    doc.author,
-                    span.start,
-                    span.end,
-                    span.text,
-                )
+                citations[n] = Citation.of(n, hit, spans[best].start, spans[best].end)
         sentences_out.append(text)
     if not citations:
         raise LLMError("the reply cites no passage that supports it")

@@ -145,7 +145,10 @@ class StoreWriter(Protocol):
         ...
 
 
-def sample_rows(n: int, size: int = 2000, seed: int = 0) -> np.ndarray:
+Z_SAMPLE = 2000  # passages sampled for the dense z-score: mean/std stable to +-0.01 beyond ~1000; part of the index
+
+
+def sample_rows(n: int, size: int = Z_SAMPLE, seed: int = 0) -> np.ndarray:
     """Sorted row numbers of the seeded sample behind `sample_vectors` (the same rows on every store)."""
     rng = np.random.default_rng(seed)
     return np.sort(rng.choice(n, size=min(n, size), replace=False)) if n else np.zeros(0, int)

@@ -26,7 +26,6 @@ class RetrievalParams:
     unaccented_min_vocabulary: float = 0.7  # share of a question's syllables in the corpus that marks it as Vietnamese
     recency_bonus: float = 0.5  # "mới nhất" questions: up to half the score range added for the newest article
     recency_half_life_days: float = 180.0  # news from half a year ago counts half as recent
-    z_sample: int = 2000  # passages sampled for the dense z-score: mean/std stable to +-0.01 beyond ~1000
     duplicate_overlap: float = 0.5  # passages of one article sharing more than half their characters are one passage
     duplicate_jaccard: float = 0.8  # near-identical text anywhere (syndicated copies) by syllable Jaccard
 

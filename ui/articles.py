@@ -15,36 +15,16 @@ from pathlib import Path
 from embeddings.corpus import add_file, remove_article
 from embeddings.errors import QAError
 from embeddings.load import SUFFIXES
+from qa.messages import t
 
 from .render import format_date
 
 Rebuild = Callable[..., str]  # rebuild(progress) -> build summary text
 UPLOAD_TYPES = list(SUFFIXES)  # for gr.Files(file_types=...)
 
-TEXT = {
-    "vi": {
-        "headers": ["Tiêu đề", "Nguồn", "Ngày", "Đoạn", "Tệp", "Mã"],
-        "added": "Đã thêm {name}",
-        "already": "{name} đã có trong kho bài",
-        "removed": "Đã xoá {name}",
-        "nothing": "Không có thay đổi nào; chỉ mục giữ nguyên.",
-        "no_url": "Hãy nhập một địa chỉ http:// hoặc https://",
-        "no_choice": "Hãy chọn một bài để xoá.",
-    },
-    "en": {
-        "headers": ["Title", "Outlet", "Date", "Passages", "File", "Id"],
-        "added": "Added {name}",
-        "already": "{name} is already in the corpus",
-        "removed": "Removed {name}",
-        "nothing": "Nothing changed; the index is as it was.",
-        "no_url": "Type an http:// or https:// address",
-        "no_choice": "Choose an article to remove.",
-    },
-}
-
 
 def _t(key: str, lang: str, **values) -> str:
-    return TEXT.get(lang, TEXT["en"])[key].format(**values) if values else TEXT.get(lang, TEXT["en"])[key]
+    return t(f"articles_{key}", lang, **values)
 
 
 def article_rows(index, lang: str = "vi") -> list[list]:
@@ -72,7 +52,7 @@ def article_rows(index, lang: str = "vi") -> list[list]:
 
 
 def headers(lang: str = "vi") -> list[str]:
-    return TEXT.get(lang, TEXT["en"])["headers"]
+    return t("articles_headers", lang).split("|")
 
 
 def _finish(lines: list[str], errors: list[str], changed: bool, rebuild: Rebuild, progress, lang: str) -> str:

@@ -24,7 +24,7 @@ from .errors import QuestionError
 from .evidence import answer_type, coverage_of, find_answer_span
 from .followup import expand_query
 from .messages import t
-from .params import AnswerParams
+from .params import MAX_QUESTION_CHARS, AnswerParams
 from .retrieve import Filters, Hit, Searcher, Signals
 from .sentences import Sentence, split_sentences
 
@@ -111,7 +111,7 @@ class Answer:
     evidence: dict[str, float] = field(default_factory=dict)  # the answerability features (qa.answerability.FEATURES)
 
 
-def clean_question(question: str, max_chars: int = 2000, lang: str = "vi") -> str:
+def clean_question(question: str, max_chars: int = MAX_QUESTION_CHARS, lang: str = "vi") -> str:
     """NFC, control characters removed, whitespace collapsed; QuestionError for empty or huge input."""
     text = " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFC", question or "")).split())
     if not text:
@@ -260,7 +260,7 @@ def answer_question(
     retriever: str = "hybrid",
     filters: Filters | None = None,
     lang: str = "vi",
-    max_chars: int = 2000,
+    max_chars: int = MAX_QUESTION_CHARS,
     params: AnswerParams = AnswerParams(),
     model=None,
 ) -> Answer:

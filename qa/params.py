@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 RETRIEVERS = ("hybrid", "dense", "bm25")
+MAX_QUESTION_CHARS = 2000  # a question, not a document: longer input is refused with a message (QA_MAX_QUESTION_CHARS)
 FUSIONS = ("weighted", "rrf")
 
 

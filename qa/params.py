@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from embeddings.sentences import MAX_QUOTE_CHARS
+
 RETRIEVERS = ("hybrid", "dense", "bm25")
 FUSIONS = ("weighted", "rrf")
 
@@ -38,7 +40,7 @@ class AnswerParams:
     sentence_passages: int = 3  # passages whose sentences compete: recall@3 is 0.95 on eval_dev
     overlap_weight: float = 0.7  # sentence score = 0.7 word overlap + 0.3 passage rank (47/56 answers held evidence)
     keep_ratio: float = 0.7  # keep sentences scoring at least 70% of the best one
-    max_quote_chars: int = 300  # a quote is a sentence, not a paragraph: longer sentences are cut at clauses
+    max_quote_chars: int = MAX_QUOTE_CHARS  # 300, a sentence not a paragraph; the build embeds this split's sentences
     typed_bonus: float = 0.3  # factoid questions: a sentence holding the answer type (number, date, name) leads
     caption_penalty: float = 0.3  # paragraphs without closing punctuation (captions, headings) are rarely answers
     # English questions: the sentences of this many passages are embedded to pick the quote (~0.2 s a passage

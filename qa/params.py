@@ -43,8 +43,8 @@ class AnswerParams:
     max_quote_chars: int = MAX_QUOTE_CHARS  # 300, a sentence not a paragraph; the build embeds this split's sentences
     typed_bonus: float = 0.3  # factoid questions: a sentence holding the answer type (number, date, name) leads
     caption_penalty: float = 0.3  # paragraphs without closing punctuation (captions, headings) are rarely answers
-    # English questions: the sentences of this many passages are embedded to pick the quote (~0.2 s a passage
-    # with ONNX). Tune-split English answer accuracy, seed / news2: 3 -> 0.66 / 0.73, 2 -> 0.64 / 0.64, 1 -> 0.48 / 0.50.
+    # English questions: the sentences of this many passages compete by embedding similarity (vectors stored at
+    # build time). Tune-split English answer accuracy, seed / news2: 3 -> 0.66 / 0.73, 2 -> 0.64 / 0.64, 1 -> 0.48 / 0.50.
     cross_lingual_passages: int = 3
     entity_guard: bool = True  # a name of the question absent from every top passage: say so, never answer with another's fact
     abstain_min_coverage: float = 0.03  # `qa eval --calibrate` on eval_dev: 70% of unanswerable abstain,

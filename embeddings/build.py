@@ -2,7 +2,9 @@
 
 Only chunks whose embedded text is new are encoded; the previous index, keyed by model
 and chunk-text hash, serves as the embedding cache. When nothing changed nothing is
-written and no model is loaded, so a re-run takes well under a second.
+written and no model is loaded, so a re-run takes well under a second. A store that keeps
+sentence vectors (FAISS) also gets one vector per distinct sentence of the chunks (the
+sentences answers quote), cached the same way, so English answers need no encoding but the question's.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from .encode import Encoder, load_encoder, token_counter
 from .errors import ConfigError, CorpusError, IndexCorruptError, IndexMissingError
 from .lexical import DEFAULT_MODE
 from .load import Skipped, load_corpus
+from .sentences import MAX_QUOTE_CHARS, distinct_sentences
 from .stores import open_writer
-from .vectorstore import StoreConfig, WritePlan, embed_key
+from .vectorstore import SentenceVectors, StoreConfig, WritePlan, embed_key
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
@@ -54,6 +57,9 @@ class BuildSummary:
     chunks: int = 0
     embedded: int = 0
     reused: int = 0
+    sentences: int = 0  # distinct sentences given a vector (0 when the store keeps none)
+    sentences_embedded: int = 0
+    sentences_reused: int = 0
     truncated: int = 0
     seconds: float = 0.0
     written: bool = False
@@ -66,6 +72,11 @@ class BuildSummary:
             f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped",
             f"chunks: {self.chunks} total, {self.embedded} embedded, {self.reused} reused from the previous index",
         ]
+        if self.sentences:
+            out.append(
+                f"sentences: {self.sentences} distinct, {self.sentences_embedded} embedded, "
+                f"{self.sentences_reused} reused from the previous index"
+            )
         out += [f"skipped {s.reason}" for s in self.skipped]
         if self.truncated:
             out.append(f"warning: {self.truncated} chunks exceed the model's window and are truncated; lower --chunk-tokens")
@@ -73,6 +84,29 @@ class BuildSummary:
             out.append(self.note)
         out.append(f"{'wrote ' + self.version if self.written else 'index unchanged'} in {self.seconds:.1f} s")
         return out
+
+
+def encode_in_turn(encoder: Encoder, named: dict[str, list[str]], batch: int, report: Progress) -> dict[str, list[np.ndarray]]:
+    """name -> the "passage" vectors of its texts, in input order: {"passages": [...], "sentences": [...]}.
+
+    Each group is encoded shortest first, `batch` at a time, so that similar lengths share a batch (less
+    padding). Progress runs from 0.1 to 0.9, shared among the groups by characters (a fair proxy for time).
+    """
+    total = max(1, sum(len(t) for texts in named.values() for t in texts))
+    out, at = {}, 0.1
+    for name, texts in named.items():
+        share = 0.8 * sum(map(len, texts)) / total
+        if texts:
+            log.info("embedding %d %s with %s", len(texts), name, encoder.name)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors: list[np.ndarray] = [None] * len(texts)
+        for done in range(0, len(order), batch):
+            report(at + share * done / len(order), f"embedding {name} {done}/{len(order)}")
+            ids = order[done : done + batch]
+            for i, vector in zip(ids, encoder.encode([texts[i] for i in ids], "passage")):
+                vectors[i] = vector
+        out[name], at = vectors, at + share
+    return out
 
 
 def build_index(
@@ -119,13 +153,18 @@ def build_index(
             "overlap_tokens": options.overlap_tokens,
             "token_mode": options.token_mode,
         }
+        if writer.stores_sentences:  # the split behind the stored sentence vectors; an index without them is redone
+            settings["sentence_chars"] = MAX_QUOTE_CHARS
         old_hashes = {}
         if previous is not None:
             old_settings = {k: previous.get("settings", {}).get(k) for k in settings}
             if old_settings == settings:
                 old_hashes = {d: m["content_hash"] for d, m in previous["documents"].items()}
-            elif previous.get("model") != options.model:
-                previous = None  # other model: its vectors are no cache for us
+            else:  # e.g. sentence_chars: an index built before sentence vectors gains them, passages reused
+                changed = ", ".join(k for k in settings if old_settings[k] != settings[k])
+                summary.note = f"settings changed ({changed}): every article indexed again"
+                if previous.get("model") != options.model:
+                    previous = None  # other model: its vectors are no cache for us
         new_hashes = {d.doc_id: d.content_hash for d in docs}
         for doc_id, digest in new_hashes.items():
             target = (
@@ -145,6 +184,7 @@ def build_index(
         if previous is not None and old_hashes and not (summary.added or summary.changed or summary.removed or restated):
             summary.chunks = int(previous.get("n_chunks", 0))
             summary.reused = summary.chunks
+            summary.sentences = summary.sentences_reused = int(previous.get("n_sentences", 0))
             summary.version = writer.previous_version
             summary.seconds = time.perf_counter() - started
             report(1.0, "index already up to date")
@@ -171,19 +211,32 @@ def build_index(
         todo = sorted({k: i for i, k in enumerate(keys) if k not in cache}.values())
         summary.embedded = len(todo)
         summary.reused = len(chunks) - len(todo)
-        if todo:
+        passages = [targets[i].embed_text for i in todo]
+
+        sentences, sentence_keys, sentence_cache = [], [], {}
+        if writer.stores_sentences:  # the same split answers use, so every sentence they quote is found by its text
+            sentences = distinct_sentences(c.text for c in chunks)
+            sentence_keys = [embed_key(options.model, t) for t in sentences]
+            if previous is not None:
+                sentence_cache = writer.cached_sentence_vectors(sentence_keys)
+        new_sentences = [i for i, k in enumerate(sentence_keys) if k not in sentence_cache]
+        summary.sentences = len(sentences)
+        summary.sentences_embedded = len(new_sentences)
+        summary.sentences_reused = len(sentences) - len(new_sentences)
+
+        if passages or new_sentences:
             encoder = encoder or load_encoder(options.model, batch_size=options.batch_size)
-            log.info("embedding %d passages with %s", len(todo), options.model)
-            todo.sort(key=lambda i: len(targets[i].embed_text))  # similar lengths share a batch: less padding
             batch = max(1, getattr(encoder, "preferred_batch", options.batch_size))  # Ray: one job per large batch
-            for done in range(0, len(todo), batch):
-                ids = todo[done : done + batch]
-                report(0.1 + 0.8 * done / len(todo), f"embedding passages {done}/{len(todo)}")
-                vectors = encoder.encode([targets[i].embed_text for i in ids], "passage")
-                for i, vector in zip(ids, vectors):
-                    cache[keys[i]] = vector
+            texts = {"passages": passages, "sentences": [sentences[i] for i in new_sentences]}
+            encoded = encode_in_turn(encoder, texts, batch, report)
+            cache.update(zip((keys[i] for i in todo), encoded["passages"]))
+            sentence_cache.update(zip((sentence_keys[i] for i in new_sentences), encoded["sentences"]))
         matrix = np.stack([cache[k] for k in keys]).astype(np.float32) if targets else np.zeros((0, 0), np.float32)
         dim = int(matrix.shape[1]) if len(targets) else int((previous or {}).get("dim") or 0)
+        sentence_vectors = None
+        if writer.stores_sentences:
+            stacked = np.stack([sentence_cache[k] for k in sentence_keys]) if sentences else np.zeros((0, dim))
+            sentence_vectors = SentenceVectors(tuple(sentence_keys), stacked.astype(np.float32))
 
         report(0.92, "writing the index")
         manifest = {
@@ -206,6 +259,7 @@ def build_index(
             incremental,
             tuple(summary.changed) + tuple(restated),
             tuple(summary.removed),
+            sentence_vectors,
         )
         summary.version = writer.write(plan)
         summary.written = True

@@ -2,6 +2,7 @@
 
 A thin view over `embeddings.store.LoadedIndex` (the on-disk format is unchanged): exact search
 for flat indexes and for filtered queries, FAISS' IVF top-k otherwise, bm25s for every chunk.
+Sentence vectors stay memory-mapped: an answer reads a few dozen rows of them.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from .lexical import LexicalIndex
-from .store import LoadedIndex, build_faiss, choose_index_type, load_index, save_index, writer_lock
+from .store import LoadedIndex, build_faiss, choose_index_type, find_rows, load_index, save_index, writer_lock
 from .types import Chunk
-from .vectorstore import FilterLike, WritePlan, sample_rows
+from .vectorstore import FilterLike, WritePlan, embed_key, sample_rows
 
 
 class FaissStore:
@@ -85,6 +86,11 @@ class FaissStore:
     def all_chunks(self) -> list[Chunk]:
         return self.loaded.chunks
 
+    def sentence_vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Binary search of the texts' keys in the memory-mapped sentence_keys.npy; float16 rows re-normalized."""
+        keys = [embed_key(self.manifest["model"], t) for t in texts]
+        return stored_sentence_vectors(self.loaded, keys, int(self.manifest.get("dim") or 0))
+
     def document_frequencies(self) -> Mapping[str, int]:
         """Read off the BM25 matrix (CSC: one column per token)."""
         lexical = self.loaded.lexical
@@ -92,10 +98,23 @@ class FaissStore:
         return {tok: int(counts[i]) for tok, i in lexical.vocab.items() if i < len(counts)}
 
 
+def stored_sentence_vectors(index: LoadedIndex, keys: Sequence[str], dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """((len(keys), dim) float32 L2-normalized vectors, (len(keys),) bool found) from a loaded index's sentence files."""
+    out = np.zeros((len(keys), dim), dtype=np.float32)
+    if index.sentence_keys is None:
+        return out, np.zeros(len(keys), dtype=bool)
+    rows, found = find_rows(index.sentence_keys, keys)
+    if found.any():
+        vectors = np.asarray(index.sentence_vectors[rows[found]], dtype=np.float32)
+        out[found] = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return out, found
+
+
 class FaissWriter:
     """Builds write a complete new version folder (atomic switch of CURRENT, under the writer lock)."""
 
     rewrites_everything = True  # every build writes all vectors into a new version folder
+    stores_sentences = True  # sentence_keys.npy + sentences.npy: English answers read their sentence vectors
 
     def __init__(self, index_dir: Path, lock_wait_seconds: float = 0.0):
         self.index_dir = index_dir
@@ -130,6 +149,15 @@ class FaissWriter:
                 out[k] = vector
         return out
 
+    def cached_sentence_vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """key -> stored sentence vector (float16 widened to float32, not re-normalized: a reused vector is
+        written back to float16 unchanged), for the wanted keys the previous version holds."""
+        if self._previous is None or self._previous.sentence_keys is None:
+            return {}
+        rows, found = find_rows(self._previous.sentence_keys, keys)
+        vectors = np.asarray(self._previous.sentence_vectors[rows[found]], dtype=np.float32)
+        return dict(zip((k for k, f in zip(keys, found) if f), vectors))
+
     def write(self, plan: WritePlan) -> str:
         lexical = LexicalIndex.build([c.embed_text for c in plan.chunks], plan.token_mode)
         index_type = choose_index_type(len(plan.chunks)) if plan.index_type == "auto" else plan.index_type
@@ -140,4 +168,15 @@ class FaissWriter:
             "nprobe": getattr(faiss_index, "nprobe", None),  # IVF search width, tuned to recall@10 >= 0.97
             "nprobe_recall": nprobe_recall,  # the recall@10 against exact search measured for that width
         }
-        return save_index(self.index_dir, manifest, plan.documents, plan.chunks, plan.vectors, lexical, faiss_index).name
+        sentences = plan.sentences
+        return save_index(
+            self.index_dir,
+            manifest,
+            plan.documents,
+            plan.chunks,
+            plan.vectors,
+            lexical,
+            faiss_index,
+            sentences.keys if sentences else (),
+            sentences.vectors if sentences else None,
+        ).name

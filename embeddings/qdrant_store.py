@@ -11,7 +11,8 @@ client-side term-frequency weights tf / (tf + k1 (1 - b + b dl / avgdl)); Qdrant
 multiplies in the same IDF as bm25s, so scores equal the FAISS folder's bm25s scores.
 
 Not here: writing (embeddings.qdrant_write: incremental upserts and deletes, not atomic; an interrupted
-build is marked and refused on open, and redone by the next `qa index`).
+build is marked and refused on open, and redone by the next `qa index`), and sentence vectors: English
+answers over Qdrant encode their candidate sentences at question time.
 """
 
 from __future__ import annotations
@@ -335,6 +336,10 @@ class QdrantStore:
 
     def document_frequencies(self) -> Mapping[str, int]:
         return self._df
+
+    def sentence_vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """None stored (the Qdrant writer keeps no sentence vectors): callers encode them."""
+        return np.zeros((len(texts), int(self.manifest.get("dim") or 0)), np.float32), np.zeros(len(texts), dtype=bool)
 
     def all_chunks(self) -> list[Chunk]:
         if self._all is None:

@@ -26,6 +26,7 @@ class QdrantWriter:
     """Incremental builds: points of changed and removed articles are deleted, new passages upserted."""
 
     rewrites_everything = False
+    stores_sentences = False  # no sentence vectors: the build skips encoding them, answers encode their few
 
     def __init__(self, config: StoreConfig):
         self.config = config
@@ -63,6 +64,9 @@ class QdrantWriter:
                 if p.payload.get("embed_key") == by_point[str(p.id)]:
                     out[by_point[str(p.id)]] = np.asarray(p.vector["dense"], dtype=np.float32)
         return out
+
+    def cached_sentence_vectors(self, keys) -> dict[str, np.ndarray]:
+        return {}  # never asked: stores_sentences is False
 
     def _create(self, dim: int) -> None:
         from qdrant_client import models

@@ -12,9 +12,13 @@ Layout of an index folder::
         embeddings.npy     (n, d) float32, L2-normalized
         faiss.index        inner-product index over the same rows
         bm25/              bm25s arrays and vocabulary (no pickle)
+        sentence_keys.npy  (m,) sorted embed keys (sha1 hex, bytes) of the corpus' distinct sentences
+        sentences.npy      (m, d) float16: row i is the "passage" vector of the sentence keyed sentence_keys[i]
 
 A build writes a new version folder and only then swaps `CURRENT`, so a crash at any
 point leaves the previous version live. No pickle anywhere: JSON, .npy, FAISS' own format.
+The two sentence files are optional: an index built before them loads, and its English answers
+encode their candidate sentences at question time instead (qa.answer).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +61,8 @@ class LoadedIndex:
     vectors: np.ndarray
     faiss_index: object
     lexical: LexicalIndex
+    sentence_keys: np.ndarray | None = None  # (m,) sorted bytes, memory-mapped; None: built without sentence vectors
+    sentence_vectors: np.ndarray | None = None  # (m, d) float16, memory-mapped, row i keyed by sentence_keys[i]
 
     @property
     def version(self) -> str:
@@ -136,6 +143,19 @@ def build_faiss(vectors: np.ndarray, index_type: str = "auto") -> tuple[object, 
     return index, None
 
 
+def find_rows(sorted_keys: np.ndarray, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, found): `sorted_keys[rows[i]] == keys[i]` where `found[i]`; rows of missing keys are meaningless.
+
+    >>> find_rows(np.array([b"a", b"c"]), ["c", "b"])
+    (array([1, 1]), array([ True, False]))
+    """
+    if not len(keys) or not len(sorted_keys):
+        return np.zeros(len(keys), np.int64), np.zeros(len(keys), bool)
+    wanted = np.array(keys, dtype=sorted_keys.dtype)
+    rows = np.minimum(np.searchsorted(sorted_keys, wanted), len(sorted_keys) - 1)
+    return rows, sorted_keys[rows] == wanted
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -175,8 +195,14 @@ def save_index(
     vectors: np.ndarray,
     lexical: LexicalIndex,
     faiss_index,
+    sentence_keys: Sequence[str] = (),
+    sentence_vectors: np.ndarray | None = None,
 ) -> Path:
-    """Write a new version folder, then atomically make it current. Returns the version folder."""
+    """Write a new version folder, then atomically make it current. Returns the version folder.
+
+    `sentence_vectors` (len(sentence_keys), d), when given, are stored as float16 (half the size; cosines
+    move by ~1e-3) in key order, so that a lookup is a binary search over the memory-mapped keys.
+    """
     import faiss
 
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -189,6 +215,11 @@ def save_index(
         faiss.write_index(faiss_index, str(tmp / "faiss.index"))
         (tmp / "bm25").mkdir()
         lexical.save(tmp / "bm25")
+        if sentence_vectors is not None:
+            keys = np.array(list(sentence_keys), dtype=bytes)
+            order = np.argsort(keys, kind="stable")
+            np.save(tmp / "sentence_keys.npy", keys[order], allow_pickle=False)
+            np.save(tmp / "sentences.npy", np.asarray(sentence_vectors, dtype=np.float16)[order], allow_pickle=False)
         files = {}
         for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
             size = path.stat().st_size
@@ -199,6 +230,7 @@ def save_index(
             "files": files,
             "n_chunks": len(chunks),
             "n_documents": len(documents),
+            **({"n_sentences": len(sentence_keys)} if sentence_vectors is not None else {}),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
         _fsync_tree(tmp)
@@ -291,12 +323,20 @@ def load_index(index_dir: Path, model: str | None = None) -> LoadedIndex:
         vectors = np.load(version / "embeddings.npy", allow_pickle=False)
         faiss_index = faiss.read_index(str(version / "faiss.index"))
         lexical = LexicalIndex.load(version / "bm25")
+        sentence_keys, sentence_vectors = None, None
+        if "sentences.npy" in manifest.get("files", {}):  # absent from indexes built before sentence vectors
+            sentence_keys = np.load(version / "sentence_keys.npy", mmap_mode="r", allow_pickle=False)
+            sentence_vectors = np.load(version / "sentences.npy", mmap_mode="r", allow_pickle=False)
     except Exception as exc:  # noqa: BLE001 - any parse failure of our own files means a damaged index
         raise IndexCorruptError(f"{version} cannot be read ({exc.__class__.__name__}: {exc}); {_REBUILD}") from None
     n = len(chunks)
     if vectors.shape != (n, manifest.get("dim")) or faiss_index.ntotal != n or faiss_index.d != manifest.get("dim"):
         raise IndexCorruptError(f"{version}: chunks, vectors and FAISS index disagree in size; {_REBUILD}")
-    return LoadedIndex(version, manifest, documents, chunks, vectors, faiss_index, lexical)
+    if sentence_vectors is not None and (
+        sentence_keys.ndim != 1 or sentence_vectors.shape != (len(sentence_keys), manifest.get("dim"))
+    ):
+        raise IndexCorruptError(f"{version}: sentence keys and sentence vectors disagree in size; {_REBUILD}")
+    return LoadedIndex(version, manifest, documents, chunks, vectors, faiss_index, lexical, sentence_keys, sentence_vectors)
 
 
 @contextmanager

@@ -83,6 +83,14 @@ class VectorStore(Protocol):
         """Every chunk in corpus order. For evaluation on small sets: on Qdrant it reads the whole collection."""
         ...
 
+    def sentence_vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """((len(texts), dim) float32 stored "passage" vectors of sentences, (len(texts),) bool found).
+
+        Rows not found are zeros: the caller encodes those (an index built without sentence vectors,
+        Qdrant, or a sentence split other than the build's). Keys: `embed_key(model, text)`.
+        """
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class StoreConfig:
@@ -105,6 +113,14 @@ class StoreConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SentenceVectors:
+    """One vector per distinct sentence of the corpus (embeddings.sentences), for a store that keeps them."""
+
+    keys: tuple[str, ...]  # embed_key(model, sentence text), in the order of the rows
+    vectors: np.ndarray  # (len(keys), dim) float32, L2-normalized, encoded with the "passage" prompt
+
+
+@dataclass(frozen=True, slots=True)
 class WritePlan:
     """What a build hands its store. `chunks` is the whole corpus in order; `vectors[i]` belongs to `targets[i]`.
 
@@ -122,12 +138,14 @@ class WritePlan:
     incremental: bool = False
     replaced: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    sentences: SentenceVectors | None = None  # every distinct sentence; None when the store keeps none
 
 
 class StoreWriter(Protocol):
     """Used by embeddings.build as a context manager (held for the whole build: the writer lock)."""
 
     rewrites_everything: bool  # True: every build writes all vectors (FAISS); False: upserts/deletes by article
+    stores_sentences: bool  # True: the build encodes every distinct sentence and hands them over (FAISS)
 
     def previous_manifest(self) -> dict:
         """The live index's manifest; IndexMissingError when there is none, IndexCorruptError when unusable."""
@@ -138,6 +156,10 @@ class StoreWriter(Protocol):
 
     def cached_vectors(self, wanted: Mapping[str, Chunk], key) -> dict[str, np.ndarray]:
         """Stored vectors for the wanted embed keys (`key(chunk)` gives a stored chunk's key): the embedding cache."""
+        ...
+
+    def cached_sentence_vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored sentence vectors for the wanted keys the previous version holds (float32)."""
         ...
 
     def write(self, plan: WritePlan) -> str:
@@ -155,5 +177,5 @@ def sample_rows(n: int, size: int = Z_SAMPLE, seed: int = 0) -> np.ndarray:
 
 
 def embed_key(model: str, text: str) -> str:
-    """The embedding cache key of a passage: its vector depends on the model and the text only."""
+    """The embedding cache key of a passage or sentence: its vector depends on the model and the text only."""
     return hashlib.sha1(f"{model}\n{text}".encode()).hexdigest()

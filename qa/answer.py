@@ -168,14 +168,20 @@ def select_sentences(
 
 
 def build_extractive(
-    question: str, hits: Sequence[Hit], searcher: Searcher, params: AnswerParams = AnswerParams()
+    question: str,
+    hits: Sequence[Hit],
+    searcher: Searcher,
+    params: AnswerParams = AnswerParams(),
+    qvec: np.ndarray | None = None,
 ) -> tuple[str, tuple[Citation, ...]]:
     """Answer text with [n] markers and its citations, from the top passages' sentences.
 
     Sentences are scored by IDF-weighted overlap of syllables and syllable pairs with the question,
     plus their passage's rank, plus (for factoid questions) whether they hold the answer type.
     Scoring them with embeddings as well was measured on the dev set: fewer answers held the
-    evidence (43 vs 47 of 56) at 35x the cost (750 vs 20 ms a question).
+    evidence (43 vs 47 of 56) at 35x the cost (750 vs 20 ms a question). English questions are the
+    exception (see _cross_lingual_overlap); `qvec`, the search's "query" vector of `question`, spares
+    encoding it again.
     """
     n = params.sentence_passages
     sentences = [s for i, hit in enumerate(hits[:n]) for s in split_sentences(i, hit, params.max_quote_chars)]
@@ -189,7 +195,7 @@ def build_extractive(
             if span is not None:
                 spans[(s.hit_index, s.start)] = (s.start + span.start, s.start + span.end)
     if question_language(question) == "en":
-        overlap = _cross_lingual_overlap(question, sentences, searcher, params.cross_lingual_passages)
+        overlap = _cross_lingual_overlap(question, sentences, searcher, params.cross_lingual_passages, qvec)
     else:
         overlap = np.array([searcher.sentence_overlap(question, s.text) for s in sentences])
     prior = np.array([1.0 - s.hit_index / n for s in sentences])
@@ -199,16 +205,20 @@ def build_extractive(
     return assemble(chosen, hits, spans.get((lead.hit_index, lead.start)))
 
 
-def _cross_lingual_overlap(question: str, sentences: Sequence[Sentence], searcher: Searcher, passages: int) -> np.ndarray:
+def _cross_lingual_overlap(
+    question: str, sentences: Sequence[Sentence], searcher: Searcher, passages: int, qvec: np.ndarray | None = None
+) -> np.ndarray:
     """Sentence scores for an English question over Vietnamese text: shared words say little, so the
     embedding similarity (min-max scaled over the candidates) stands in for word overlap. Only the
-    sentences of the first `passages` passages are embedded (the rest score 0): each costs an encoding."""
+    sentences of the first `passages` passages compete (the rest score 0). Their vectors come from the
+    index (the build embeds every sentence); only sentences it lacks are encoded now, and `qvec` (the
+    search's vector of `question`) is used when given."""
     scored = [i for i, s in enumerate(sentences) if s.hit_index < passages]
     out = np.zeros(len(sentences))
     if not scored:
         return out
-    query = searcher.encoder.encode([question], "query")[0]
-    cosines = searcher.encoder.encode([sentences[i].text for i in scored], "passage") @ query
+    query = qvec if qvec is not None else searcher.encoder.encode([question], "query")[0]
+    cosines = searcher.sentence_vectors([sentences[i].text for i in scored]) @ query
     spread = float(cosines.max() - cosines.min())
     out[scored] = (cosines - cosines.min()) / spread if spread > 0 else 0.0
     return out
@@ -290,7 +300,7 @@ def answer_question(
     if abstain or missing:
         text = t("not_about", lang, entities=", ".join(missing)) if missing else t("abstain", lang)
         return Answer(question, query, text, True, (), hits, result.signals, missing=missing, **found)
-    text, citations = build_extractive(query, hits, searcher, params)
+    text, citations = build_extractive(query, hits, searcher, params, result.qvec)
     if not citations:
         return Answer(question, query, t("abstain", lang), True, (), hits, result.signals, **found)
     return Answer(question, query, text, False, citations, hits, result.signals, **found)

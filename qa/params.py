@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from embeddings.sentences import MAX_QUOTE_CHARS
+
 RETRIEVERS = ("hybrid", "dense", "bm25")
 MAX_QUESTION_CHARS = 2000  # a question, not a document: longer input is refused with a message (QA_MAX_QUESTION_CHARS)
 FUSIONS = ("weighted", "rrf")
@@ -39,11 +41,11 @@ class AnswerParams:
     sentence_passages: int = 3  # passages whose sentences compete: recall@3 is 0.95 on eval_dev
     overlap_weight: float = 0.7  # sentence score = 0.7 word overlap + 0.3 passage rank (47/56 answers held evidence)
     keep_ratio: float = 0.7  # keep sentences scoring at least 70% of the best one
-    max_quote_chars: int = 300  # a quote is a sentence, not a paragraph: longer sentences are cut at clauses
+    max_quote_chars: int = MAX_QUOTE_CHARS  # 300, a sentence not a paragraph; the build embeds this split's sentences
     typed_bonus: float = 0.3  # factoid questions: a sentence holding the answer type (number, date, name) leads
     caption_penalty: float = 0.3  # paragraphs without closing punctuation (captions, headings) are rarely answers
-    # English questions: the sentences of this many passages are embedded to pick the quote (~0.2 s a passage
-    # with ONNX). Tune-split English answer accuracy, seed / news2: 3 -> 0.66 / 0.73, 2 -> 0.64 / 0.64, 1 -> 0.48 / 0.50.
+    # English questions: the sentences of this many passages compete by embedding similarity (vectors stored at
+    # build time). Tune-split English answer accuracy, seed / news2: 3 -> 0.66 / 0.73, 2 -> 0.64 / 0.64, 1 -> 0.48 / 0.50.
     cross_lingual_passages: int = 3
     entity_guard: bool = True  # a name of the question absent from every top passage: say so, never answer with another's fact
     abstain_min_coverage: float = 0.03  # `qa eval --calibrate` on eval_dev: 70% of unanswerable abstain,

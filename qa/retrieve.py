@@ -82,6 +82,8 @@ class SearchResult:
     query: str
     hits: list[Hit] = field(default_factory=list)
     signals: Signals = field(default_factory=Signals)
+    # (dim,) float32 "query" vector of `query` when the dense retriever ran (answers reuse it); None for bm25
+    qvec: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def minmax(scores: np.ndarray) -> np.ndarray:
@@ -214,6 +216,15 @@ class Searcher:
         weight = {t: math.log(1 + n / (self._df.get(t, 0) + 0.5)) for t in wanted}
         return sum(w for t, w in weight.items() if t in present) / sum(weight.values())
 
+    def sentence_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), dim) float32 "passage" vectors of sentences: the ones the index stores (every sentence
+        of the build's split), the rest encoded now (an older index, Qdrant, another max_quote_chars)."""
+        vectors, found = self.index.sentence_vectors(texts)
+        missing = np.flatnonzero(~found)
+        if missing.size:
+            vectors[missing] = self.encoder.encode([texts[i] for i in missing], "passage")
+        return vectors
+
     def document_frequency(self, token: str) -> int:
         """Number of passages holding a BM25 token (a folded syllable or 'a_b' syllable pair)."""
         return self._df.get(token, 0)
@@ -269,7 +280,7 @@ class Searcher:
             )
             if len(hits) == k:
                 break
-        return SearchResult(question, hits, self._signals(question, qvec, dense, lexical, hits))
+        return SearchResult(question, hits, self._signals(question, qvec, dense, lexical, hits), qvec)
 
     def _signals(self, question: str, qvec, dense: np.ndarray, lexical: np.ndarray, hits: list[Hit]) -> Signals:
         if not hits:

@@ -118,6 +118,8 @@ FILES = [
     "faiss.index",
     "bm25/vocab.index.json",
     "bm25/data.csc.index.npy",
+    "sentence_keys.npy",
+    "sentences.npy",
 ]
 
 

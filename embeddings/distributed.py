@@ -80,7 +80,9 @@ class RayEncoder:
         try:
             import ray
         except ImportError:
-            raise StoreUnavailableError("--ray needs Ray Data, an optional part: pip install 'qa-news[distributed]' (or 'ray[data]>=2.60')") from None
+            raise StoreUnavailableError(
+                "--ray needs Ray Data, an optional part: pip install 'qa-news[distributed]' (or 'ray[data]>=2.60')"
+            ) from None
 
         if ray.is_initialized():
             self._started = True

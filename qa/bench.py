@@ -397,15 +397,15 @@ def format_scale(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-KEPT_SECTION = (
-    "## Stores at scale"  # written by `python -m qa.bench_stores` (hours at 100k): kept when qa bench rewrites the file
-)
+# Sections written by hand or by other, slower runs (`python -m qa.bench_stores` takes hours at 100k):
+# `qa bench` keeps everything from the first of these headings on when it rewrites BENCHMARKS.md.
+KEPT_SECTIONS = ("## Notes", "## Stores at scale")
 
 
 def kept_sections(existing: str) -> str:
-    """The part of an existing BENCHMARKS.md that `qa bench` does not measure itself (from KEPT_SECTION on)."""
-    at = existing.find(KEPT_SECTION)
-    return "\n" + existing[at:] if at >= 0 else ""
+    """The part of an existing BENCHMARKS.md that `qa bench` does not measure itself (from the first KEPT_SECTIONS heading on)."""
+    found = [at for at in (existing.find(f"\n{h}") for h in KEPT_SECTIONS) if at >= 0]
+    return existing[min(found) :] if found else ""
 
 
 def markdown(results: dict, command: str) -> str:

@@ -215,6 +215,18 @@ def test_index_built_before_sentence_vectors_still_answers_english(tmp_path, cor
     assert load_index(tmp_path).sentence_keys is not None
 
 
+def test_sentence_vectors_can_be_switched_off(tmp_path, corpus_copy, fake_encoder, options, fake_index_dir):
+    """QA_SENTENCE_VECTORS=0: a build that encodes only passages; English answers encode their candidates."""
+    summary = build_index(corpus_copy, tmp_path, dataclasses.replace(options, sentence_vectors=False), encoder=fake_encoder)
+    index = load_index(tmp_path)
+    assert summary.sentences == 0 and index.sentence_keys is None
+    assert not (current_version(tmp_path) / "sentences.npy").exists()
+    assert sorted(fake_encoder.encoded) == sorted(c.embed_text for c in index.chunks)
+    answer, spy = _answer(index, FakeEncoder())
+    assert spy.encoded("passage") > 0
+    assert answer.citations == _answer(load_index(fake_index_dir), FakeEncoder())[0].citations
+
+
 def test_qdrant_build_keeps_no_sentence_vectors_and_answers_english(tmp_path, corpus_copy, fake_encoder, options, fake_index_dir):
     config = StoreConfig(kind="qdrant", index_dir=tmp_path / "qdrant")
     summary = build_index(corpus_copy, tmp_path, options, encoder=fake_encoder, store=config)

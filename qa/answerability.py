@@ -179,16 +179,22 @@ def typed_sentence_scores(
 
 
 def fit_model(
-    rows: Sequence[dict[str, float]], answerable: Sequence[bool], max_false_abstention: float = 0.05, **fitted
+    rows: Sequence[dict[str, float]],
+    answerable: Sequence[bool],
+    max_false_abstention: float = 0.05,
+    groups: Sequence[str] | None = None,
+    **fitted,
 ) -> AnswerabilityModel:
     """Logistic regression with 5-fold cross-validated regularisation; threshold from out-of-fold probabilities.
 
     The threshold is the highest one that still answers all but `max_false_abstention` of the answerable
-    questions (a wrong abstention hides a good answer); `fitted` records provenance in the JSON.
+    questions (a wrong abstention hides a good answer); `fitted` records provenance in the JSON. `groups`
+    keeps the variants of one question (typed without diacritics, in English, its near misses) in one fold:
+    split apart, each variant's probability is fitted on its siblings and the threshold comes out too high.
     """
     from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
     from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
 
     y = np.array(answerable, dtype=int)
     if len(set(y)) < 2 or min(np.bincount(y)) < 5:
@@ -197,7 +203,10 @@ def fit_model(
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     xs = (x - mean) / scale
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    if groups is None:
+        folds = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=0).split(xs, y))
+    else:
+        folds = list(StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=0).split(xs, y, groups))
     with warnings.catch_warnings():  # scikit-learn 1.9 announces renamed attributes we do not use
         warnings.simplefilter("ignore", FutureWarning)
         search = LogisticRegressionCV(Cs=np.logspace(-2, 2, 9).tolist(), cv=folds, scoring="roc_auc", max_iter=2000).fit(xs, y)
@@ -217,6 +226,7 @@ def fit_model(
             **fitted,
             "questions": len(y),
             "answerable": int(y.sum()),
+            "cv_folds": "by question group" if groups is not None else "by question",
             "C": c,
             "cv_auroc": float(roc_auc_score(y, out_of_fold)),
             "cv_abstain_unanswerable": float(abstain[y == 0].mean()),

@@ -144,10 +144,11 @@ def calibrate(
 ) -> AnswerabilityModel:
     """Fit the answerability model on (searcher, questions) sets, each a tuning split over its own corpus,
     from the same features the answer path computes."""
-    features, labels = [], []
-    for searcher, questions in sets:
+    features, labels, groups = [], [], []
+    for n, (searcher, questions) in enumerate(sets):
         rows = run_answers(searcher, questions, None, params)
         features += [r["evidence"] for r in rows]
         labels += [r["answerable"] for r in rows]
+        groups += [f"{n}:{q.group or q.id}" for q in questions]
     splits = sorted({q.split or "all" for _, questions in sets for q in questions})
-    return fit_model(features, labels, max_false_abstention, dataset=dataset, split=splits)
+    return fit_model(features, labels, max_false_abstention, groups, dataset=dataset, split=splits)

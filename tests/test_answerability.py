@@ -97,6 +97,24 @@ def test_fit_separates_and_keeps_false_abstention_low():
     assert sum(answered) / len(answered) >= 0.9
 
 
+def test_grouped_folds_do_not_fit_a_question_on_its_own_variants():
+    """Variants of one question share their label and nearly their features: split across folds, each is
+    predicted from its siblings and the out-of-fold AUROC flatters the model; grouped folds do not."""
+    rng = np.random.default_rng(1)
+    rows, labels, groups = [], [], []
+    for g in range(60):
+        base = {f: float(rng.normal()) for f in FEATURES}
+        answerable = bool(rng.random() < 0.5)  # unrelated to the features: nothing real to learn
+        for _ in range(4):
+            rows.append({f: x + 0.01 * float(rng.normal()) for f, x in base.items()})
+            labels.append(answerable)
+            groups.append(f"g{g}")
+    leaky = fit_model(rows, labels)
+    grouped = fit_model(rows, labels, groups=groups)
+    assert grouped.fitted["cv_folds"] == "by question group" and leaky.fitted["cv_folds"] == "by question"
+    assert leaky.fitted["cv_auroc"] > 0.7 and grouped.fitted["cv_auroc"] < 0.6  # 0.77 vs 0.46
+
+
 def test_fit_refuses_one_class():
     with pytest.raises(DatasetError, match="at least 5"):
         fit_model([{f: 0.0 for f in FEATURES}] * 6, [True] * 6)

@@ -313,6 +313,7 @@ def answer_type(question: str) -> str:
     return "what"
 
 
+@lru_cache(maxsize=4096)  # pure, and asked for several times per answer
 def question_entities(question: str) -> tuple[str, ...]:
     """Names the question is about: runs of capitalized syllables that are not institutions, titles or question words.
 
@@ -322,9 +323,11 @@ def question_entities(question: str) -> tuple[str, ...]:
     ('Sơn Trà',)
     """
     words = [_POSSESSIVE.sub("", w) for w in _WORD.findall(question)]
+    lowered = [w.lower() for w in words]
+    folded = [fold(w) for w in lowered]
     runs, current, i = [], [], 0
     while i <= len(words):
-        span = _institution_at(words, i) if i < len(words) else 0
+        span = _institution_at(words, lowered, folded, i) if i < len(words) else 0
         word = words[i] if i < len(words) else ""
         if not span and word[:1].isupper() and word.lower() not in _LEADING:
             current.append((i, word))
@@ -342,15 +345,15 @@ def question_entities(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _institution_at(words: list[str], i: int) -> int:
+def _institution_at(words: list[str], lowered: list[str], folded: list[str], i: int) -> int:
     """Length of the institution phrase starting at word i (0 if none), exact or (for phrases) folded; a
     phrase that overlaps the next one continues it ("Trưởng Ban" + "Ban Nội chính" + "Trung ương")."""
-    end = i + _phrase_at(words, i)
+    end = i + _phrase_at(lowered, folded, i)
     j = i + 1
     while j < end:
-        end = max(end, j + _phrase_at(words, j))
+        end = max(end, j + _phrase_at(lowered, folded, j))
         j += 1
-    while end < len(words) and (n := _phrase_at(words, end)):  # adjacent institutions form one title
+    while end < len(words) and (n := _phrase_at(lowered, folded, end)):  # adjacent institutions form one title
         end += n
     if end > i and words[end - 1].lower() in _DEPARTMENT_HEADS:
         # "Sở Du lịch", "Bộ Kế hoạch và Đầu tư": a capitalized word then lower-case ones name the field, not a place
@@ -366,10 +369,10 @@ def _institution_at(words: list[str], i: int) -> int:
 _DEPARTMENT_HEADS = frozenset(["sở", "bộ", "ban", "cục", "tổng cục", "viện", "vụ", "phòng", "trung tâm", "khoa"])
 
 
-def _phrase_at(words: list[str], i: int) -> int:
-    for n in range(min(5, len(words) - i), 0, -1):
-        phrase = " ".join(words[i : i + n]).lower()
-        if phrase in INSTITUTIONS or (n > 1 and fold(phrase) in INSTITUTIONS):
+def _phrase_at(lowered: list[str], folded: list[str], i: int) -> int:
+    """Length of the longest institution phrase starting at word i: exact, or (two words or more) folded."""
+    for n in range(min(5, len(lowered) - i), 0, -1):
+        if " ".join(lowered[i : i + n]) in INSTITUTIONS or (n > 1 and " ".join(folded[i : i + n]) in INSTITUTIONS):
             return n
     return 0
 

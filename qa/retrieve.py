@@ -184,6 +184,7 @@ class Searcher:
         self._n = self.index.n_chunks
         self._typical_rows = self.index.sample_vectors()
         self._df = self.index.document_frequencies()
+        self._weights: dict[frozenset[str], tuple] = {}
         self._freshness = freshness({d.doc_id: d.date for d in self.index.documents.values()}, params.recency_half_life_days)
 
     @property
@@ -209,12 +210,23 @@ class Searcher:
             syllable_pairs(question), syllable_pairs(sentence)
         )
 
-    def _covered(self, wanted: set[str], present: set[str]) -> float:
+    def _covered(self, wanted: frozenset[str], present: frozenset[str]) -> float:
         if not wanted:
             return 0.0
-        n = max(1, self._n)
-        weight = {t: math.log(1 + n / (self._df.get(t, 0) + 0.5)) for t in wanted}
-        return sum(w for t, w in weight.items() if t in present) / sum(weight.values())
+        weights, total = self._idf_weights(wanted)
+        return sum(w for t, w in weights if t in present) / total
+
+    def _idf_weights(self, wanted: frozenset[str]) -> tuple[tuple[tuple[str, float], ...], float]:
+        """(token, IDF weight) pairs and their sum, memoised: one question's tokens are scored against many sentences."""
+        found = self._weights.get(wanted)
+        if found is None:
+            n = max(1, self._n)
+            pairs = tuple((t, math.log(1 + n / (self._df.get(t, 0) + 0.5))) for t in wanted)
+            found = (pairs, sum(w for _, w in pairs))
+            if len(self._weights) >= 4096:
+                self._weights.clear()
+            self._weights[wanted] = found
+        return found
 
     def sentence_vectors(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), dim) float32 "passage" vectors of sentences: the ones the index stores (every sentence

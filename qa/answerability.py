@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -23,6 +24,7 @@ from embeddings.lexical import fold, syllables, tokenize
 
 from .errors import DatasetError
 from .evidence import (
+    FACTOID_TYPES,
     answer_type,
     counted_noun,
     coverage_of,
@@ -31,6 +33,7 @@ from .evidence import (
     question_entities,
     question_numbers,
 )
+from .places import places_in
 from .retrieve import Hit, Searcher, SearchResult
 from .sentences import split_sentences
 
@@ -60,6 +63,14 @@ FEATURES = (
     "unseen_pairs_vi",  # share of the question's word pairs that occur nowhere in the corpus ("quan cam le")
     "typed_constraints",  # best share of the question's names and numbers in one answer-holding sentence, its title and date
     "typed_constraints_all",  # ... 1.0 when one such sentence holds them all: "Quảng Ngãi 2020-2025" needs both, together
+    # the sentence the answer leads with (qa.answer), read as the answer it would be:
+    "lead_typed",  # it holds the kind of answer asked for (a factoid's number, date, name); 1.0 for other questions
+    "lead_constraints",  # share of the question's names and numbers in it, its passage, its article's title or date
+    "lead_sentence_constraints",  # ... in the sentence itself, its title or date
+    "lead_place_conflict",  # the question names a province or city; the lead's passage and title name others, not it
+    "lead_year_conflict",  # the question names a year; the lead's passage, title and date name other years, not it
+    "lead_overlap",  # IDF-weighted word overlap of the sentence with the question
+    "lead_pairs",  # word-pair coverage of the sentence
 )
 
 
@@ -81,8 +92,13 @@ class AnswerabilityModel:
         return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
 
 
-def answerability_features(question: str, result: SearchResult, searcher: Searcher, language: str) -> dict[str, float]:
-    """Named signals for one searched question (see FEATURES); pure given the searcher's corpus statistics."""
+def answerability_features(
+    question: str, result: SearchResult, searcher: Searcher, language: str, lead: tuple[Hit, str] | None = None
+) -> dict[str, float]:
+    """Named signals for one searched question (see FEATURES); pure given the searcher's corpus statistics.
+
+    `lead` is the (passage, quote) the answer would lead with (qa.answer.build_extractive); without one,
+    the lead_* signals say that there is no answer."""
     s, hits = result.signals, result.hits
     entities = corpus_names(question, searcher)
     numbers = question_numbers(question)
@@ -116,7 +132,48 @@ def answerability_features(question: str, result: SearchResult, searcher: Search
         "unseen_pairs_vi": unseen_pairs(question, searcher) * vi,
         "typed_constraints": constraints,
         "typed_constraints_all": float(constraints == 1.0),
+        **lead_features(question, lead, searcher, (*entities, *numbers)),
     }
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def lead_features(
+    question: str, lead: tuple[Hit, str] | None, searcher: Searcher, constraints: tuple[str, ...]
+) -> dict[str, float]:
+    """The lead_* FEATURES: does the sentence the answer leads with answer *this* question about *this* place and year?"""
+    if lead is None:
+        return dict.fromkeys((f for f in FEATURES if f.startswith("lead_")), 0.0)
+    hit, quote = lead
+    header = article_header(hit.document)
+    context = f"{header}\n{hit.chunk.text}"
+    kind = answer_type(question)
+    asked_places, found_places = places_in(question), places_in(context)
+    asked_years, found_years = set(_YEAR.findall(question)), set(_YEAR.findall(context))
+    return {
+        "lead_typed": float(kind not in FACTOID_TYPES or find_answer_span(quote, kind, question) is not None),
+        "lead_constraints": coverage_of(constraints, context),
+        "lead_sentence_constraints": coverage_of(constraints, f"{header}\n{quote}"),
+        "lead_place_conflict": float(bool(asked_places and found_places and not asked_places & found_places)),
+        "lead_year_conflict": float(bool(asked_years and found_years and not asked_years & found_years)),
+        "lead_overlap": searcher.sentence_overlap(question, quote),
+        "lead_pairs": searcher.coverage(question, quote),
+    }
+
+
+LEAD_CHARS = 300  # an article's opening, where news names its place and date ("Ngày 17/3, ... Thành ủy Cần Thơ")
+
+
+def article_header(document) -> str:
+    """Title, date and opening lines of an article: what every passage of it is about, though it may not repeat it."""
+    return f"{document.title}\n{document.date or ''}\n{document.text[:LEAD_CHARS]}"
+
+
+def question_constraints(question: str, searcher: Searcher) -> tuple[str, ...]:
+    """What an answer's passage must hold to be about what the question asks: its names (as the corpus
+    writes them) and its numbers and years."""
+    return (*corpus_names(question, searcher), *question_numbers(question))
 
 
 def unseen_pairs(question: str, searcher: Searcher) -> float:
@@ -170,7 +227,7 @@ def typed_sentence_scores(
     for i, hit in enumerate(hits):
         context = f"{hit.document.title}\n{hit.document.date or ''}"
         for sentence in split_sentences(i, hit):
-            if kind in ("how_many", "when", "who", "where") and find_answer_span(sentence.text, kind, question) is None:
+            if kind in FACTOID_TYPES and find_answer_span(sentence.text, kind, question) is None:
                 continue
             best = max(best, searcher.sentence_overlap(question, sentence.text))
             best_pairs = max(best_pairs, searcher.coverage(question, sentence.text))

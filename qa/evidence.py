@@ -13,6 +13,8 @@ from functools import lru_cache
 
 from embeddings.lexical import fold
 
+from .places import named_after_committee, place_spans
+
 # Capitalized Vietnamese institutions and titles: common nouns written with capitals, never "the entity asked about".
 _INSTITUTION_NAMES = (
     "Trung ương",
@@ -290,6 +292,7 @@ _TYPES = (
     ("yes_no", r"(\bco phai\b|\bphai khong\b|\bco .+ khong\b|\bkhong\?$|^(is|are|was|were|did|does|do|has|have|can|will)\b)"),
 )
 _TYPE_PATTERNS = tuple((name, re.compile(pattern)) for name, pattern in _TYPES)
+FACTOID_TYPES = ("how_many", "when", "who", "where")  # answered by a span: a number, a date, a person, a place
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,7 +321,8 @@ def question_entities(question: str) -> tuple[str, ...]:
     """Names the question is about: runs of capitalized syllables that are not institutions, titles or question words.
 
     Institutions break runs wherever they stand ("Trung ương", "Quận ủy"), so "Quận ủy Sơn Trà" gives "Sơn Trà";
-    a single capitalized word that opens the question is only the sentence's capital.
+    a single capitalized word that opens the question is only the sentence's capital. In lower case, the
+    provinces and cities of qa.places and the name after a committee ("quan uy hai chau") still count.
     >>> question_entities("Quận ủy Sơn Trà kết nạp bao nhiêu đảng viên mới?")
     ('Sơn Trà',)
     """
@@ -342,7 +346,21 @@ def question_entities(question: str) -> tuple[str, ...]:
         if (run[0][0] == 0 and len(run) == 1) or (len(run) == 1 and len(run[0][1]) < 2):
             continue  # the question's first word, or a lone letter ("Bộ Y tế")
         names.append(" ".join(w for _, w in run))
+    # typed without capitals, names are still found where a list (provinces, cities) or a committee names them
+    for name in (*named_after_committee(question), *place_spans(question)):
+        key = f" {fold(name).lower()} "
+        if not any(key in f" {fold(n).lower()} " or f" {fold(n).lower()} " in key for n in names) and not _follows_name(
+            question, name, names
+        ):
+            names.append(name)
     return tuple(dict.fromkeys(names))
+
+
+def _follows_name(question: str, name: str, names: list[str]) -> bool:
+    """`name` starts right where another name ends ("ngu hanh" + "son la" in "ngu hanh son la ai"): it is
+    that name's last syllables, not a second place."""
+    start = question.find(name)
+    return any(question[:start].rstrip().endswith(n) and question[:start].endswith(" ") for n in names if n)
 
 
 def _institution_at(words: list[str], lowered: list[str], folded: list[str], i: int) -> int:

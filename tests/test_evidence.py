@@ -42,7 +42,14 @@ def test_answer_type(question, kind):
         ("Bão số 3 gây thiệt hại bao nhiêu ở Quảng Ninh năm 2024?", ("Quảng Ninh",)),
         ("Giá xăng RON 95 hôm nay là bao nhiêu?", ("RON",)),  # "Giá" only opens the sentence
         ("Còn Cần Thơ thì sao?", ("Cần Thơ",)),
-        ("dang bo can tho co bao nhieu dang vien", ()),  # no capitals: names cannot be told apart
+        # no capitals: provinces and cities are still known, and so is the name after a committee
+        ("dang bo can tho co bao nhieu dang vien", ("can tho",)),
+        ("tinh uy kien giang to chuc dai hoi khi nao", ("kien giang",)),
+        ("quan uy hai chau tong ket nghi quyet ngay nao", ("hai chau",)),
+        ("bi thu quan uy ngu hanh son la ai", ("ngu hanh",)),  # not "Sơn La", the province
+        ("tinh uy to chuc hoi nghi o dau", ()),  # a verb after the committee, not a name
+        ("Bà Nguyễn Thị Anh Thi có phải là Thành ủy viên không?", ("Nguyễn Thị", "Thi")),
+        ("gia xang hom nay bao nhieu", ()),
         ("Ban Chấp hành Đảng bộ thành phố nhiệm kỳ 2025-2030 có bao nhiêu ủy viên?", ()),
         # a title and a department that overlap form one institution: no "Nội" left over
         ("Ai là Trưởng Ban Nội chính Trung ương?", ()),

@@ -1,0 +1,43 @@
+"""Provinces and cities found in any spelling: diacritics or not, capitals or not, English or short forms."""
+
+import pytest
+
+from qa.places import named_after_committee, place_spans, places_in
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("Đảng bộ tỉnh Long An có bao nhiêu đảng viên?", {"long an"}),
+        ("grdp 9 thang nam 2024 cua tien giang tang bao nhieu", {"tien giang"}),
+        ("How much damage did the storm cause in Quang Nam province?", {"quang nam"}),
+        ("Bí thư Thành ủy TPHCM và Hanoi", {"ho chi minh", "ha noi"}),
+        ("Tỉnh Bà Rịa - Vũng Tàu", {"ba ria vung tau"}),  # the longer name, not the city inside it
+        ("Người dân mong hòa bình, núi cao bằng trời", set()),  # ordinary words in cased text: not provinces
+        ("nguoi dan mong hoa binh", {"hoa binh"}),  # typed in lower case: cannot be told apart, so counted
+        ("dang bo tinh Quang Nam", {"quang nam"}),
+        ("Chủ tịch nước nói về kinh tế", set()),
+    ],
+)
+def test_places_in(text, places):
+    assert places_in(text) == places
+
+
+def test_place_spans_keep_the_question_spelling():
+    assert place_spans("tinh uy kien giang va Hà Nội") == ["Hà Nội"]  # text with capitals: only capitalized places
+    assert place_spans("tinh uy kien giang va ha noi") == ["kien giang", "ha noi"]
+    assert place_spans("Tỉnh ủy Kiên Giang") == ["Kiên Giang"]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("quan uy hai chau tong ket ngay nao", ["hai chau"]),
+        ("ubnd tinh tra vinh ban hanh gi", ["tra vinh"]),
+        ("thanh uy vien la gi", []),
+        ("tinh uy to chuc hoi nghi", []),
+        ("Quận ủy Hải Châu tổng kết", []),  # written with diacritics (and capitals): read as a capitalized name instead
+    ],
+)
+def test_named_after_committee(text, names):
+    assert named_after_committee(text) == names

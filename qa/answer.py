@@ -265,10 +265,10 @@ def assemble(
 
 def missing_names(question: str, hits: Sequence[Hit], searcher: Searcher, passages: int = 3) -> tuple[str, ...]:
     """Names the question asks about (as the corpus would write them) that none of the first passages,
-    nor their titles, mention: "Long An" when only Cần Thơ's figures were found."""
-    from .answerability import corpus_names
+    nor their articles' headers, mention: "Long An" when only Cần Thơ's figures were found."""
+    from .answerability import article_header, corpus_names
 
-    texts = [f"{h.document.title}\n{h.chunk.text}" for h in hits[:passages]]
+    texts = [f"{article_header(h.document)}\n{h.chunk.text}" for h in hits[:passages]]
     return tuple(name for name in corpus_names(question, searcher) if not any(coverage_of((name,), t) == 1.0 for t in texts))
 
 

@@ -32,6 +32,7 @@ from .evidence import (
     number_before,
     question_entities,
     question_numbers,
+    role_of,
 )
 from .places import places_in
 from .retrieve import Hit, Searcher, SearchResult
@@ -50,7 +51,7 @@ FEATURES = (
     "vocabulary_share",  # share of the question's syllables that occur in the corpus (English questions: low)
     "english",  # the question is written in English
     "has_entities",  # the question names something (a place, a person, an organisation)
-    "entity_support",  # share of those names found in the best passage holding most of them (or its title)
+    "entity_support",  # share of those names found in the best passage holding most of them (or its article's header)
     "entity_in_corpus",  # share of those names found anywhere in the corpus
     "number_support",  # share of the question's numbers and years found in that passage
     "typed_sentence",  # best word overlap of a sentence that holds the expected kind of answer (a number, a date...)
@@ -69,6 +70,8 @@ FEATURES = (
     "lead_sentence_constraints",  # ... in the sentence itself, its title or date
     "lead_place_conflict",  # the question names a province or city; the lead's passage and title name others, not it
     "lead_year_conflict",  # the question names a year; the lead's passage, title and date name other years, not it
+    "lead_role",  # a who-question's post ("Chủ tịch UBND tỉnh"): share of its word pairs in the sentence; 1.0 without one
+    "lead_counted",  # a how-many question's counted noun follows a number in the sentence ("1.411 đảng viên")
     "lead_overlap",  # IDF-weighted word overlap of the sentence with the question
     "lead_pairs",  # word-pair coverage of the sentence
 )
@@ -103,7 +106,7 @@ def answerability_features(
     entities = corpus_names(question, searcher)
     numbers = question_numbers(question)
     candidates = hits[:EVIDENCE_PASSAGES]
-    texts = [f"{h.document.title}\n{h.chunk.text}" for h in candidates]
+    texts = [f"{article_header(h.document)}\n{h.chunk.text}" for h in candidates]
     entity_support = max((coverage_of(entities, t) for t in texts), default=0.0 if entities else 1.0)
     best = max(range(len(texts)), key=lambda i: coverage_of(entities, texts[i])) if texts else None
     typed, typed_pairs, constraints = typed_sentence_scores(question, candidates, searcher, (*entities, *numbers))
@@ -157,6 +160,8 @@ def lead_features(
         "lead_sentence_constraints": coverage_of(constraints, f"{header}\n{quote}"),
         "lead_place_conflict": float(bool(asked_places and found_places and not asked_places & found_places)),
         "lead_year_conflict": float(bool(asked_years and found_years and not asked_years & found_years)),
+        "lead_role": role_support(question, quote) if kind == "who" else 1.0,
+        "lead_counted": float(bool((noun := counted_noun(question)) and number_before(noun, quote))),
         "lead_overlap": searcher.sentence_overlap(question, quote),
         "lead_pairs": searcher.coverage(question, quote),
     }
@@ -168,6 +173,16 @@ LEAD_CHARS = 300  # an article's opening, where news names its place and date ("
 def article_header(document) -> str:
     """Title, date and opening lines of an article: what every passage of it is about, though it may not repeat it."""
     return f"{document.title}\n{document.date or ''}\n{document.text[:LEAD_CHARS]}"
+
+
+def role_support(question: str, sentence: str) -> float:
+    """Share of the word pairs of the question's post (qa.evidence.role_of) found in `sentence`; 1.0 with no post."""
+    role = role_of(question)
+    pairs = [t for t in tokenize(role) if "_" in t] if role else []
+    if not pairs:
+        return 1.0
+    present = set(tokenize(sentence))
+    return sum(p in present for p in pairs) / len(pairs)
 
 
 def question_constraints(question: str, searcher: Searcher) -> tuple[str, ...]:
@@ -225,7 +240,7 @@ def typed_sentence_scores(
     kind = answer_type(question)
     best, best_pairs, best_constraints = 0.0, 0.0, 0.0
     for i, hit in enumerate(hits):
-        context = f"{hit.document.title}\n{hit.document.date or ''}"
+        context = article_header(hit.document)
         for sentence in split_sentences(i, hit):
             if kind in FACTOID_TYPES and find_answer_span(sentence.text, kind, question) is None:
                 continue

@@ -200,6 +200,8 @@ _INSTITUTION_NAMES = (
     "Southern",
     "Central Highlands",
     "Tet",
+    "Tết",
+    "Tết Nguyên đán",
     "Lunar New Year",
 )
 # Exact (lower-cased) forms, and folded forms for questions typed without diacritics. A one-syllable
@@ -229,6 +231,8 @@ _LEADING = frozenset(
         "Trong",
         "Năm",
         "Ngày",
+        "Dịp",
+        "Đợt",
         "Ông",
         "Bà",
         "Anh",
@@ -404,6 +408,21 @@ def counted_noun(question: str) -> str | None:
     return m.group(1) if m else None
 
 
+# A person's post as questions name it: "Chủ tịch UBND tỉnh", "Phó Bí thư Thường trực", "Giám đốc Sở Du lịch"
+_ROLE = re.compile(
+    r"\b((?:pho |tong )?(?:chu tich|bi thu|giam doc|truong ban|truong doan|truong phong|bo truong|thu truong|thu tuong|"
+    r"chu nhiem|tong giam doc|huan luyen vien|hlv|thu khoa|chanh van phong|tu lenh|chi huy truong)"
+    r"(?: (?!la\b|ai\b|nao\b|nam\b|nhiem\b|khoa\b|hien\b|tai\b|cua\b|o\b)\w+){0,2})"
+)
+
+
+def role_of(question: str) -> str | None:
+    """The post a question names, folded, with at most two words after its head: 'Ai là Chủ tịch UBND tỉnh
+    Lào Cai?' -> 'chu tich ubnd tinh'. A who-question's answer must hold this post, not another ('Phó Chủ tịch HĐND')."""
+    m = _ROLE.search(folded_lower(question))
+    return m.group(1) if m else None
+
+
 def number_before(noun: str, text: str) -> bool:
     """A number stands right before `noun` (folded) in `text`, at most two words apart: '55.369 đảng viên'."""
     pattern = rf"\d[\d.,]*%?\s+(?:\w+\s+){{0,2}}?{re.escape(noun)}(?!\w)"
@@ -457,6 +476,19 @@ def coverage_of(items: tuple[str, ...], text: str) -> float:
     return sum(contains_folded(item, folded) for item in items) / len(items)
 
 
+_NOT_A_COUNT_BEFORE = re.compile(r"(?:ngày|tháng|số|khóa|lần thứ|thứ|No\.?|Number)\s*$", re.IGNORECASE)
+
+
+def _names_a_day_or_thing(text: str, start: int, end: int) -> bool:
+    """The number at start:end is part of a date or time ("25/3", "ngày 17", "16:29") or a name ("bão số 3",
+    "khóa 10"), not a count: how-many answers skip it."""
+    return (
+        text[end : end + 1] in ("/", ":", "h")
+        or text[max(0, start - 1) : start] in ("/", ":")
+        or bool(_NOT_A_COUNT_BEFORE.search(text[max(0, start - 12) : start]))
+    )
+
+
 def find_answer_span(sentence: str, kind: str, question: str = "") -> Span | None:
     """Where in `sentence` the kind of answer asked for stands: a number, a date, a person or a place.
 
@@ -473,7 +505,7 @@ def find_answer_span(sentence: str, kind: str, question: str = "") -> Span | Non
                 return Span(m.start(1), m.start(1) + len(m.group(1).rstrip(".,")))
         for m in _NUMBER.finditer(sentence):
             value = m.group(0).rstrip(".,")
-            if value not in asked and not _YEAR.fullmatch(value):
+            if value not in asked and not _YEAR.fullmatch(value) and not _names_a_day_or_thing(sentence, m.start(), m.end()):
                 return Span(m.start(), m.start() + len(value))
         return None
     if kind == "when":

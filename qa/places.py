@@ -100,7 +100,9 @@ def named_after_committee(text: str) -> list[str]:
         return []
     out = []
     for m in _COMMITTEE.finditer(folded):
-        name = m.group("name")
-        if name not in _VERB_PHRASES and name.split()[0] not in _NOT_A_NAME_START:
+        first, second = m.group("name").split()
+        if second in _NOT_A_NAME_START and first in _CANONICAL:  # "thanh uy tphcm la ai": a one-word spelling
+            out.append(text[m.start("name") : m.start("name") + len(first)])
+        elif m.group("name") not in _VERB_PHRASES and first not in _NOT_A_NAME_START:
             out.append(text[m.start("name") : m.end("name")])
     return out

@@ -35,6 +35,7 @@ def test_place_spans_keep_the_question_spelling():
         ("quan uy hai chau tong ket ngay nao", ["hai chau"]),
         ("ubnd tinh tra vinh ban hanh gi", ["tra vinh"]),
         ("thanh uy vien la gi", []),
+        ("truong ban to chuc thanh uy tphcm la ai", ["tphcm"]),  # a one-word spelling, then "là"
         ("tinh uy to chuc hoi nghi", []),
         ("Quận ủy Hải Châu tổng kết", []),  # written with diacritics (and capitals): read as a capitalized name instead
     ],

@@ -21,9 +21,10 @@ import numpy as np
 from embeddings.lexical import fold
 
 from .errors import QuestionError
-from .evidence import FACTOID_TYPES, answer_type, coverage_of, find_answer_span
+from .evidence import FACTOID_TYPES, answer_type, coverage_of, find_answer_span, question_entities
 from .followup import expand_query
 from .messages import t
+from .places import places_in
 from .params import MAX_QUESTION_CHARS, AnswerParams
 from .retrieve import Filters, Hit, Searcher, Signals
 from .sentences import Sentence, split_sentences
@@ -269,7 +270,12 @@ def missing_names(question: str, hits: Sequence[Hit], searcher: Searcher, passag
     from .answerability import article_header, corpus_names
 
     texts = [f"{article_header(h.document)}\n{h.chunk.text}" for h in hits[:passages]]
-    return tuple(name for name in corpus_names(question, searcher) if not any(coverage_of((name,), t) == 1.0 for t in texts))
+    named = question_entities(question)
+    # the corpus' spelling of each name, and the provinces and cities it never writes at all ("kien giang")
+    wanted = [*corpus_names(question, searcher), *(n for n in named if places_in(n))]
+    missing = [name for name in dict.fromkeys(wanted) if not any(coverage_of((name,), t) == 1.0 for t in texts)]
+    # said as the question wrote it: "Vĩnh Long", not the part of it the corpus also writes ("Long")
+    return tuple(dict.fromkeys(next((n for n in named if f" {name} " in f" {n} "), name) for name in missing))
 
 
 def answer_question(

@@ -191,9 +191,15 @@ def question_constraints(question: str, searcher: Searcher) -> tuple[str, ...]:
     return (*corpus_names(question, searcher), *question_numbers(question))
 
 
+# Folded syllables of how questions ask ("có bao nhiêu", "là ai", "khi nào"): news text seldom writes them, so a
+# pair holding one says nothing about whether the corpus knows the question's topic.
+_ASKING = frozenset(["bao", "nhieu", "ai", "nao", "gi", "dau", "sao", "khong", "co", "la", "may", "the", "chua", "hay", "thi"])
+
+
 def unseen_pairs(question: str, searcher: Searcher) -> float:
-    """Share of the question's folded syllable pairs that no passage holds: a name or topic the corpus lacks."""
-    pairs = [t for t in tokenize(question) if "_" in t]
+    """Share of the question's folded syllable pairs that no passage holds: a name or topic the corpus lacks.
+    Pairs with an asking word are left out ("tho_co", "co_bao" of "can tho co bao nhieu dang vien")."""
+    pairs = [t for t in tokenize(question) if "_" in t and not set(t.split("_")) & _ASKING]
     return sum(searcher.document_frequency(t) == 0 for t in pairs) / len(pairs) if pairs else 0.0
 
 

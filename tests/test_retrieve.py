@@ -152,6 +152,10 @@ def model():
     [
         ("Đảng bộ tỉnh Long An có bao nhiêu đảng viên?", ("Long An",)),  # Cần Thơ's 55.369 must not answer it
         ("Quận ủy Sơn Trà kết nạp bao nhiêu đảng viên mới?", ("Sơn Trà",)),  # nor Ngũ Hành Sơn's 1.411
+        # said as the question writes it, though the corpus only writes a part of it ("Long", never "Vĩnh Long")
+        ("Đoàn công tác Trung ương làm việc với Tỉnh ủy Vĩnh Long vào ngày nào?", ("Vĩnh Long",)),
+        # typed without capitals or diacritics, and a province the corpus never writes at all
+        ("ai dan dau doan cong tac trung uong lam viec voi tinh uy kien giang", ("kien giang",)),
     ],
 )
 def test_wrong_entity_is_not_answered_with_another_entitys_fact(searcher, model, question, missing):

@@ -1,0 +1,109 @@
+"""The lead_* answerability signals and the post/count/date rules behind them, on hand-made articles unlike the seed ones."""
+
+import pytest
+
+from embeddings.types import Chunk, Document
+from qa.answerability import FEATURES, lead_features, role_support, unseen_pairs
+from qa.evidence import find_answer_span, number_before, role_of
+from qa.retrieve import Hit
+
+
+class _NoWords:
+    """Stands in for the searcher's corpus statistics: these tests are about names, places, years and posts."""
+
+    def sentence_overlap(self, question, sentence):
+        return 0.0
+
+    def coverage(self, question, text):
+        return 0.0
+
+
+def _lead(body: str, title: str = "Tin địa phương", date: str | None = "2024-09-30") -> tuple[Hit, str]:
+    doc = Document("d", title, body, "h", date)
+    return Hit(Chunk("c", "d", 0, len(body), body), doc, 1.0, 1), body.split(". ")[-1]
+
+
+STORM = "Bão số 9 đổ bộ vào Quảng Ngãi trưa 28/10. Toàn tỉnh có 56.230 ngôi nhà bị hư hỏng, tốc mái"
+
+
+def test_place_conflict_when_the_lead_names_another_province():
+    lead = _lead(STORM, title="Quảng Ngãi thiệt hại nặng sau bão số 9", date="2020-10-29")
+    asked = lead_features("Bão số 9 làm bao nhiêu ngôi nhà ở Quảng Nam bị hư hỏng?", lead, _NoWords(), ())
+    same = lead_features("Bão số 9 làm bao nhiêu ngôi nhà ở Quảng Ngãi bị hư hỏng?", lead, _NoWords(), ())
+    typed_plain = lead_features("bao so 9 lam bao nhieu ngoi nha o quang nam hu hong", lead, _NoWords(), ())
+    assert asked["lead_place_conflict"] == 1.0 and typed_plain["lead_place_conflict"] == 1.0
+    assert same["lead_place_conflict"] == 0.0
+    assert lead_features("Bão số 9 làm bao nhiêu ngôi nhà hư hỏng?", lead, _NoWords(), ())["lead_place_conflict"] == 0.0
+
+
+def test_year_conflict_reads_the_article_date_too():
+    lead = _lead(STORM, date="2020-10-29")
+    assert lead_features("Năm 2021 bão số 9 làm bao nhiêu nhà hư hỏng?", lead, _NoWords(), ())["lead_year_conflict"] == 1.0
+    assert lead_features("Năm 2020 bão số 9 làm bao nhiêu nhà hư hỏng?", lead, _NoWords(), ())["lead_year_conflict"] == 0.0
+
+
+def test_constraints_count_the_header_and_the_sentence_separately():
+    opening = "Sáng 6/5, hội nghị đối thoại giữa lãnh đạo tỉnh với nông dân được tổ chức. " * 5
+    body = opening + "Hội nghị do UBND tỉnh An Giang chủ trì. Có 300 nông dân dự hội nghị"
+    lead = _lead(body, title="Đối thoại với nông dân", date="2021-05-06")
+    f = lead_features("Bao nhiêu nông dân An Giang dự đối thoại năm 2021?", lead, _NoWords(), ("An Giang", "2021"))
+    assert f["lead_constraints"] == 1.0  # the passage names An Giang, the article's date says 2021
+    assert f["lead_sentence_constraints"] == 0.5  # the quote, title and opening lines do not name An Giang
+    assert f["lead_typed"] == 1.0 and f["lead_counted"] == 1.0  # "300 nông dân"
+
+
+def test_no_lead_means_no_answer():
+    f = lead_features("Ai là Chủ tịch UBND tỉnh Lào Cai?", None, _NoWords(), ())
+    assert set(f) == {x for x in FEATURES if x.startswith("lead_")} and not any(f.values())
+
+
+@pytest.mark.parametrize(
+    ("question", "role"),
+    [
+        ("Ai là Chủ tịch UBND tỉnh Lào Cai?", "chu tich ubnd tinh"),
+        ("pho bi thu thuong truc thanh uy can tho la ai", "pho bi thu thuong truc"),
+        ("Ai là Giám đốc Sở Du lịch Ninh Bình?", "giam doc so du"),
+        ("HLV đội tuyển nữ là ai?", "hlv doi tuyen"),
+        ("Ai mở tỷ số cho U22 Việt Nam?", None),
+    ],
+)
+def test_role_of(question, role):
+    assert role_of(question) == role
+
+
+def test_role_support_tells_a_deputy_of_another_council_apart():
+    question = "Chủ tịch UBND tỉnh Lào Cai là ai?"
+    assert role_support(question, "Ông Trịnh Xuân Trường, Chủ tịch UBND tỉnh, phát biểu.") == 1.0
+    assert role_support(question, "Chủ tọa kỳ họp là bà Hoàng Thị Hạnh, Phó Chủ tịch Thường trực HĐND tỉnh.") < 0.5
+    assert role_support("Ai mở tỷ số?", "Văn Trường ghi bàn.") == 1.0  # no post asked: nothing to check
+
+
+def test_how_many_skips_dates_times_and_names():
+    question = "Cầu dài bao nhiêu mét?"
+    for sentence, number in [
+        ("Sáng 21/9, UBND thành phố tổ chức khánh thành cầu dài 1.247 m.", "1.247"),
+        ("Bão số 3 làm 14 người chết.", "14"),
+        ("Lúc 16:29 có 12 xe qua cầu.", "12"),
+        ("Khóa 10 có 45 học viên.", "45"),
+    ]:
+        span = find_answer_span(sentence, "how_many", question)
+        assert sentence[span.start : span.end] == number
+    assert find_answer_span("Ngày 17/3 và ngày 18/3.", "how_many", question) is None
+
+
+def test_counted_noun_must_follow_a_number():
+    assert number_before("dang vien", "Quận ủy kết nạp 1.411 đảng viên mới")
+    assert not number_before("chi bo", "Quận ủy kết nạp 1.411 đảng viên mới")
+
+
+class _Corpus:
+    """Document frequencies of a tiny corpus that writes 'can_tho' and 'dang_vien' but never 'cam_le'."""
+
+    def document_frequency(self, token):
+        return 1 if token in {"can_tho", "dang_vien", "quan_cam"} else 0
+
+
+def test_unseen_pairs_ignore_how_questions_ask():
+    # "tho_co", "co_bao", "bao_nhieu", "nhieu_dang" hold asking words: only can_tho and dang_vien count, both known
+    assert unseen_pairs("can tho co bao nhieu dang vien", _Corpus()) == 0.0
+    assert unseen_pairs("quan cam le co bao nhieu dang vien", _Corpus()) == pytest.approx(1 / 3)  # cam_le: unknown

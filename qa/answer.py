@@ -24,8 +24,8 @@ from .errors import QuestionError
 from .evidence import FACTOID_TYPES, answer_type, coverage_of, find_answer_span, question_entities
 from .followup import expand_query
 from .messages import t
-from .places import places_in
 from .params import MAX_QUESTION_CHARS, AnswerParams
+from .places import places_in
 from .retrieve import Filters, Hit, Searcher, Signals
 from .sentences import Sentence, split_sentences
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.lexical import fold, syllables, tokenize
+from embeddings.types import Document
 
 from .errors import DatasetError
 from .evidence import (
@@ -33,6 +33,7 @@ from .evidence import (
     question_entities,
     question_numbers,
     role_of,
+    years_in,
 )
 from .places import places_in
 from .retrieve import Hit, Searcher, SearchResult
@@ -139,9 +140,6 @@ def answerability_features(
     }
 
 
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-
-
 def lead_features(
     question: str, lead: tuple[Hit, str] | None, searcher: Searcher, constraints: tuple[str, ...]
 ) -> dict[str, float]:
@@ -153,7 +151,7 @@ def lead_features(
     context = f"{header}\n{hit.chunk.text}"
     kind = answer_type(question)
     asked_places, found_places = places_in(question), places_in(context)
-    asked_years, found_years = set(_YEAR.findall(question)), set(_YEAR.findall(context))
+    asked_years, found_years = years_in(question), years_in(context)
     return {
         "lead_typed": float(kind not in FACTOID_TYPES or find_answer_span(quote, kind, question) is not None),
         "lead_constraints": coverage_of(constraints, context),
@@ -170,7 +168,7 @@ def lead_features(
 LEAD_CHARS = 300  # an article's opening, where news names its place and date ("Ngày 17/3, ... Thành ủy Cần Thơ")
 
 
-def article_header(document) -> str:
+def article_header(document: Document) -> str:
     """Title, date and opening lines of an article: what every passage of it is about, though it may not repeat it."""
     return f"{document.title}\n{document.date or ''}\n{document.text[:LEAD_CHARS]}"
 

@@ -429,6 +429,11 @@ def number_before(noun: str, text: str) -> bool:
     return re.search(pattern, folded_lower(text)) is not None
 
 
+def years_in(text: str) -> set[str]:
+    """The years (1900-2099) a text writes: '2020-2025' -> {'2020', '2025'}."""
+    return set(_YEAR.findall(text))
+
+
 def question_numbers(question: str) -> tuple[str, ...]:
     """Numbers and years written in the question ("2020", "55.369"), which the answer's passage must also hold."""
     return tuple(dict.fromkeys(m.group(0).rstrip(".,") for m in _NUMBER.finditer(question)))

@@ -211,10 +211,10 @@ def build_extractive(
 def passage_constraints(question: str, hits: Sequence[Hit], searcher: Searcher) -> list[float]:
     """Per passage, the share of the question's names and numbers that it or its article's header hold:
     a sentence about Cần Thơ's party members is no answer about Long An's, however well its words match."""
-    from .answerability import article_header, question_constraints
+    from .answerability import passage_context, question_constraints
 
     constraints = question_constraints(question, searcher)
-    return [coverage_of(constraints, f"{article_header(h.document)}\n{h.chunk.text}") for h in hits]
+    return [coverage_of(constraints, passage_context(h)) for h in hits]
 
 
 def _cross_lingual_overlap(
@@ -267,9 +267,9 @@ def assemble(
 def missing_names(question: str, hits: Sequence[Hit], searcher: Searcher, passages: int = 3) -> tuple[str, ...]:
     """Names the question asks about (as the corpus would write them) that none of the first passages,
     nor their articles' headers, mention: "Long An" when only Cần Thơ's figures were found."""
-    from .answerability import article_header, corpus_names
+    from .answerability import corpus_names, passage_context
 
-    texts = [f"{article_header(h.document)}\n{h.chunk.text}" for h in hits[:passages]]
+    texts = [passage_context(h) for h in hits[:passages]]
     named = question_entities(question)
     # the corpus' spelling of each name, and the provinces and cities it never writes at all ("kien giang")
     wanted = [*corpus_names(question, searcher), *(n for n in named if places_in(n))]

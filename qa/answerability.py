@@ -107,7 +107,7 @@ def answerability_features(
     entities = corpus_names(question, searcher)
     numbers = question_numbers(question)
     candidates = hits[:EVIDENCE_PASSAGES]
-    texts = [f"{article_header(h.document)}\n{h.chunk.text}" for h in candidates]
+    texts = [passage_context(h) for h in candidates]
     entity_support = max((coverage_of(entities, t) for t in texts), default=0.0 if entities else 1.0)
     best = max(range(len(texts)), key=lambda i: coverage_of(entities, texts[i])) if texts else None
     typed, typed_pairs, constraints = typed_sentence_scores(question, candidates, searcher, (*entities, *numbers))
@@ -147,8 +147,7 @@ def lead_features(
     if lead is None:
         return dict.fromkeys((f for f in FEATURES if f.startswith("lead_")), 0.0)
     hit, quote = lead
-    header = article_header(hit.document)
-    context = f"{header}\n{hit.chunk.text}"
+    header, context = article_header(hit.document), passage_context(hit)
     kind = answer_type(question)
     asked_places, found_places = places_in(question), places_in(context)
     asked_years, found_years = years_in(question), years_in(context)
@@ -171,6 +170,11 @@ LEAD_CHARS = 300  # an article's opening, where news names its place and date ("
 def article_header(document: Document) -> str:
     """Title, date and opening lines of an article: what every passage of it is about, though it may not repeat it."""
     return f"{document.title}\n{document.date or ''}\n{document.text[:LEAD_CHARS]}"
+
+
+def passage_context(hit: Hit) -> str:
+    """A passage with its article's header: where the question's names and numbers must be for it to answer."""
+    return f"{article_header(hit.document)}\n{hit.chunk.text}"
 
 
 def role_support(question: str, sentence: str) -> float:

@@ -25,7 +25,7 @@ from .evidence import FACTOID_TYPES, answer_type, coverage_of, find_answer_span,
 from .followup import expand_query
 from .messages import t
 from .params import MAX_QUESTION_CHARS, AnswerParams
-from .places import places_in
+from .places import place_spans
 from .retrieve import Filters, Hit, Searcher, Signals
 from .sentences import Sentence, split_sentences
 
@@ -272,7 +272,7 @@ def missing_names(question: str, hits: Sequence[Hit], searcher: Searcher, passag
     texts = [passage_context(h) for h in hits[:passages]]
     named = question_entities(question)
     # the corpus' spelling of each name, and the provinces and cities it never writes at all ("kien giang")
-    wanted = [*corpus_names(question, searcher), *(n for n in named if places_in(n))]
+    wanted = [*corpus_names(question, searcher), *(p for n in named for p in place_spans(n))]
     missing = [name for name in dict.fromkeys(wanted) if not any(coverage_of((name,), t) == 1.0 for t in texts)]
     # said as the question wrote it: "Vĩnh Long", not the part of it the corpus also writes ("Long")
     return tuple(dict.fromkeys(next((n for n in named if f" {name} " in f" {n} "), name) for name in missing))

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from qa.answer import answer_question, should_abstain
+from qa.answer import answer_question, missing_names, should_abstain
 from qa.answerability import load_model
 from qa.params import AnswerParams
 from qa.retrieve import Filters, Searcher, Signals, fuse_rrf, fuse_weighted, minmax, retrieve
@@ -212,3 +212,12 @@ def test_follow_up_keeps_trung_uong(searcher, model):
     first = answer_question("Hải Phòng kiến nghị gì với Trung ương?", searcher, model=model)
     follow = answer_question("Còn Cần Thơ thì sao?", searcher, history=[first.query], model=model)
     assert follow.query == "Cần Thơ kiến nghị gì với Trung ương?"
+
+
+def test_a_name_holding_a_province_needs_only_the_province(searcher):
+    """'Can Tho Oncology Hospital' is written in English: the passages must name Cần Thơ, not the English words."""
+    hits = searcher.search("Đảng bộ thành phố Cần Thơ có bao nhiêu đảng viên?", 5).hits
+    assert missing_names("How many beds does the Can Tho Oncology Hospital have?", hits, searcher) == ()
+    assert missing_names("How many beds does the Kien Giang Oncology Hospital have?", hits, searcher) == (
+        "Kien Giang Oncology Hospital",
+    )

@@ -58,6 +58,14 @@ PAIRS = [
         "Đảng bộ thành phố Hải Phòng hiện có bao nhiêu đảng viên?",
     ),
     ("x", "Câu hỏi mới hoàn toàn về Cần Thơ và Trung ương", "Câu hỏi mới hoàn toàn về Cần Thơ và Trung ương"),
+    # typed without capitals or diacritics: provinces are still names to swap, "trung uong" is still kept
+    ("hai phong kien nghi gi voi trung uong", "con can tho thi sao", "can tho kien nghi gi voi trung uong"),
+    ("grdp bac ninh nam 2019 tang bao nhieu", "Còn Đà Nẵng thì sao?", "grdp Đà Nẵng nam 2019 tang bao nhieu"),
+    (
+        "Bão số 9 làm bao nhiêu nhà ở Quảng Ngãi bị hư hỏng?",
+        "con quang nam?",
+        "Bão số 9 làm bao nhiêu nhà ở quang nam bị hư hỏng?",
+    ),
 ]
 
 

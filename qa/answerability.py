@@ -124,7 +124,7 @@ def answerability_features(
         "english": float(language == "en"),
         "has_entities": float(bool(entities)),
         "entity_support": entity_support,
-        "entity_in_corpus": _share_in_corpus(question_entities(question), searcher),
+        "entity_in_corpus": _share_in_corpus(question, searcher),
         "number_support": coverage_of(numbers, texts[best]) if best is not None else (1.0 if not numbers else 0.0),
         "typed_sentence": typed,
         "typed_pairs": typed_pairs,
@@ -211,6 +211,11 @@ def corpus_names(question: str, searcher: Searcher) -> tuple[str, ...]:
     "Nghe An Oncology Hospital" -> "Nghe An"; an English word in a name ("Oncology", "Resolution") is the
     question's language, not something the Vietnamese articles would spell. Names with no such word drop out.
     """
+    return tuple(dict.fromkeys(run for run in _corpus_runs(question, searcher) if run))
+
+
+def _corpus_runs(question: str, searcher: Searcher) -> list[str]:
+    """Each of the question's names cut to the longest run of words the corpus writes ("" for none)."""
     out = []
     for name in question_entities(question):
         best, run = [], []
@@ -220,20 +225,21 @@ def corpus_names(question: str, searcher: Searcher) -> tuple[str, ...]:
                 best = max(best, run, key=len)
             else:
                 run = []
-        if best:
-            out.append(" ".join(best))
-    return tuple(dict.fromkeys(out))
+        out.append(" ".join(best))
+    return out
 
 
-def _share_in_corpus(entities: Sequence[str], searcher: Searcher) -> float:
-    """Share of names whose folded syllable pairs (or single syllable) occur in some passage; 1.0 with no names."""
-    if not entities:
+def _share_in_corpus(question: str, searcher: Searcher) -> float:
+    """Share of the question's names (cut as corpus_names cuts them: "Nghe An Oncology Hospital" -> "Nghe An")
+    whose folded syllable pairs (or single syllable) occur in some passage; 1.0 with no names."""
+    runs = _corpus_runs(question, searcher)
+    if not runs:
         return 1.0
     found = 0
-    for name in entities:
+    for name in filter(None, runs):
         tokens = [t for t in tokenize(name) if "_" in t] or tokenize(name)
         found += all(searcher.document_frequency(t) > 0 for t in tokens)
-    return found / len(entities)
+    return found / len(runs)
 
 
 def typed_sentence_scores(

@@ -143,6 +143,7 @@ _INSTITUTION_NAMES = (
     "Central Committee",
     "Central",
     "Committee",
+    "Council",
     "Party",
     "Communist Party",
     "Politburo",
@@ -284,17 +285,39 @@ _DATE = re.compile(
 _PERSON = re.compile(r"\b(ông|bà|anh|chị|đồng chí|Ông|Bà|Anh|Chị|Đồng chí|Mr|Ms|Mrs)\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*")
 
 # (answer type, pattern over the folded, lower-cased question); first match wins
+_PLACE_KINDS = (
+    "tinh|thanh pho|quan|huyen|phuong|xa|thi xa|vung|vung kinh te|khu vuc|dia phuong|dia ban|huyen uy|quan uy|"
+    "dang bo|nuoc|quoc gia|san|san van dong|khu cong nghiep|di tich|benh vien|truong"
+)
 _TYPES = (
-    ("how_many", r"\b(bao nhieu|may|how many|how much|so luong|ty le|percentage|what share|what percent)\b"),
+    ("when", r"\b(nam bao nhieu|hom nao|what dates?|which days?|on which days?)\b"),
+    (
+        "how_many",
+        r"\b(bao nhieu|may|how many|how much|so luong|ty le|percentage|what share|what percent|"
+        r"how (long|far|fast|big|large|high|tall|old|deep|wide)|(exchange )?rate of|price of)\b",
+    ),
     (
         "when",
         r"\b(khi nao|luc nao|bao gio|ngay nao|thang nao|nam nao|thoi gian nao|when|what date|which day|what year|which year|what time)\b",
     ),
-    ("who", r"\b(ai|nguoi nao|who|whom|whose)\b"),
-    ("where", r"\b(o dau|tai dau|noi nao|dia diem nao|where|which (province|city|district|place))\b"),
-    ("why", r"\b(vi sao|tai sao|why|ly do)\b"),
-    ("yes_no", r"(\bco phai\b|\bphai khong\b|\bco .+ khong\b|\bkhong\?$|^(is|are|was|were|did|does|do|has|have|can|will)\b)"),
+    ("why", r"\b(vi sao|tai sao|why|ly do|nho dau|de lam gi|nham muc dich gi|muc dich gi|nguyen nhan|tren co so nao|what for)\b"),
+    (
+        "who",
+        r"\b(ai|nguoi nao|who|whom|whose|co quan nao|don vi nao|to chuc nao|doi nao|lanh dao nao|"
+        r"which (body|organisation|organization|agency|team|official|leader|person))\b",
+    ),
+    (
+        "where",
+        rf"\b(o dau|tai dau|noi nao|dia diem nao|(?:tu|toi|den|la) dau$|where|which (province|city|district|place|region)|(?:{_PLACE_KINDS}) nao)\b",
+    ),
+    ("yes_no", r"(\bco phai\b|\bphai khong\b|\bco .+ khong\b|\bkhong$|\bchua$)"),
 )
+_ENGLISH_YES_NO = re.compile(r"^(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b")
+_ENGLISH_FUNCTION_WORDS = re.compile(r"\b(the|a|of|in|at|on|to|for|by|with|from|any|there|it|its|their|be|been)\b")
+_VIETNAMESE_FUNCTION_WORDS = re.compile(r"\b(khong|bao|nhieu|gi|nao|cua|duoc|chua|nhung|cac|trong|voi|va)\b")
+# "máy" (a machine, "bộ máy" an apparatus) folds to "may" as "mấy" (how many) does
+_NOT_MAY = re.compile(r"\b(?!mấy\b)m[aáàảãạâầẩẫậăắằẳẵặ]y\b", re.IGNORECASE)
+_NOT_MAY_FOLDED = re.compile(r"\b(bo may|xe may|may (bay|tinh|moc|chup|gia toc|pet|cong|phat|in|quay))\b")
 _TYPE_PATTERNS = tuple((name, re.compile(pattern)) for name, pattern in _TYPES)
 FACTOID_TYPES = ("how_many", "when", "who", "where")  # answered by a span: a number, a date, a person, a place
 
@@ -313,10 +336,15 @@ def answer_type(question: str) -> str:
     >>> answer_type("Đảng bộ Cần Thơ có bao nhiêu đảng viên?"), answer_type("Who led the delegation?")
     ('how_many', 'who')
     """
-    folded = fold(question).lower().strip()
+    text = question.strip()
+    folded = fold(_NOT_MAY.sub("_", text) if fold(text) != text else text).lower()
+    folded = _NOT_MAY_FOLDED.sub("_", folded.rstrip(" ?.!"))
     for name, pattern in _TYPE_PATTERNS:
         if pattern.search(folded):
             return name
+    lower = text.lower()
+    if _ENGLISH_YES_NO.match(lower) and (_ENGLISH_FUNCTION_WORDS.search(lower) or not _VIETNAMESE_FUNCTION_WORDS.search(folded)):
+        return "yes_no"  # "Did Bac Ninh's exports grow in 2019?", not "can tho can ung dung cong nghe gi"
     return "what"
 
 
@@ -330,13 +358,21 @@ def question_entities(question: str) -> tuple[str, ...]:
     >>> question_entities("Quận ủy Sơn Trà kết nạp bao nhiêu đảng viên mới?")
     ('Sơn Trà',)
     """
-    words = [_POSSESSIVE.sub("", w) for w in _WORD.findall(question)]
+    found = list(_WORD.finditer(question))
+    words = [_POSSESSIVE.sub("", m.group(0)) for m in found]
+    # punctuation between two words ends a name: "ông Nguyễn Văn Nên, TPHCM" holds two
+    punctuated = [
+        i > 0 and question[found[i - 1].end() : m.start()].strip() not in ("", "/", "-", "–") for i, m in enumerate(found)
+    ]
     lowered = [w.lower() for w in words]
     folded = [fold(w) for w in lowered]
     runs, current, i = [], [], 0
     while i <= len(words):
         span = _institution_at(words, lowered, folded, i) if i < len(words) else 0
         word = words[i] if i < len(words) else ""
+        if current and i < len(words) and punctuated[i]:
+            runs.append(current)
+            current = []
         if not span and word[:1].isupper() and word.lower() not in _LEADING:
             current.append((i, word))
             i += 1
@@ -449,18 +485,19 @@ ALIASES = (
     ("viet nam", "vietnam"),
 )
 _ALIAS_OF = {form: group for group in ALIASES for form in group}
+_SEPARATORS = re.compile(r"(?<=\w)[-/](?=\w)")  # "Covid-19" = "Covid 19", "PET/CT" = "PET CT"
 
 
 def contains_folded(needle: str, haystack_folded: str) -> bool:
     """Whole-word containment after folding both sides: 'Can Tho' in 'thành phố cần thơ' -> True.
 
-    Hyphens count as spaces ('Covid-19' = 'Covid 19'); a one-word name also matches the syllables it
+    Hyphens and slashes between letters count as spaces ('Covid-19' = 'Covid 19', 'PET/CT'); a one-word name also matches the syllables it
     joins ('Hanoi' in 'hà nội'), as English spells them; known aliases match each other (ALIASES).
     """
-    target = folded_lower(needle).replace("-", " ")
+    target = _SEPARATORS.sub(" ", folded_lower(needle))
     if not target:
         return False
-    haystack = haystack_folded.replace("-", " ")
+    haystack = _SEPARATORS.sub(" ", haystack_folded)
     for form in _ALIAS_OF.get(target, (target,)):
         if re.search(rf"(?<!\w){re.escape(form)}(?!\w)", haystack):
             return True

@@ -101,7 +101,7 @@ def named_after_committee(text: str) -> list[str]:
     out = []
     for m in _COMMITTEE.finditer(folded):
         first, second = m.group("name").split()
-        if second in _NOT_A_NAME_START and first in _CANONICAL:  # "thanh uy tphcm la ai": a one-word spelling
+        if first in _CANONICAL:  # a one-word spelling: "thanh uy tphcm la ai", "thanh uy tphcm tong ket"
             out.append(text[m.start("name") : m.start("name") + len(first)])
         elif m.group("name") not in _VERB_PHRASES and first not in _NOT_A_NAME_START:
             out.append(text[m.start("name") : m.end("name")])

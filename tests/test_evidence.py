@@ -24,6 +24,24 @@ from qa.evidence import answer_type, contains_folded, coverage_of, find_answer_s
         ("Thành phố có đạt chỉ tiêu không?", "yes_no"),
         ("Did the city meet its target?", "yes_no"),
         ("Hải Phòng kiến nghị gì với Trung ương?", "what"),
+        # "máy" (a machine, "bộ máy") is not "mấy" (how many), typed with or without diacritics
+        ("Bộ máy chính quyền ở Cần Thơ phải bảo đảm những yêu cầu gì?", "what"),
+        ("bo may chinh quyen can tho phai bao dam nhung gi", "what"),
+        ("Trước năm 2021 khu vực Bắc Trung Bộ đã có máy PET/CT chưa?", "yes_no"),
+        ("Huế có mấy quận?", "how_many"),
+        # "Cần Thơ" folds to "can tho": not the English "Can ...?"
+        ("can tho co bao nhieu to chuc co so dang", "how_many"),
+        ("can tho can ung dung cong nghe gi trong hoat dong cua dang", "what"),
+        ("Does Binh Duong accept every labour-intensive investment project?", "yes_no"),
+        ("Bà Trương Thị Mai sinh năm bao nhiêu?", "when"),
+        ("Hội nghị tổng kết diễn ra hôm nào?", "when"),
+        ("Quận nào là điểm nóng sốt xuất huyết ở Đà Nẵng năm 2022?", "where"),
+        ("Bão số 3 đổ bộ vào khu vực nào của Quảng Ninh?", "where"),
+        ("khach du lich den da lat chu yeu tu dau", "where"),
+        ("Cơ quan nào tổ chức hội nghị tổng kết?", "who"),
+        ("Nhờ đâu vai trò lãnh đạo của Đảng được nâng cao?", "why"),
+        ("Hải Phòng giải quyết các điểm nghẽn nhằm mục đích gì?", "why"),
+        ("How long is the Bac Son bridge?", "how_many"),
     ],
 )
 def test_answer_type(question, kind):
@@ -57,6 +75,10 @@ def test_answer_type(question, kind):
         ("Sở Kế hoạch và Đầu tư Bắc Giang công bố gì?", ("Bắc Giang",)),
         ("Bệnh viện Ung bướu Thanh Hóa khánh thành khi nào?", ("Thanh Hóa",)),
         ("Vịnh Hạ Long được công nhận năm nào?", ("Hạ Long",)),
+        # punctuation ends a name; a slash or a dash inside one does not
+        ("Theo ông Nguyễn Văn Nên, TPHCM là trung tâm của khu vực nào?", ("Nguyễn Văn Nên", "TPHCM")),
+        ("Bệnh viện có máy PET/CT không?", ("PET CT",)),
+        ("thanh uy tphcm tong ket nghi quyet ngay nao", ("tphcm",)),  # a one-word spelling, then a verb
     ],
 )
 def test_question_entities(question, names):
@@ -79,6 +101,9 @@ def test_folded_whole_word_containment():
     assert contains_folded("Hanoi", folded)  # English spelling joins the syllables
     assert not contains_folded("Tho", fold("thơm").lower())  # whole words only
     assert coverage_of(("Cần Thơ", "Long An"), text) == 0.5 and coverage_of((), text) == 1.0
+    # a slash between letters is a separator, as the name extraction splits it ("PET/CT" -> "PET CT")
+    assert coverage_of(("PET CT",), "một máy chụp PET/CT") == 1.0 and coverage_of(("PET/CT",), "máy PET CT") == 1.0
+    assert coverage_of(("PET CT",), "máy chụp CT") == 0.0
 
 
 @pytest.mark.parametrize(

@@ -107,3 +107,24 @@ def test_unseen_pairs_ignore_how_questions_ask():
     # "tho_co", "co_bao", "bao_nhieu", "nhieu_dang" hold asking words: only can_tho and dang_vien count, both known
     assert unseen_pairs("can tho co bao nhieu dang vien", _Corpus()) == 0.0
     assert unseen_pairs("quan cam le co bao nhieu dang vien", _Corpus()) == pytest.approx(1 / 3)  # cam_le: unknown
+
+
+class _Syllables:
+    """A corpus that writes "Nghệ An" and "bệnh viện" (its syllables and pairs) but no English word."""
+
+    known = {"nghe", "an", "nghe_an", "benh", "vien", "ung", "buou", "ho", "chi", "minh", "ho_chi", "chi_minh"}
+
+    def document_frequency(self, token):
+        return int(token in self.known)
+
+
+def test_entity_in_corpus_reads_an_english_name_by_its_vietnamese_part():
+    from qa.answerability import _share_in_corpus, corpus_names
+
+    # the institution's English words are the question's language; the province is what the corpus must know
+    assert corpus_names("How many beds does Nghe An Oncology Hospital have?", _Syllables()) == ("Nghe An",)
+    assert _share_in_corpus("How many beds does Nghe An Oncology Hospital have?", _Syllables()) == 1.0
+    # a name of which the corpus writes no word at all is unknown, not left out
+    assert _share_in_corpus("Who won the Champions League final?", _Syllables()) == 0.0
+    assert _share_in_corpus("Who chairs the Ho Chi Minh City People's Council?", _Syllables()) == 1.0
+    assert _share_in_corpus("what is the weather today", _Syllables()) == 1.0  # no names: nothing to miss

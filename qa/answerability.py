@@ -19,12 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings.lexical import fold, syllables, tokenize
+from embeddings.lexical import syllables, tokenize
 from embeddings.types import Document
 
 from .errors import DatasetError
 from .evidence import (
     FACTOID_TYPES,
+    aliases_of,
     answer_type,
     counted_noun,
     coverage_of,
@@ -220,7 +221,7 @@ def _corpus_runs(question: str, searcher: Searcher) -> list[str]:
     for name in question_entities(question):
         best, run = [], []
         for word in name.split():
-            if all(searcher.document_frequency(s) > 0 for s in syllables(fold(word))):
+            if any(all(searcher.document_frequency(s) > 0 for s in syllables(form)) for form in aliases_of(word)):
                 run.append(word)
                 best = max(best, run, key=len)
             else:
@@ -237,8 +238,11 @@ def _share_in_corpus(question: str, searcher: Searcher) -> float:
         return 1.0
     found = 0
     for name in filter(None, runs):
-        tokens = [t for t in tokenize(name) if "_" in t] or tokenize(name)
-        found += all(searcher.document_frequency(t) > 0 for t in tokens)
+        for form in aliases_of(name):
+            tokens = [t for t in tokenize(form) if "_" in t] or tokenize(form)
+            if all(searcher.document_frequency(t) > 0 for t in tokens):
+                found += 1
+                break
     return found / len(runs)
 
 

@@ -472,7 +472,9 @@ def years_in(text: str) -> set[str]:
 
 def question_numbers(question: str) -> tuple[str, ...]:
     """Numbers and years written in the question ("2020", "55.369"), which the answer's passage must also hold."""
-    return tuple(dict.fromkeys(m.group(0).rstrip(".,") for m in _NUMBER.finditer(question)))
+    # a number glued to letters is part of a name ("U22", "PM2.5"), which the name's own word carries
+    numbers = (m.group(0).rstrip(".,") for m in _NUMBER.finditer(question) if not question[m.start() - 1 : m.start()].isalpha())
+    return tuple(dict.fromkeys(numbers))
 
 
 # Names written in several ways (folded, lower case): any form found counts for the others.
@@ -485,6 +487,12 @@ ALIASES = (
     ("viet nam", "vietnam"),
 )
 _ALIAS_OF = {form: group for group in ALIASES for form in group}
+
+
+def aliases_of(name: str) -> tuple[str, ...]:
+    """The folded, lower-case spellings of a name (ALIASES): 'Hanoi' -> ('ha noi', 'hanoi', 'tp ha noi')."""
+    key = folded_lower(name)
+    return _ALIAS_OF.get(key, (key,))
 _SEPARATORS = re.compile(r"(?<=\w)[-/](?=\w)")  # "Covid-19" = "Covid 19", "PET/CT" = "PET CT"
 
 

@@ -88,6 +88,7 @@ def test_question_entities(question, names):
 def test_numbers_and_years():
     assert question_numbers("Nhiệm kỳ 2020-2025 có 55.369 đảng viên, tăng 12,5%?") == ("2020", "2025", "55.369", "12,5%")
     assert question_numbers("Không có số nào") == ()
+    assert question_numbers("hlv u22 viet nam tai sea games 32 la ai") == ("32",)  # "U22" is a name, not a number
 
 
 def test_folded_whole_word_containment():

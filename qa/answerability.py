@@ -58,8 +58,8 @@ FEATURES = (
     "number_support",  # share of the question's numbers and years found in that passage
     "typed_sentence",  # best word overlap of a sentence that holds the expected kind of answer (a number, a date...)
     "typed_pairs",  # best word-pair coverage of such a sentence: the question's phrases next to the answer
-    "counted_known",  # a Vietnamese how-many question whose counted noun we can read ("bao nhiêu đảng viên")
-    "counted_found",  # ... and a number stands right before that noun in one of the passages
+    "counted_missing",  # a Vietnamese how-many question's counted noun ("bao nhiêu đảng viên") follows no number in the passages
+    "counted_found",  # ... a number stands right before that noun in one of the passages
     "coverage_vi",  # coverage, typed_sentence and typed_pairs again for questions not in English:
     "typed_vi",  # words only count when the question shares the articles' language
     "typed_pairs_vi",
@@ -114,6 +114,7 @@ def answerability_features(
     typed, typed_pairs, constraints = typed_sentence_scores(question, candidates, searcher, (*entities, *numbers))
     noun = counted_noun(question) if language == "vi" and answer_type(question) == "how_many" else None
     vi = float(language != "en")
+    counted = noun is not None and any(number_before(noun, h.chunk.text) for h in candidates)
     return {
         "dense_z": s.dense_z,
         "dense_top": s.dense_top,
@@ -129,8 +130,8 @@ def answerability_features(
         "number_support": coverage_of(numbers, texts[best]) if best is not None else (1.0 if not numbers else 0.0),
         "typed_sentence": typed,
         "typed_pairs": typed_pairs,
-        "counted_known": float(noun is not None),
-        "counted_found": float(noun is not None and any(number_before(noun, h.chunk.text) for h in candidates)),
+        "counted_missing": float(noun is not None and not counted),
+        "counted_found": float(counted),
         "coverage_vi": s.coverage * vi,
         "typed_vi": typed * vi,
         "typed_pairs_vi": typed_pairs * vi,

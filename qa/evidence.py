@@ -330,6 +330,13 @@ class Span:
     end: int
 
 
+def _folded_question(question: str) -> str:
+    """Folded, lower case, end punctuation dropped, and "máy" (a machine) kept apart from "mấy" (how many)."""
+    text = question.strip()
+    folded = fold(_NOT_MAY.sub("_", text) if fold(text) != text else text).lower()
+    return _NOT_MAY_FOLDED.sub("_", folded.rstrip(" ?.!"))
+
+
 def answer_type(question: str) -> str:
     """The kind of answer a question wants: how_many, when, who, where, why, yes_no, or what (the rest).
 
@@ -337,8 +344,7 @@ def answer_type(question: str) -> str:
     ('how_many', 'who')
     """
     text = question.strip()
-    folded = fold(_NOT_MAY.sub("_", text) if fold(text) != text else text).lower()
-    folded = _NOT_MAY_FOLDED.sub("_", folded.rstrip(" ?.!"))
+    folded = _folded_question(text)
     for name, pattern in _TYPE_PATTERNS:
         if pattern.search(folded):
             return name
@@ -436,12 +442,32 @@ def _phrase_at(lowered: list[str], folded: list[str], i: int) -> int:
 
 
 _COUNTED = re.compile(r"\b(?:bao nhieu|may)\s+(\w+(?:\s+\w+)?)")
+# words after "bao nhiêu" that are no counted noun: "giảm còn bao nhiêu sau nhiệm kỳ", "bao nhiêu trong năm"
+_NOT_COUNTED = frozenset(
+    ["sau", "truoc", "duoc", "trong", "tai", "vao", "cho", "voi", "thi", "la", "khi", "so", "ma", "va", "de"]
+)
+# a second word that only says where or when ("bao nhieu nha o quang ngai": "nhà ở" or "nhà" + "ở"): the first counts alone
+_LOOSE_SECOND = frozenset(["o", "cua", "tai", "nam", "bi", "duoc", "da", "la", "trong", "khi", "nay", "do"])
+# units as questions spell them and as articles write them after a number
+_UNITS = {"phan tram": r"%|phan tram", "met": r"m|met", "ki lo met": r"km|ki lo met", "hecta": r"ha|hecta|hec ta", "tan": r"tan"}
 
 
 def counted_noun(question: str) -> str | None:
     """What a Vietnamese how-many question counts, folded: 'có bao nhiêu đảng viên?' -> 'dang vien'."""
-    m = _COUNTED.search(folded_lower(question))
-    return m.group(1) if m else None
+    m = _COUNTED.search(_folded_question(question))
+    if not m or m.group(1).split()[0] in _NOT_COUNTED:
+        return None
+    words = m.group(1).split()
+    return words[0] if len(words) > 1 and words[1] in _LOOSE_SECOND else m.group(1)
+
+
+def counted_pattern(noun: str) -> str:
+    """Regex (group 1: the number) for a number standing before `noun`, at most two words apart; units
+    also as abbreviated: 'dài bao nhiêu mét' is answered by '1.247 m', 'bao nhiêu phần trăm' by '8,95%'."""
+    for unit, written in _UNITS.items():
+        if noun == unit or noun.startswith(unit + " "):
+            return rf"(\d[\d.,]*\s*(?:{written}))(?!\w)"
+    return rf"(\d[\d.,]*%?)\s+(?:\w+\s+){{0,2}}?{re.escape(noun)}(?!\w)"
 
 
 # A person's post as questions name it: "Chủ tịch UBND tỉnh", "Phó Bí thư Thường trực", "Giám đốc Sở Du lịch"
@@ -461,8 +487,7 @@ def role_of(question: str) -> str | None:
 
 def number_before(noun: str, text: str) -> bool:
     """A number stands right before `noun` (folded) in `text`, at most two words apart: '55.369 đảng viên'."""
-    pattern = rf"\d[\d.,]*%?\s+(?:\w+\s+){{0,2}}?{re.escape(noun)}(?!\w)"
-    return re.search(pattern, folded_lower(text)) is not None
+    return re.search(counted_pattern(noun), folded_lower(text)) is not None
 
 
 def years_in(text: str) -> set[str]:
@@ -493,6 +518,8 @@ def aliases_of(name: str) -> tuple[str, ...]:
     """The folded, lower-case spellings of a name (ALIASES): 'Hanoi' -> ('ha noi', 'hanoi', 'tp ha noi')."""
     key = folded_lower(name)
     return _ALIAS_OF.get(key, (key,))
+
+
 _SEPARATORS = re.compile(r"(?<=\w)[-/](?=\w)")  # "Covid-19" = "Covid 19", "PET/CT" = "PET CT"
 
 
@@ -550,7 +577,7 @@ def find_answer_span(sentence: str, kind: str, question: str = "") -> Span | Non
         noun = counted_noun(question) if question else None
         folded = folded_lower(sentence)
         if noun and len(folded) == len(sentence):  # folding keeps offsets for NFC text
-            m = re.search(rf"(\d[\d.,]*%?)\s+(?:\w+\s+){{0,2}}?{re.escape(noun)}(?!\w)", folded)
+            m = re.search(counted_pattern(noun), folded)
             if m and m.group(1).rstrip(".,") not in asked:
                 return Span(m.start(1), m.start(1) + len(m.group(1).rstrip(".,")))
         for m in _NUMBER.finditer(sentence):

@@ -4,7 +4,7 @@ import pytest
 
 from embeddings.types import Chunk, Document
 from qa.answerability import FEATURES, lead_features, role_support, unseen_pairs
-from qa.evidence import find_answer_span, number_before, role_of
+from qa.evidence import counted_noun, find_answer_span, number_before, role_of
 from qa.retrieve import Hit
 
 
@@ -81,7 +81,7 @@ def test_role_support_tells_a_deputy_of_another_council_apart():
 def test_how_many_skips_dates_times_and_names():
     question = "Cầu dài bao nhiêu mét?"
     for sentence, number in [
-        ("Sáng 21/9, UBND thành phố tổ chức khánh thành cầu dài 1.247 m.", "1.247"),
+        ("Sáng 21/9, UBND thành phố tổ chức khánh thành cầu dài 1.247 m.", "1.247 m"),  # with its unit
         ("Bão số 3 làm 14 người chết.", "14"),
         ("Lúc 16:29 có 12 xe qua cầu.", "12"),
         ("Khóa 10 có 45 học viên.", "45"),
@@ -112,7 +112,23 @@ def test_unseen_pairs_ignore_how_questions_ask():
 class _Syllables:
     """A corpus that writes "Nghệ An" and "bệnh viện" (its syllables and pairs) but no English word."""
 
-    known = {"nghe", "an", "nghe_an", "benh", "vien", "ung", "buou", "ho", "chi", "minh", "ho_chi", "chi_minh", "ha", "noi", "ha_noi"}
+    known = {
+        "nghe",
+        "an",
+        "nghe_an",
+        "benh",
+        "vien",
+        "ung",
+        "buou",
+        "ho",
+        "chi",
+        "minh",
+        "ho_chi",
+        "chi_minh",
+        "ha",
+        "noi",
+        "ha_noi",
+    }
 
     def document_frequency(self, token):
         return int(token in self.known)
@@ -129,3 +145,22 @@ def test_entity_in_corpus_reads_an_english_name_by_its_vietnamese_part():
     assert _share_in_corpus("Who chairs the Ho Chi Minh City People's Council?", _Syllables()) == 1.0
     assert _share_in_corpus("what is the weather today", _Syllables()) == 1.0  # no names: nothing to miss
     assert _share_in_corpus("How many dengue cases did Hanoi record?", _Syllables()) == 1.0  # the corpus writes "Hà Nội"
+
+
+@pytest.mark.parametrize(
+    ("question", "noun", "sentence", "answer"),
+    [
+        ("Cầu Bắc Sơn dài bao nhiêu mét?", "met", "Cầu có tổng chiều dài 1.247 m, rộng 25 m.", "1.247 m"),
+        ("GRDP năm 2019 tăng bao nhiêu phần trăm?", "phan tram", "GRDP ước tăng 8,95% so với năm trước.", "8,95%"),
+        ("bao so 9 lam bao nhieu nha o quang ngai bi hu hong", "nha", "Toàn tỉnh có 56.230 ngôi nhà bị hư hỏng.", "56.230"),
+        ("Tỷ lệ hộ nghèo giảm còn bao nhiêu sau nhiệm kỳ 2010-2015?", None, "Tỷ lệ hộ nghèo còn 4,1%.", "4,1%"),
+        ("Đảng bộ có bao nhiêu đảng viên?", "dang vien", "Có 15 đảng bộ trực thuộc, 55.369 đảng viên.", "55.369"),
+    ],
+)
+def test_counted_noun_units_and_loose_words(question, noun, sentence, answer):
+    """Units are found as articles abbreviate them; a preposition after 'bao nhiêu' is no counted noun."""
+    assert counted_noun(question) == noun
+    if noun:
+        assert number_before(noun, sentence)
+    span = find_answer_span(sentence, "how_many", question)
+    assert sentence[span.start : span.end] == answer

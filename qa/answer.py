@@ -21,7 +21,15 @@ import numpy as np
 from embeddings.lexical import fold
 
 from .errors import QuestionError
-from .evidence import FACTOID_TYPES, answer_type, coverage_of, find_answer_span, question_entities
+from .evidence import (
+    FACTOID_TYPES,
+    answer_type,
+    counted_noun,
+    coverage_of,
+    find_answer_span,
+    number_before,
+    question_entities,
+)
 from .followup import expand_query
 from .messages import t
 from .params import MAX_QUESTION_CHARS, AnswerParams
@@ -199,13 +207,22 @@ def build_extractive(
     else:
         overlap = np.array([searcher.sentence_overlap(question, s.text) for s in sentences])
     prior = np.array([1.0 - s.hit_index / n for s in sentences])
-    typed = np.array([(s.hit_index, s.start) in spans for s in sentences], dtype=float) if spans else None
+    typed = np.array([_typed_strength(s, spans, question) for s in sentences]) if spans else None
     if params.constraint_bonus:
         held = passage_constraints(question, hits[:n], searcher)
         overlap = overlap + params.constraint_bonus * np.array([held[s.hit_index] for s in sentences])
     chosen = select_sentences(sentences, overlap, prior, params, typed)
     lead = chosen[0]
     return assemble(chosen, hits, spans.get((lead.hit_index, lead.start)))
+
+
+def _typed_strength(sentence: Sentence, spans: dict, question: str) -> float:
+    """1.0 for a sentence holding the kind of answer asked for; a how-many answer counts in full only when
+    its number stands before the counted noun ("300 nông dân", not "23 câu hỏi của nông dân"): 0.5 otherwise."""
+    if (sentence.hit_index, sentence.start) not in spans:
+        return 0.0
+    noun = counted_noun(question) if answer_type(question) == "how_many" else None
+    return 1.0 if noun is None or number_before(noun, sentence.text) else 0.5
 
 
 def passage_constraints(question: str, hits: Sequence[Hit], searcher: Searcher) -> list[float]:

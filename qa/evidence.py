@@ -454,9 +454,11 @@ _UNITS = {"phan tram": r"%|phan tram", "met": r"m|met", "ki lo met": r"km|ki lo 
 
 def counted_noun(question: str) -> str | None:
     """What a Vietnamese how-many question counts, folded: 'có bao nhiêu đảng viên?' -> 'dang vien'."""
-    m = _COUNTED.search(_folded_question(question))
+    folded = _folded_question(question)
+    m = _COUNTED.search(folded)
     if not m or m.group(1).split()[0] in _NOT_COUNTED:
-        return None
+        # "GRDP tăng bao nhiêu?": a rise or fall with nothing counted is a percentage in the news
+        return "phan tram" if re.search(r"\b(tang|giam) (them |len |xuong )?bao nhieu$", folded) else None
     words = m.group(1).split()
     return words[0] if len(words) > 1 and words[1] in _LOOSE_SECOND else m.group(1)
 
@@ -603,10 +605,16 @@ def find_answer_span(sentence: str, kind: str, question: str = "") -> Span | Non
             return Span(start, start + len(names[0]))
         return None
     if kind == "where":
-        asked_names = question_entities(question)
-        for name in question_entities(sentence):
-            if name not in asked_names:
-                start = sentence.find(name)
-                return Span(start, start + len(name))
+        asked = [folded_lower(n) for n in question_entities(question)]
+        names = [n for n in question_entities(sentence) if not any(folded_lower(n) in a or a in folded_lower(n) for a in asked)]
+        # a name after a place word ("quận Hoàng Mai", "tại Nghi Phú") before any other new name ("CDC")
+        placed = [n for n in names if re.search(rf"(?:{_PLACE_WORDS})\s+{re.escape(n)}", sentence, re.IGNORECASE)]
+        if placed or names:
+            name = (placed or names)[0]
+            start = sentence.find(name)
+            return Span(start, start + len(name))
         return None
     return None
+
+
+_PLACE_WORDS = r"quận|huyện|tỉnh|xã|phường|thành phố|thị xã|thị trấn|tại|ở|vùng|khu vực|sân|địa bàn"

@@ -164,3 +164,30 @@ def test_counted_noun_units_and_loose_words(question, noun, sentence, answer):
         assert number_before(noun, sentence)
     span = find_answer_span(sentence, "how_many", question)
     assert sentence[span.start : span.end] == answer
+
+
+def test_where_span_is_a_new_place_after_a_place_word():
+    question = "Quận nào là điểm nóng sốt xuất huyết ở Đà Nẵng năm 2022?"
+    asked_place = "Trung tâm Kiểm soát bệnh tật (CDC) thành phố Đà Nẵng ghi nhận 4.327 ca mắc."
+    answer = "CDC Đà Nẵng cho biết quận Liên Chiểu có số ca mắc cao nhất."
+    found = find_answer_span(asked_place, "where", question)
+    assert found is None or "Đà Nẵng" not in asked_place[found.start : found.end]
+    span = find_answer_span(answer, "where", question)
+    assert answer[span.start : span.end] == "Liên Chiểu"  # not "CDC", not the city the question names
+    # the question's place typed without diacritics is still the question's, not an answer
+    plain = find_answer_span("Sở Y tế Hà Nội ghi nhận 5.620 ca.", "where", "quan nao o ha noi nhieu ca nhat")
+    assert plain is None
+
+
+def test_a_how_many_sentence_counts_in_full_when_its_number_counts_the_noun():
+    from qa.answer import _typed_strength
+    from qa.sentences import Sentence
+
+    question = "Bao nhiêu nông dân dự hội nghị đối thoại năm 2021?"
+    counted = Sentence(0, 0, 40, "Có 300 nông dân dự hội nghị.")
+    other = Sentence(0, 50, 120, "Ông Bảy trả lời 23 câu hỏi của nông dân.")
+    spans = {(0, 0): (3, 6), (0, 50): (66, 68)}
+    assert _typed_strength(counted, spans, question) == 1.0
+    assert _typed_strength(other, spans, question) == 0.5
+    assert _typed_strength(Sentence(0, 200, 230, "Không có số."), spans, question) == 0.0
+    assert counted_noun("grdp bac ninh nam 2019 tang bao nhieu") == "phan tram"  # a rise with nothing counted

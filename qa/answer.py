@@ -192,7 +192,9 @@ def build_extractive(
     encoding it again.
     """
     n = params.sentence_passages
-    sentences = [s for i, hit in enumerate(hits[:n]) for s in split_sentences(i, hit, params.max_quote_chars)]
+    sentences = _distinct(
+        hits[:n], [s for i, hit in enumerate(hits[:n]) for s in split_sentences(i, hit, params.max_quote_chars)]
+    )
     if not sentences:
         return "", ()
     kind = answer_type(question)
@@ -223,6 +225,19 @@ def _typed_strength(sentence: Sentence, spans: dict, question: str) -> float:
         return 0.0
     noun = counted_noun(question) if answer_type(question) == "how_many" else None
     return 1.0 if noun is None or number_before(noun, sentence.text) else 0.5
+
+
+def _distinct(hits: Sequence[Hit], sentences: list[Sentence]) -> list[Sentence]:
+    """Each sentence of an article once: overlapping passages of one article share sentences, and an answer
+    must not quote the same sentence twice (the higher-ranked passage keeps it)."""
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for s in sentences:
+        key = (hits[s.hit_index].document.doc_id, s.start)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
 
 
 def passage_constraints(question: str, hits: Sequence[Hit], searcher: Searcher) -> list[float]:

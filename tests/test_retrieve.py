@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from qa.answer import answer_question, missing_names, should_abstain
+from qa.answer import answer_question, build_extractive, missing_names, should_abstain
 from qa.answerability import load_model
 from qa.params import AnswerParams
 from qa.retrieve import Filters, Searcher, Signals, fuse_rrf, fuse_weighted, minmax, retrieve
@@ -221,3 +221,17 @@ def test_a_name_holding_a_province_needs_only_the_province(searcher):
     assert missing_names("How many beds does the Kien Giang Oncology Hospital have?", hits, searcher) == (
         "Kien Giang Oncology Hospital",
     )
+
+
+def test_an_answer_never_quotes_one_sentence_twice(searcher):
+    """Overlapping passages of one article share sentences; the answer quotes each span of an article once."""
+    for question in (
+        "Which Party resolution was being reviewed at the meeting in Can Tho?",
+        "Thành ủy Cần Thơ tổ chức hội nghị tổng kết khi nào?",
+        "Hải Phòng kiến nghị gì với Trung ương?",
+    ):
+        hits = searcher.search(question, 5).hits
+        citations = build_extractive(question, hits, searcher)[1]
+        assert len({c.quote for c in citations}) == len(citations)
+        for a in citations:  # and no quote lies inside another of the same article
+            assert not any(b is not a and b.doc_id == a.doc_id and b.start <= a.start and a.end <= b.end for b in citations)

@@ -9,6 +9,7 @@ sentences answers quote), cached the same way, so English answers need no encodi
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -89,6 +90,11 @@ class BuildSummary:
         return out
 
 
+def text_hash(text: str) -> str:
+    """Short digest of an article's cleaned text: what the index holds, whatever the file looked like."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def encode_in_turn(encoder: Encoder, named: dict[str, list[str]], batch: int, report: Progress) -> dict[str, list[np.ndarray]]:
     """name -> the "passage" vectors of its texts, in input order: {"passages": [...], "sentences": [...]}.
 
@@ -163,13 +169,14 @@ def build_index(
         if previous is not None:
             old_settings = {k: previous.get("settings", {}).get(k) for k in settings}
             if old_settings == settings:
-                old_hashes = {d: m["content_hash"] for d, m in previous["documents"].items()}
+                old_hashes = {d: (m["content_hash"], m.get("text_hash")) for d, m in previous["documents"].items()}
             else:  # e.g. sentence_chars: an index built before sentence vectors gains them, passages reused
                 changed = ", ".join(k for k in settings if old_settings[k] != settings[k])
                 summary.note = f"settings changed ({changed}): every article indexed again"
                 if previous.get("model") != options.model:
                     previous = None  # other model: its vectors are no cache for us
-        new_hashes = {d.doc_id: d.content_hash for d in docs}
+        # the file and the text read from it: a better cleaner (captions dropped) re-chunks unchanged files
+        new_hashes = {d.doc_id: (d.content_hash, text_hash(d.text)) for d in docs}
         for doc_id, digest in new_hashes.items():
             target = (
                 summary.unchanged
@@ -180,7 +187,7 @@ def build_index(
             )
             target.append(doc_id)
         summary.removed = sorted(set(old_hashes) - set(new_hashes))
-        documents_meta = {d.doc_id: {"content_hash": d.content_hash, **d.meta} for d in docs}
+        documents_meta = {d.doc_id: {"content_hash": d.content_hash, "text_hash": text_hash(d.text), **d.meta} for d in docs}
         # Same files, new metadata (the date or title parser improved): rewrite them, reusing every vector.
         restated = [d for d in summary.unchanged if previous is not None and previous["documents"].get(d) != documents_meta[d]]
         if restated:

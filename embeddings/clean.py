@@ -26,6 +26,7 @@ WIDGET_LINES = re.compile(
     re.IGNORECASE,
 )
 PHOTO_CREDIT = re.compile(r"^(ảnh|photo|nguồn ảnh)\s*:", re.IGNORECASE)
+MAX_CAPTION_CHARS = 200  # captions above a photo credit here run 37-153 characters; body paragraphs are longer
 
 
 def normalize(text: str) -> str:
@@ -46,8 +47,10 @@ def collapse_doubled(line: str) -> str:
 def clean_lines(text: str) -> list[str]:
     """Split normalized text into content lines, dropping widgets, repeats and the page footer.
 
-    >>> clean_lines("Body.\\n\\nPhoto\\nPhoto\\nrefresh\\nTin khác\\nOther story")
-    ['Body.', 'Photo']
+    >>> clean_lines("Title\\nBody.\\n\\nPhoto\\nPhoto\\nrefresh\\nTin khác\\nOther story")
+    ['Title', 'Body.', 'Photo']
+    >>> clean_lines("Title\\nBody.\\nA caption.\\nẢnh: TTXVN\\nMore body.")
+    ['Title', 'Body.', 'More body.']
     """
     lines: list[str] = []
     for raw in normalize(text).split("\n"):
@@ -56,7 +59,11 @@ def clean_lines(text: str) -> list[str]:
             continue
         if FOOTER_MARKERS.match(line):
             break
-        if WIDGET_LINES.match(line) or PHOTO_CREDIT.match(line):
+        if PHOTO_CREDIT.match(line):
+            if lines and len(lines[-1]) <= MAX_CAPTION_CHARS and len(lines) > 1:
+                lines.pop()  # the short line above a photo credit is the photo's caption, not article text
+            continue
+        if WIDGET_LINES.match(line):
             continue
         if lines and line == lines[-1]:
             continue

@@ -39,6 +39,7 @@ DATA = ROOT / "tests" / "data"
 CORPUS_FOR = {
     "dev_seed.jsonl": ROOT / "corpus",
     "dev_news2.jsonl": DATA / "news2",
+    "dev_news3.jsonl": DATA / "news3",
 }
 DATASETS = sorted(DATA.glob("dev_*.jsonl"))
 

@@ -74,6 +74,19 @@ def test_incremental_build_embeds_only_the_changed_article(tmp_path, corpus_copy
     assert kept == [c for c in ids_before if c in set(kept)]
 
 
+def test_a_cleaner_that_reads_a_file_differently_reindexes_it(tmp_path, corpus_copy, fake_encoder, options, monkeypatch):
+    """Same file, new text (the cleaner now drops a caption): the article is chunked again, the rest is not."""
+    import embeddings.load as load
+
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir, options, encoder=fake_encoder)
+    cleaner = load.clean_lines
+    monkeypatch.setattr(load, "clean_lines", lambda text: [x for x in cleaner(text) if "Đoàn công tác" not in x])
+    again = build_index(corpus_copy, index_dir, options, encoder=fake_encoder)
+    assert again.changed and len(again.changed) < 5 and len(again.changed) + len(again.unchanged) == 5
+    assert all("Đoàn công tác" not in c.text for c in load_index(index_dir).chunks)
+
+
 def test_manifest_mismatch_says_rebuild(tmp_path, corpus_copy, fake_encoder, options):
     index_dir = tmp_path / "index"
     build_index(corpus_copy, index_dir, options, encoder=fake_encoder)

@@ -116,6 +116,20 @@ def test_duplicated_captions_collapse(docs):
     assert collapse_doubled("một hai ba") == "một hai ba"
 
 
+def test_a_caption_above_a_photo_credit_is_dropped_with_it(docs):
+    """Quotes must not be photo captions: the short line above "Ảnh: ..." goes with the credit, body stays."""
+    text = docs["002_ec9a05d4f704e603"].text
+    assert "phát biểu chỉ đạo tại hội nghị" not in text and "Ngọc Thiện" not in text
+    assert "ông Nguyễn Văn Hiếu, Bí thư Thành ủy Cần Thơ yêu cầu" in text
+    long_paragraph = "Đoạn thân bài dài. " * 15  # a paragraph this long is article text, credit or not
+    assert clean_lines(f"Tiêu đề\n{long_paragraph}\nẢnh: TTXVN") == ["Tiêu đề", long_paragraph.strip()]
+    assert clean_lines("Tiêu đề\nThân bài.\nChú thích ảnh\nPhoto: VNA\nThân bài tiếp.") == [
+        "Tiêu đề",
+        "Thân bài.",
+        "Thân bài tiếp.",
+    ]
+
+
 def test_clean_keeps_sentences_that_start_like_widgets():
     lines = clean_lines("Bình luận về vấn đề này, ông A cho biết thêm.\nTin khác\nMột tin khác")
     assert lines == ["Bình luận về vấn đề này, ông A cho biết thêm."]

@@ -35,18 +35,22 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
-# Both dev sets, each over its own corpus; held-out split only (the tuning split is what --calibrate fits on).
+# The three dev sets, each over its own corpus; held-out split only (the tuning split is what --calibrate fits on).
 eval: $(STAMP)
 	$(BIN)/qa index --quiet
 	$(BIN)/qa eval --dataset tests/data/dev_seed.jsonl --split heldout --retriever all --plot docs/eval-seed.png
 	$(BIN)/qa index --quiet --corpus tests/data/news2 --index-dir index-news2
 	$(BIN)/qa eval --dataset tests/data/dev_news2.jsonl --split heldout --index-dir index-news2 --plot docs/eval-news2.png
+	$(BIN)/qa index --quiet --corpus tests/data/news3 --index-dir index-news3
+	$(BIN)/qa eval --dataset tests/data/dev_news3.jsonl --split heldout --index-dir index-news3 --plot docs/eval-news3.png
 
-# Refit the answerability model on the tuning splits of both dev sets (writes qa/answerability.json).
+# Refit the answerability model on the tuning splits of the three dev sets (writes qa/answerability.json).
 calibrate: $(STAMP)
 	$(BIN)/qa index --quiet
 	$(BIN)/qa index --quiet --corpus tests/data/news2 --index-dir index-news2
-	$(BIN)/qa eval --calibrate --dataset tests/data/dev_seed.jsonl --also tests/data/dev_news2.jsonl index-news2
+	$(BIN)/qa index --quiet --corpus tests/data/news3 --index-dir index-news3
+	$(BIN)/qa eval --calibrate --dataset tests/data/dev_seed.jsonl --also tests/data/dev_news2.jsonl index-news2 \
+		--also tests/data/dev_news3.jsonl index-news3
 
 bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[dev,bench]'

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings.lexical import syllables, tokenize
+from embeddings.lexical import fold, syllables, tokenize
 from embeddings.types import Document
 
 from .errors import DatasetError
@@ -30,6 +31,7 @@ from .evidence import (
     counted_noun,
     coverage_of,
     find_answer_span,
+    holds_post_as_deputy,
     number_before,
     question_entities,
     question_numbers,
@@ -179,14 +181,23 @@ def passage_context(hit: Hit) -> str:
     return f"{article_header(hit.document)}\n{hit.chunk.text}"
 
 
+_HLV = re.compile(r"\b(hlv|HLV)\b")  # the abbreviation of "huấn luyện viên" (coach)
+
+
 def role_support(question: str, sentence: str) -> float:
     """Share of the word pairs of the question's post (qa.evidence.role_of) found in `sentence`; 1.0 with no post."""
     role = role_of(question)
+    role = role and _HLV.sub("huan luyen vien", role)
     pairs = [t for t in tokenize(role) if "_" in t] if role else []
     if not pairs:
         return 1.0
+    sentence = _HLV.sub("huấn luyện viên", sentence)
+    if holds_post_as_deputy(role, sentence):
+        return 0.0
     present = set(tokenize(sentence))
-    return sum(p in present for p in pairs) / len(pairs)
+    # an abbreviation ("Chủ tịch VFA") counts wherever the sentence writes it: "Chủ tịch Hiệp hội Lương thực Việt Nam (VFA)"
+    acronyms = {fold(w).lower() for w in re.findall(r"\b[A-ZĐ]{2,}\b", question)}
+    return sum(p in present or bool(set(p.split("_")) & acronyms & present) for p in pairs) / len(pairs)
 
 
 def question_constraints(question: str, searcher: Searcher) -> tuple[str, ...]:

@@ -449,7 +449,14 @@ _NOT_COUNTED = frozenset(
 # a second word that only says where or when ("bao nhieu nha o quang ngai": "nhà ở" or "nhà" + "ở"): the first counts alone
 _LOOSE_SECOND = frozenset(["o", "cua", "tai", "nam", "bi", "duoc", "da", "la", "trong", "khi", "nay", "do"])
 # units as questions spell them and as articles write them after a number
-_UNITS = {"phan tram": r"%|phan tram", "met": r"m|met", "ki lo met": r"km|ki lo met", "hecta": r"ha|hecta|hec ta", "tan": r"tan"}
+_UNITS = {
+    "phan tram": r"%|phan tram",
+    "met": r"m|met",
+    "ki lo met": r"km|ki lo met",
+    "hecta": r"ha|hecta|hec ta",
+    "tan": r"tan",
+    "tien": r"(?:nghin |ngan |trieu |ty )?(?:dong|usd)|ty|trieu",  # "bao nhiêu tiền": "312 tỷ đồng"
+}
 
 
 def counted_noun(question: str) -> str | None:
@@ -469,7 +476,10 @@ def counted_pattern(noun: str) -> str:
     for unit, written in _UNITS.items():
         if noun == unit or noun.startswith(unit + " "):
             return rf"(\d[\d.,]*\s*(?:{written}))(?!\w)"
-    return rf"(\d[\d.,]*%?)\s+(?:\w+\s+){{0,2}}?{re.escape(noun)}(?!\w)"
+    first, _, rest = noun.partition(" ")
+    # a two-word noun may be split by a word or three: "bao nhiêu hộ thiếu nước" -> "7.200 hộ dân bị thiếu"
+    tail = rf"(?:\s+\w+){{0,3}}?\s+{re.escape(rest)}" if rest else ""
+    return rf"(\d[\d.,]*%?)\s+(?:\w+\s+){{0,2}}?{re.escape(first)}{tail}(?!\w)"
 
 
 # A person's post as questions name it: "Chủ tịch UBND tỉnh", "Phó Bí thư Thường trực", "Giám đốc Sở Du lịch"
@@ -480,11 +490,45 @@ _ROLE = re.compile(
 )
 
 
+# English posts as Vietnamese articles write them (head only): "Who chairs ...?" -> "chu tich"
+_ENGLISH_ROLES = (
+    (r"general director|ceo", "tong giam doc"),
+    (r"chair(?:man|woman|s|ed)?|president", "chu tich"),
+    (r"(?:party )?secretary", "bi thu"),
+    (r"director", "giam doc"),
+    (r"rector|principal|headmaster", "hieu truong"),
+    (r"head coach|coach(?:es|ed)?", "huan luyen vien"),
+    (r"minister", "bo truong"),
+    (r"prime minister", "thu tuong"),
+    (r"commander", "chi huy truong"),
+)
+_ENGLISH_ROLE = re.compile(
+    r"\b(?P<deputy>deputy |vice |vice-)?(?P<post>" + "|".join(p for p, _ in _ENGLISH_ROLES) + r")\b", re.IGNORECASE
+)
+
+
 def role_of(question: str) -> str | None:
     """The post a question names, folded, with at most two words after its head: 'Ai là Chủ tịch UBND tỉnh
-    Lào Cai?' -> 'chu tich ubnd tinh'. A who-question's answer must hold this post, not another ('Phó Chủ tịch HĐND')."""
+    Lào Cai?' -> 'chu tich ubnd tinh'; in English, the post's Vietnamese head: 'Who is the deputy director of
+    ...?' -> 'pho giam doc'. A who-question's answer must hold this post, not another ('Phó Chủ tịch HĐND')."""
     m = _ROLE.search(folded_lower(question))
-    return m.group(1) if m else None
+    if m:
+        return m.group(1)
+    m = _ENGLISH_ROLE.search(question) if answer_type(question) == "who" else None
+    if not m:
+        return None
+    head = next(v for p, v in _ENGLISH_ROLES if re.fullmatch(p, m.group("post"), re.IGNORECASE))
+    return f"pho {head}" if m.group("deputy") else head
+
+
+def holds_post_as_deputy(role: str, sentence: str) -> bool:
+    """The sentence names the post only as a deputy's ("Phó Chủ tịch UBND tỉnh") while the question asks
+    for the post itself ("Chủ tịch UBND tỉnh"): another person's answer."""
+    if role.startswith("pho "):
+        return False
+    head = " ".join(role.split()[:3] if role.startswith("tong ") else role.split()[:2])
+    found = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(head)}(?!\w)", folded_lower(sentence))]
+    return bool(found) and all(folded_lower(sentence)[max(0, i - 4) : i] == "pho " for i in found)
 
 
 def number_before(noun: str, text: str) -> bool:
@@ -522,7 +566,8 @@ def aliases_of(name: str) -> tuple[str, ...]:
     return _ALIAS_OF.get(key, (key,))
 
 
-_SEPARATORS = re.compile(r"(?<=\w)[-/](?=\w)")  # "Covid-19" = "Covid 19", "PET/CT" = "PET CT"
+# "Covid-19" = "Covid 19", "PET/CT" = "PET CT", "Cát Linh - Hà Đông" = "Cát Linh Hà Đông"
+_SEPARATORS = re.compile(r"(?<=\w)\s*[-–/]\s*(?=\w)")
 
 
 def contains_folded(needle: str, haystack_folded: str) -> bool:

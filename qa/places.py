@@ -63,10 +63,10 @@ def _key(text: str) -> str:
 
 
 _CANONICAL = {_key(p): _key(p) for p in (*PROVINCES, *CITIES)} | _SPELLINGS
-# over folded lower-case text; words of a name may be split by spaces or hyphens ("Bà Rịa - Vũng Tàu")
+# over folded lower-case text; words of a name may be split by spaces, hyphens or dots ("Bà Rịa - Vũng Tàu", "TP.HCM")
 _PATTERN = re.compile(
     r"(?<!\w)("
-    + "|".join(re.escape(k).replace(r"\ ", r"[\s\-]+") for k in sorted(_CANONICAL, key=len, reverse=True))
+    + "|".join(re.escape(k).replace(r"\ ", r"[\s\-.]+") for k in sorted(_CANONICAL, key=len, reverse=True))
     + r")(?!\w)"
 )
 

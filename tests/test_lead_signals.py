@@ -191,3 +191,24 @@ def test_a_how_many_sentence_counts_in_full_when_its_number_counts_the_noun():
     assert _typed_strength(other, spans, question) == 0.5
     assert _typed_strength(Sentence(0, 200, 230, "Không có số."), spans, question) == 0.0
     assert counted_noun("grdp bac ninh nam 2019 tang bao nhieu") == "phan tram"  # a rise with nothing counted
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "support"),
+    [
+        # the deputy holds another post: "Phó Chủ tịch" answers no question about the chairman
+        ("Chủ tịch UBND tỉnh Hà Tĩnh năm 2019 là ai?", "Ông Phan Đình Khuê, Phó Chủ tịch UBND tỉnh Hà Tĩnh, có mặt.", 0.0),
+        ("giam doc so tai nguyen va moi truong ha noi la ai", "Ông Lê Thanh Hòa, Phó Giám đốc Sở Tài nguyên và Môi trường.", 0.0),
+        ("Chủ tịch UBND tỉnh là ai?", "Ông A, Chủ tịch UBND tỉnh, và ông B, Phó Chủ tịch UBND tỉnh.", 1.0),
+        ("Phó Chủ tịch UBND tỉnh là ai?", "Ông B, Phó Chủ tịch UBND tỉnh, phát biểu.", 1.0),
+        # English posts read as the articles write them
+        ("Who chairs the board of Hanoi Metro?", "Ông Đặng Minh Quân, Tổng giám đốc Hanoi Metro, cho biết.", 0.0),
+        ("Who is the general director of ACV?", "Ông Vũ Thế Phiệt, Tổng giám đốc ACV, cho biết.", 1.0),
+        ("Who is the director of the department?", "Ông A, Phó Giám đốc Sở, cho biết.", 0.0),
+        ("Who coached Vietnam at SEA Games 32?", "HLV Troussier hài lòng với các cầu thủ.", 1.0),
+        # an abbreviation counts wherever the sentence writes it
+        ("Chủ tịch VFA năm 2023 là ai?", "Ông Lâm Quốc Thắng, Chủ tịch Hiệp hội Lương thực Việt Nam (VFA), cho biết.", 1.0),
+    ],
+)
+def test_role_support_deputies_english_posts_and_abbreviations(question, sentence, support):
+    assert role_support(question, sentence) == support

@@ -83,14 +83,26 @@ def place_spans(text: str) -> list[str]:
     return [text[m.start() : m.end()] for m in _PATTERN.finditer(folded) if not cased or text[m.start()].isupper()]
 
 
+# the province each listed city lies in: a passage about "TP Thủ Đức" is about Ho Chi Minh City too
+_PROVINCE_OF = {
+    "vung tau": "ba ria vung tau", "hoi an": "quang nam", "da lat": "lam dong", "nha trang": "khanh hoa",
+    "phu quoc": "kien giang", "ha long": "quang ninh", "quy nhon": "binh dinh", "buon ma thuot": "dak lak",
+    "pleiku": "gia lai", "bien hoa": "dong nai", "thu duc": "ho chi minh", "long xuyen": "an giang",
+    "my tho": "tien giang", "rach gia": "kien giang", "sa pa": "lao cai", "phan thiet": "binh thuan",
+    "cam ranh": "khanh hoa", "mong cai": "quang ninh", "dien bien phu": "dien bien",
+}  # fmt: skip
+
+
 @lru_cache(maxsize=8192)
 def places_in(text: str) -> frozenset[str]:
-    """Folded Vietnamese names of the listed places that `text` mentions: 'Can Tho', 'Cần Thơ', 'TPHCM' alike.
+    """Folded Vietnamese names of the listed places that `text` mentions: 'Can Tho', 'Cần Thơ', 'TPHCM' alike,
+    and the province of each city it names ("Nha Trang" -> also "khanh hoa").
 
-    >>> sorted(places_in("Sáng 6/5, UBND tỉnh An Giang và TPHCM ..."))
-    ['an giang', 'ho chi minh']
+    >>> sorted(places_in("Sáng 6/5, UBND tỉnh An Giang và TP Thủ Đức ..."))
+    ['an giang', 'ho chi minh', 'thu duc']
     """
-    return frozenset(_CANONICAL[_key(m)] for m in place_spans(text))
+    found = {_CANONICAL[_key(m)] for m in place_spans(text)}
+    return frozenset(found | {_PROVINCE_OF[p] for p in found if p in _PROVINCE_OF})
 
 
 def named_after_committee(text: str) -> list[str]:

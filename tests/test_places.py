@@ -42,3 +42,10 @@ def test_place_spans_keep_the_question_spelling():
 )
 def test_named_after_committee(text, names):
     assert named_after_committee(text) == names
+
+
+def test_a_city_names_its_province_too():
+    """A passage about TP Thủ Đức or Nha Trang is about Ho Chi Minh City or Khánh Hòa: no place conflict."""
+    assert {"thu duc", "ho chi minh"} <= places_in("Đoàn tàu chạy qua đoạn trên cao ở TP Thủ Đức chiều 22/12")
+    assert "khanh hoa" in places_in("Du khách đổ về Nha Trang dịp lễ")
+    assert "khanh hoa" not in places_in("Du khách đổ về Đà Lạt dịp lễ")

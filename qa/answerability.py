@@ -31,6 +31,7 @@ from .evidence import (
     counted_noun,
     coverage_of,
     find_answer_span,
+    folded_lower,
     holds_post_as_deputy,
     number_before,
     question_entities,
@@ -78,6 +79,9 @@ FEATURES = (
     "lead_counted",  # a how-many question's counted noun follows a number in the sentence ("1.411 đảng viên")
     "lead_overlap",  # IDF-weighted word overlap of the sentence with the question
     "lead_pairs",  # word-pair coverage of the sentence
+    # the question without its names and numbers is the fact asked for ("người cao tuổi đi xe buýt ... miễn vé"):
+    "fact_pairs_vi",  # its word-pair coverage by the lead's passage (questions not in English; 0.0 otherwise)
+    "fact_overlap_vi",  # its word overlap with the lead sentence
 )
 
 
@@ -141,7 +145,26 @@ def answerability_features(
         "typed_constraints": constraints,
         "typed_constraints_all": float(constraints == 1.0),
         **lead_features(question, lead, searcher, (*entities, *numbers)),
+        **fact_features(question, lead, searcher, vi),
     }
+
+
+def fact_features(question: str, lead: tuple[Hit, str] | None, searcher: Searcher, vi: float) -> dict[str, float]:
+    """fact_pairs_vi and fact_overlap_vi: does the lead speak of what is asked, not only of whom? A near miss
+    about the same city ("xe buýt ở Đà Nẵng") shares the city's name with every passage about it."""
+    fact = fact_words(question)
+    if lead is None or not fact or not vi:
+        return {"fact_pairs_vi": 0.0, "fact_overlap_vi": 0.0}
+    hit, quote = lead
+    return {"fact_pairs_vi": searcher.coverage(fact, hit.chunk.text), "fact_overlap_vi": searcher.sentence_overlap(fact, quote)}
+
+
+def fact_words(question: str) -> str:
+    """The question with its names, places and numbers blanked out (folded): the words of the fact asked for."""
+    text = folded_lower(question)
+    for name in sorted({*question_entities(question), *question_numbers(question)}, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(folded_lower(name))}(?!\w)", " | ", text)
+    return " ".join(text.split())
 
 
 def lead_features(

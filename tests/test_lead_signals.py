@@ -212,3 +212,23 @@ def test_a_how_many_sentence_counts_in_full_when_its_number_counts_the_noun():
 )
 def test_role_support_deputies_english_posts_and_abbreviations(question, sentence, support):
     assert role_support(question, sentence) == support
+
+
+def test_fact_words_leave_out_names_and_numbers():
+    """What is asked once whom and when are blanked: a near miss about the same city keeps only its fact."""
+    from qa.answerability import fact_features, fact_words
+
+    assert fact_words("Người cao tuổi đi xe buýt ở Đà Nẵng có được miễn vé không?") == (
+        "nguoi cao tuoi di xe buyt o | co duoc mien ve khong?"
+    )
+    assert "2023" not in fact_words("Cháy rừng ở huyện Thuận Châu năm 2023 thiệt hại bao nhiêu ha?")
+
+    class Words(_NoWords):
+        def coverage(self, question, text):
+            return float("xe buyt" in question and "xe buýt" in text)
+
+    lead = _lead("Đà Nẵng có hơn 2.600 doanh nghiệp công nghệ số")
+    asked = "Người cao tuổi đi xe buýt ở Đà Nẵng có được miễn vé không?"
+    assert fact_features(asked, lead, Words(), 1.0)["fact_pairs_vi"] == 0.0
+    assert fact_features(asked, _lead("Người cao tuổi đi xe buýt ở Đà Nẵng được miễn vé"), Words(), 1.0)["fact_pairs_vi"] == 1.0
+    assert fact_features("Who rides buses free in Da Nang?", lead, Words(), 0.0) == {"fact_pairs_vi": 0.0, "fact_overlap_vi": 0.0}

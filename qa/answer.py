@@ -213,6 +213,10 @@ def build_extractive(
     if params.constraint_bonus:
         held = passage_constraints(question, hits[:n], searcher)
         overlap = overlap + params.constraint_bonus * np.array([held[s.hit_index] for s in sentences])
+    if params.role_bonus and kind == "who":
+        from .answerability import role_support
+
+        overlap = overlap + params.role_bonus * np.array([role_support(question, s.text) for s in sentences])
     chosen = select_sentences(sentences, overlap, prior, params, typed)
     lead = chosen[0]
     return assemble(chosen, hits, spans.get((lead.hit_index, lead.start)))

@@ -232,3 +232,25 @@ def test_fact_words_leave_out_names_and_numbers():
     assert fact_features(asked, lead, Words(), 1.0)["fact_pairs_vi"] == 0.0
     assert fact_features(asked, _lead("Người cao tuổi đi xe buýt ở Đà Nẵng được miễn vé"), Words(), 1.0)["fact_pairs_vi"] == 1.0
     assert fact_features("Who rides buses free in Da Nang?", lead, Words(), 0.0) == {"fact_pairs_vi": 0.0, "fact_overlap_vi": 0.0}
+
+
+class _FlatCorpus(_NoWords):
+    """Every sentence matches the question's words equally; every syllable is known."""
+
+    def sentence_overlap(self, question, sentence):
+        return 0.5
+
+    def document_frequency(self, token):
+        return 1
+
+
+def test_a_who_answer_leads_with_the_post_asked_about():
+    from qa.answer import build_extractive
+    from qa.params import AnswerParams
+
+    body = "Ông Trần Văn An, Phó Chủ tịch UBND tỉnh, phát biểu. Ông Lê Văn Bình, Chủ tịch UBND tỉnh, chủ trì hội nghị."
+    hit = _lead(body)[0]
+    _, citations = build_extractive("Chủ tịch UBND tỉnh là ai?", [hit], _FlatCorpus())
+    assert "Lê Văn Bình" in citations[0].quote
+    _, without = build_extractive("Chủ tịch UBND tỉnh là ai?", [hit], _FlatCorpus(), AnswerParams(role_bonus=0.0))
+    assert "Trần Văn An" in without[0].quote  # without the bonus, the first of two equal sentences leads

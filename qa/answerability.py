@@ -32,8 +32,8 @@ from .evidence import (
     coverage_of,
     find_answer_span,
     folded_lower,
-    holds_post_as_deputy,
     number_before,
+    post_mismatch,
     question_entities,
     question_numbers,
     role_of,
@@ -215,7 +215,7 @@ def role_support(question: str, sentence: str) -> float:
     if not pairs:
         return 1.0
     sentence = _HLV.sub("huấn luyện viên", sentence)
-    if holds_post_as_deputy(role, sentence):
+    if post_mismatch(role, sentence):
         return 0.0
     present = set(tokenize(sentence))
     # an abbreviation ("Chủ tịch VFA") counts wherever the sentence writes it: "Chủ tịch Hiệp hội Lương thực Việt Nam (VFA)"

@@ -521,14 +521,16 @@ def role_of(question: str) -> str | None:
     return f"pho {head}" if m.group("deputy") else head
 
 
-def holds_post_as_deputy(role: str, sentence: str) -> bool:
-    """The sentence names the post only as a deputy's ("Phó Chủ tịch UBND tỉnh") while the question asks
-    for the post itself ("Chủ tịch UBND tỉnh"): another person's answer."""
-    if role.startswith("pho "):
-        return False
-    head = " ".join(role.split()[:3] if role.startswith("tong ") else role.split()[:2])
-    found = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(head)}(?!\w)", folded_lower(sentence))]
-    return bool(found) and all(folded_lower(sentence)[max(0, i - 4) : i] == "pho " for i in found)
+def post_mismatch(role: str, sentence: str) -> bool:
+    """The sentence names the post asked for only as a deputy's ("Phó Chủ tịch UBND tỉnh" for "Chủ tịch UBND
+    tỉnh"), or only as the post itself when a deputy is asked for: another person's answer either way."""
+    folded = folded_lower(sentence)
+    words = role.split()
+    deputy = words[0] == "pho"
+    head = " ".join(words[1:3] if deputy else words[:3] if words[0] == "tong" else words[:2])
+    found = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(head)}(?!\w)", folded)]
+    as_deputy = [folded[max(0, i - 4) : i] == "pho " for i in found]
+    return bool(found) and (not any(as_deputy) if deputy else all(as_deputy))
 
 
 def number_before(noun: str, text: str) -> bool:

@@ -254,3 +254,9 @@ def test_a_who_answer_leads_with_the_post_asked_about():
     assert "Lê Văn Bình" in citations[0].quote
     _, without = build_extractive("Chủ tịch UBND tỉnh là ai?", [hit], _FlatCorpus(), AnswerParams(role_bonus=0.0))
     assert "Trần Văn An" in without[0].quote  # without the bonus, the first of two equal sentences leads
+
+
+def test_a_question_about_a_deputy_is_not_answered_by_the_post_holder():
+    question = "Phó Chủ tịch Hiệp hội Lương thực Việt Nam là ai?"
+    assert role_support(question, "Ông Lâm Quốc Thắng, Chủ tịch Hiệp hội Lương thực Việt Nam (VFA), cho biết.") == 0.0
+    assert role_support(question, "Ông Đỗ Hà Nam, Phó Chủ tịch Hiệp hội Lương thực Việt Nam, cho biết.") == 1.0

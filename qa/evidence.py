@@ -144,6 +144,21 @@ _INSTITUTION_NAMES = (
     "Central",
     "Committee",
     "Council",
+    "Department",
+    "Ministry",
+    "Terminal",
+    "Airport",
+    "Hospital",
+    "University",
+    "Bridge",
+    "Station",
+    "Court",
+    "Company",
+    "Corporation",
+    "Association",
+    "Board",
+    "Agency",
+    "Institute",
     "Party",
     "Communist Party",
     "Politburo",
@@ -364,6 +379,7 @@ def question_entities(question: str) -> tuple[str, ...]:
     >>> question_entities("Quận ủy Sơn Trà kết nạp bao nhiêu đảng viên mới?")
     ('Sơn Trà',)
     """
+    question = _ENGLISH_FIELD.sub(r"\1", question)  # "Department of Agriculture and Rural Development": a field, no name
     found = list(_WORD.finditer(question))
     words = [_POSSESSIVE.sub("", m.group(0)) for m in found]
     # punctuation between two words ends a name: "ông Nguyễn Văn Nên, TPHCM" holds two
@@ -394,12 +410,24 @@ def question_entities(question: str) -> tuple[str, ...]:
         names.append(" ".join(w for _, w in run))
     # typed without capitals, names are still found where a list (provinces, cities) or a committee names them
     for name in (*named_after_committee(question), *place_spans(question)):
-        key = f" {fold(name).lower()} "
-        if not any(key in f" {fold(n).lower()} " or f" {fold(n).lower()} " in key for n in names) and not _follows_name(
-            question, name, names
-        ):
-            names.append(name)
+        key = _spaced(name)
+        if any(key in _spaced(n) for n in names) or _follows_name(question, name, names):
+            continue
+        # a listed place replaces the part of it read as a name: "TP.HCM" for "HCM", "Bà Rịa - Vũng Tàu" for "Rịa Vũng Tàu"
+        names = [n for n in names if _spaced(n) not in key] + [name]
     return tuple(dict.fromkeys(names))
+
+
+_ENGLISH_FIELD = re.compile(
+    r"\b(Department|Ministry|Bureau|Office|Institute|Board|Committee|Council|School|Faculty) of"
+    r"(?: (?:the )?[A-Z][\w'’-]*)+(?:(?:,| and| &) [A-Z][\w'’-]*(?: [A-Z][\w'’-]*)*)*"
+)
+
+
+def _spaced(name: str) -> str:
+    """' folded words ' of a name, for whole-word containment between names."""
+    words = re.findall(r"\w+", fold(name).lower())
+    return " " + " ".join(words) + " "
 
 
 def _follows_name(question: str, name: str, names: list[str]) -> bool:
@@ -582,13 +610,22 @@ def contains_folded(needle: str, haystack_folded: str) -> bool:
     if not target:
         return False
     haystack = _SEPARATORS.sub(" ", haystack_folded)
-    for form in _ALIAS_OF.get(target, (target,)):
+    forms = _ALIAS_OF.get(target, (target,))
+    if target.isdigit() and 0 < int(target) < 40:  # "lần thứ 19" is written "lần thứ XIX", "khóa 13" "khóa XIII"
+        forms = (target, _roman(int(target)))
+    for form in forms:
         if re.search(rf"(?<!\w){re.escape(form)}(?!\w)", haystack):
             return True
     return " " not in target and len(target) >= 5 and target in haystack.replace(" ", "")
 
 
 @lru_cache(maxsize=4096)
+def _roman(n: int) -> str:
+    """1 <= n < 40 in lower-case Roman numerals: 19 -> 'xix'."""
+    tens, ones = divmod(n, 10)
+    return "x" * tens + ["", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"][ones]
+
+
 def folded_lower(text: str) -> str:
     """fold(text).lower(), cached: passages are checked against many questions."""
     return fold(text).lower()

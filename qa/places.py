@@ -74,13 +74,14 @@ _PATTERN = re.compile(
 def place_spans(text: str) -> list[str]:
     """The listed places as `text` writes them ('kien giang' in a question typed in lower case), in order.
 
-    In a text with any capital a place must be capitalized: "hòa bình" is peace and "cao bằng" "as high as",
-    "Hòa Bình" and "Cao Bằng" are provinces."""
+    In a text with any capital every word of a place must be capitalized: "hòa bình" is peace and "cao bằng"
+    "as high as", "Hòa Bình" and "Cao Bằng" are provinces, "Bắc Sơn là" is no "Sơn La"."""
     folded = fold(text).lower()
     if len(folded) != len(text):  # folding keeps offsets for NFC text; anything else is not searched
         return []
     cased = any(c.isupper() for c in text)
-    return [text[m.start() : m.end()] for m in _PATTERN.finditer(folded) if not cased or text[m.start()].isupper()]
+    spans = (text[m.start() : m.end()] for m in _PATTERN.finditer(folded))
+    return [span for span in spans if not cased or all(w[:1].isupper() for w in re.findall(r"\w+", span))]
 
 
 # the province each listed city lies in: a passage about "TP Thủ Đức" is about Ho Chi Minh City too

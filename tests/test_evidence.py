@@ -129,3 +129,15 @@ def test_no_span_when_the_sentence_lacks_the_answer_type():
     assert find_answer_span("Nhiệm kỳ 2025-2030 sẽ có nhiều thay đổi.", "how_many", "bao nhiêu") is None  # years are no counts
     assert find_answer_span("Không ai nói gì.", "who", "ai") is None
     assert find_answer_span("Câu trả lời dài.", "what", "gì") is None
+
+
+def test_ordinals_match_roman_numerals_and_places_need_every_capital():
+    assert coverage_of(("19",), "Đại hội đại biểu Đảng bộ tỉnh lần thứ XIX") == 1.0
+    assert coverage_of(("13",), "Ban Chấp hành Trung ương khóa XIII") == 1.0
+    assert coverage_of(("19",), "lần thứ XX") == 0.0
+    # "Bắc Sơn là" holds no "Sơn La"; a listed place replaces the part of it read as a name
+    assert question_entities("Tổng mức đầu tư xây cầu Bắc Sơn là bao nhiêu?") == ("Bắc Sơn",)
+    assert question_entities("TP.HCM có bao nhiêu quận?") == ("TP.HCM",)
+    # English kinds of things and a department's field are no names
+    assert question_entities("Who heads Soc Trang's Department of Agriculture and Rural Development?") == ("Soc Trang",)
+    assert question_entities("When did construction of Terminal 3 at Tan Son Nhat begin?") == ("Tan Son Nhat",)

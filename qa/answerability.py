@@ -80,7 +80,7 @@ FEATURES = (
     "lead_overlap",  # IDF-weighted word overlap of the sentence with the question
     "lead_pairs",  # word-pair coverage of the sentence
     # the question without its names and numbers is the fact asked for ("người cao tuổi đi xe buýt ... miễn vé"):
-    "fact_pairs_vi",  # its word-pair coverage by the lead's passage (questions not in English; 0.0 otherwise)
+    "fact_pairs_vi",  # its word overlap with the lead's passage (questions not in English; 0.0 otherwise)
     "fact_overlap_vi",  # its word overlap with the lead sentence
 )
 
@@ -156,15 +156,19 @@ def fact_features(question: str, lead: tuple[Hit, str] | None, searcher: Searche
     if lead is None or not fact or not vi:
         return {"fact_pairs_vi": 0.0, "fact_overlap_vi": 0.0}
     hit, quote = lead
-    return {"fact_pairs_vi": searcher.coverage(fact, hit.chunk.text), "fact_overlap_vi": searcher.sentence_overlap(fact, quote)}
+    return {
+        "fact_pairs_vi": searcher.sentence_overlap(fact, hit.chunk.text),
+        "fact_overlap_vi": searcher.sentence_overlap(fact, quote),
+    }
 
 
 def fact_words(question: str) -> str:
-    """The question with its names, places and numbers blanked out (folded): the words of the fact asked for."""
+    """The question with its names, places and numbers blanked out and its asking words dropped (folded): the
+    words of the fact asked for."""
     text = folded_lower(question)
     for name in sorted({*question_entities(question), *question_numbers(question)}, key=len, reverse=True):
         text = re.sub(rf"(?<!\w){re.escape(folded_lower(name))}(?!\w)", " | ", text)
-    return " ".join(text.split())
+    return " ".join(w for w in re.findall(r"\w+|\|", text) if w not in _ASKING)
 
 
 def lead_features(

@@ -611,8 +611,12 @@ def contains_folded(needle: str, haystack_folded: str) -> bool:
         return False
     haystack = _SEPARATORS.sub(" ", haystack_folded)
     forms = _ALIAS_OF.get(target, (target,))
-    if target.isdigit() and 0 < int(target) < 40:  # "lần thứ 19" is written "lần thứ XIX", "khóa 13" "khóa XIII"
-        forms = (target, _roman(int(target)))
+    if target.isdigit():
+        # "Terminal 3" is written "nhà ga T3": one letter may stand right before a number
+        if re.search(rf"(?<![\w.,])[a-z]?{target}(?![\w])", haystack):
+            return True
+        if 0 < int(target) < 40:  # "lần thứ 19" is written "lần thứ XIX", "khóa 13" "khóa XIII"
+            forms = (target, _roman(int(target)))
     for form in forms:
         if re.search(rf"(?<!\w){re.escape(form)}(?!\w)", haystack):
             return True

@@ -135,6 +135,7 @@ def test_ordinals_match_roman_numerals_and_places_need_every_capital():
     assert coverage_of(("19",), "Đại hội đại biểu Đảng bộ tỉnh lần thứ XIX") == 1.0
     assert coverage_of(("13",), "Ban Chấp hành Trung ương khóa XIII") == 1.0
     assert coverage_of(("19",), "lần thứ XX") == 0.0
+    assert coverage_of(("3",), "nhà ga T3 Tân Sơn Nhất") == 1.0 and coverage_of(("3",), "có 13 người") == 0.0
     # "Bắc Sơn là" holds no "Sơn La"; a listed place replaces the part of it read as a name
     assert question_entities("Tổng mức đầu tư xây cầu Bắc Sơn là bao nhiêu?") == ("Bắc Sơn",)
     assert question_entities("TP.HCM có bao nhiêu quận?") == ("TP.HCM",)

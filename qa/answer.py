@@ -20,16 +20,9 @@ import numpy as np
 
 from embeddings.lexical import fold
 
+from .asking import FACTOID_TYPES, answer_type, counted_noun, number_before
 from .errors import QuestionError
-from .evidence import (
-    FACTOID_TYPES,
-    answer_type,
-    counted_noun,
-    coverage_of,
-    find_answer_span,
-    number_before,
-    question_entities,
-)
+from .evidence import coverage_of, find_answer_span, question_entities
 from .followup import expand_query
 from .messages import t
 from .params import MAX_QUESTION_CHARS, AnswerParams

@@ -23,20 +23,15 @@ import numpy as np
 from embeddings.lexical import fold, syllables, tokenize
 from embeddings.types import Document
 
+from .asking import FACTOID_TYPES, answer_type, counted_noun, number_before, post_mismatch, role_of
 from .errors import DatasetError
 from .evidence import (
-    FACTOID_TYPES,
     aliases_of,
-    answer_type,
-    counted_noun,
     coverage_of,
     find_answer_span,
     folded_lower,
-    number_before,
-    post_mismatch,
     question_entities,
     question_numbers,
-    role_of,
     years_in,
 )
 from .places import places_in
@@ -212,7 +207,9 @@ _HLV = re.compile(r"\b(hlv|HLV)\b")  # the abbreviation of "huấn luyện viên
 
 
 def role_support(question: str, sentence: str) -> float:
-    """Share of the word pairs of the question's post (qa.evidence.role_of) found in `sentence`; 1.0 with no post."""
+    """Share of the word pairs of the question's post (qa.asking.role_of) found in `sentence` (an abbreviation
+    anywhere in it, "HLV" as "huấn luyện viên"); 0.0 when it names the post only as a deputy's, or only as the
+    post itself when a deputy is asked for; 1.0 with no post."""
     role = role_of(question)
     role = role and _HLV.sub("huan luyen vien", role)
     pairs = [t for t in tokenize(role) if "_" in t] if role else []

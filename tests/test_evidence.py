@@ -2,7 +2,8 @@
 
 import pytest
 
-from qa.evidence import answer_type, contains_folded, coverage_of, find_answer_span, question_entities, question_numbers
+from qa.asking import answer_type
+from qa.evidence import contains_folded, coverage_of, find_answer_span, question_entities, question_numbers
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,8 @@ import pytest
 
 from embeddings.types import Chunk, Document
 from qa.answerability import FEATURES, lead_features, role_support, unseen_pairs
-from qa.evidence import counted_noun, find_answer_span, number_before, role_of
+from qa.asking import counted_noun, number_before, role_of
+from qa.evidence import find_answer_span
 from qa.retrieve import Hit
 
 

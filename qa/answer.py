@@ -25,7 +25,7 @@ from .errors import QuestionError
 from .evidence import coverage_of, find_answer_span, question_entities
 from .followup import expand_query
 from .messages import t
-from .params import MAX_QUESTION_CHARS, AnswerParams
+from .params import MAX_QUESTION_CHARS, MAX_QUOTE_CHARS, AnswerParams
 from .places import place_spans
 from .retrieve import Filters, Hit, Searcher, Signals
 from .sentences import Sentence, split_sentences
@@ -212,7 +212,7 @@ def build_extractive(
         overlap = overlap + params.role_bonus * np.array([role_support(question, s.text) for s in sentences])
     chosen = select_sentences(sentences, overlap, prior, params, typed)
     lead = chosen[0]
-    return assemble(chosen, hits, spans.get((lead.hit_index, lead.start)))
+    return assemble(chosen, hits, spans.get((lead.hit_index, lead.start)), params.max_quote_chars)
 
 
 def _typed_strength(sentence: Sentence, spans: dict, question: str) -> float:
@@ -266,9 +266,13 @@ def _cross_lingual_overlap(
 
 
 def assemble(
-    chosen: Sequence[Sentence], hits: Sequence[Hit], answer_span: tuple[int, int] | None = None
+    chosen: Sequence[Sentence],
+    hits: Sequence[Hit],
+    answer_span: tuple[int, int] | None = None,
+    max_chars: int = MAX_QUOTE_CHARS,
 ) -> tuple[str, tuple[Citation, ...]]:
-    """Join sentences into an answer (in the given order); adjacent sentences of one passage share one citation.
+    """Join sentences into an answer (in the given order); adjacent sentences of one passage share one citation
+    while their quote stays within `max_chars` (beyond, each keeps its own [n]).
 
     `answer_span` (document offsets inside the first sentence) is recorded on the citation that holds it.
     """
@@ -280,6 +284,7 @@ def assemble(
             and last.hit_index == s.hit_index
             and last.end <= s.start
             and hits[s.hit_index].document.text[last.end : s.start].strip() == ""
+            and s.end - groups[-1][0].start <= max_chars
         ):
             groups[-1].append(s)
         else:

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from embeddings.chunk import chunk_document, make_splitter
 from embeddings.lexical import TOKEN_MODES, fold, tokenize
+from embeddings.sentences import MAX_QUOTE_CHARS
 from embeddings.types import Chunk, Document
 from qa.answer import assemble
 from qa.retrieve import Hit
@@ -60,8 +61,21 @@ def test_citations_point_to_listed_sources(bodies, data):
     for c in citations:
         assert hits[[h.chunk.chunk_id for h in hits].index(c.chunk_id)].document.text[c.start : c.end] == c.quote
         assert f"[{c.n}]" in text
+        assert len(c.quote) <= MAX_QUOTE_CHARS or c.quote in {s.text for s in chosen}  # merged quotes stay short
     import re
 
     assert {int(n) for n in re.findall(r"\[(\d+)\]", text)} - {c.n for c in citations} <= {
         int(n) for s in chosen for n in re.findall(r"\[(\d+)\]", s.text)
     }
+
+
+def test_adjacent_sentences_share_a_citation_only_while_it_stays_short():
+    sentence = "Câu văn dài về kết quả của hội nghị tổng kết, có nhiều số liệu và tên người " * 2
+    body = " ".join(f"{sentence.strip()} số {i}." for i in range(3))
+    doc = Document("d", "T", body, "h")
+    hit = Hit(Chunk("c", "d", 0, len(body), body, "T", None), doc, 1.0, 1)
+    chosen = split_sentences(0, hit)
+    assert len(chosen) == 3 and all(len(s.text) < MAX_QUOTE_CHARS for s in chosen)
+    _, citations = assemble(chosen, [hit])
+    assert all(len(c.quote) <= MAX_QUOTE_CHARS for c in citations) and len(citations) >= 2
+    assert "".join(c.quote for c in citations).replace(" ", "") == body.replace(" ", "")  # nothing lost or repeated

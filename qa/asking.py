@@ -124,7 +124,8 @@ def counted_pattern(noun: str) -> str:
 # A person's post as questions name it: "Chủ tịch UBND tỉnh", "Phó Bí thư Thường trực", "Giám đốc Sở Du lịch"
 _ROLE = re.compile(
     r"\b((?:pho |tong )?(?:chu tich|bi thu|giam doc|truong ban|truong doan|truong phong|bo truong|thu truong|thu tuong|"
-    r"chu nhiem|tong giam doc|huan luyen vien|hlv|thu khoa|chanh van phong|tu lenh|chi huy truong)"
+    r"chu nhiem|tong giam doc|huan luyen vien|hlv|thu khoa|chanh van phong|tu lenh|chi huy truong|hieu truong|"
+    r"chanh an|tham phan|kiem sat vien|luat su)"
     r"(?: (?!la\b|ai\b|nao\b|nam\b|nhiem\b|khoa\b|hien\b|tai\b|cua\b|o\b)\w+){0,2})"
 )
 
@@ -132,7 +133,7 @@ _ROLE = re.compile(
 # English posts as Vietnamese articles write them (head only): "Who chairs ...?" -> "chu tich"
 _ENGLISH_ROLES = (
     (r"general director|ceo", "tong giam doc"),
-    (r"chair(?:man|woman|s|ed)?|president", "chu tich"),
+    (r"chair(?:man|woman|s|ed)?|president|mayor|governor", "chu tich"),
     (r"(?:party )?secretary", "bi thu"),
     (r"director", "giam doc"),
     (r"rector|principal|headmaster", "hieu truong"),
@@ -140,6 +141,9 @@ _ENGLISH_ROLES = (
     (r"minister", "bo truong"),
     (r"prime minister", "thu tuong"),
     (r"commander", "chi huy truong"),
+    (r"lawyer|attorney", "luat su"),
+    (r"judge", "tham phan"),
+    (r"prosecutor", "kiem sat vien"),
 )
 _ENGLISH_ROLE = re.compile(
     r"\b(?P<deputy>deputy |vice |vice-)?(?P<post>" + "|".join(p for p, _ in _ENGLISH_ROLES) + r")\b", re.IGNORECASE

@@ -66,6 +66,9 @@ def test_no_lead_means_no_answer():
         ("Ai là Giám đốc Sở Du lịch Ninh Bình?", "giam doc so du"),
         ("HLV đội tuyển nữ là ai?", "hlv doi tuyen"),
         ("Ai mở tỷ số cho U22 Việt Nam?", None),
+        ("Hiệu trưởng Trường Đại học Cần Thơ là ai?", "hieu truong truong dai"),
+        ("Who was Truong Minh Khoa's defence lawyer?", "luat su"),
+        ("Who is the mayor of Da Nang?", "chu tich"),
     ],
 )
 def test_role_of(question, role):

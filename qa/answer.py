@@ -31,6 +31,8 @@ from .retrieve import Filters, Hit, Searcher, Signals
 from .sentences import Sentence, split_sentences
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# function words: how a question in English reads, and how Vietnamese typed without diacritics does
+# ("can", "an" are left out: "can tho", "căn hộ", "An Giang")
 _ENGLISH_WORDS = frozenset(
     [
         "what",
@@ -54,6 +56,71 @@ _ENGLISH_WORDS = frozenset(
         "in",
         "to",
         "and",
+        "a",
+        "on",
+        "at",
+        "for",
+        "with",
+        "from",
+        "by",
+        "many",
+        "much",
+        "should",
+        "could",
+        "would",
+        "will",
+        "has",
+        "have",
+        "had",
+        "be",
+        "been",
+        "it",
+        "its",
+        "their",
+        "there",
+        "this",
+        "that",
+        "after",
+        "before",
+    ]
+)
+_VIETNAMESE_WORDS = frozenset(
+    [
+        "co",
+        "la",
+        "cua",
+        "va",
+        "bao",
+        "nhieu",
+        "gi",
+        "nao",
+        "khong",
+        "duoc",
+        "nhung",
+        "cac",
+        "trong",
+        "voi",
+        "cho",
+        "nam",
+        "ngay",
+        "thi",
+        "ai",
+        "sao",
+        "o",
+        "tai",
+        "da",
+        "se",
+        "bi",
+        "vao",
+        "luc",
+        "khi",
+        "den",
+        "tu",
+        "ve",
+        "nhu",
+        "mot",
+        "chua",
+        "phai",
     ]
 )
 
@@ -128,10 +195,12 @@ def question_language(question: str) -> str:
     >>> question_language("Who led the delegation?"), question_language("ai dan dau doan cong tac")
     ('en', 'vi')
     """
-    if fold(question) != question:
-        return "vi"  # a letter with a diacritic
-    words = [w.strip("?,.!:;\"'").lower() for w in question.split()]
-    return "en" if sum(w in _ENGLISH_WORDS for w in words) >= max(1, len(words) // 6) else "vi"
+    words = re.findall(r"[^\W\d_]+", question.lower())
+    english = sum(w in _ENGLISH_WORDS for w in words)
+    if any(fold(w) != w for w in words):  # a letter with a diacritic: Vietnamese, unless it only quotes a term
+        return "en" if english >= 3 and english >= len(words) / 4 else "vi"
+    vietnamese = sum(w in _VIETNAMESE_WORDS for w in words)  # "to", "do", "can" are words of both
+    return "en" if english >= max(1, len(words) // 6) and english > vietnamese else "vi"
 
 
 def should_abstain(signals: Signals, params: AnswerParams = AnswerParams()) -> bool:

@@ -143,3 +143,25 @@ def test_ordinals_match_roman_numerals_and_places_need_every_capital():
     # English kinds of things and a department's field are no names
     assert question_entities("Who heads Soc Trang's Department of Agriculture and Rural Development?") == ("Soc Trang",)
     assert question_entities("When did construction of Terminal 3 at Tan Son Nhat begin?") == ("Tan Son Nhat",)
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("Who led the Central working delegation to Hai Phong?", "en"),
+        ("Does Ho Chi Minh City’s Party committee plan direct dialogues with residents?", "en"),  # a curly apostrophe
+        ("Should dengue patients put themselves on an IV drip at home?", "en"),
+        ("Can passengers pay for HCMC metro line 1 with a contactless bank card?", "en"),
+        ("Of Can Tho's 642 grassroots Party organisations, how many are Party committees (đảng bộ)?", "en"),
+        # Vietnamese typed without diacritics holds "to" (tổ), "do" (đổ), "can" (Cần, căn): still Vietnamese
+        ("can tho co bao nhieu to chuc co so dang", "vi"),
+        ("bao so 3 do bo vao quang ninh khi nao", "vi"),
+        ("gia can ho so cap binh quan tphcm quy 3 2023", "vi"),
+        ("hoi nghi doi thoai nong dan an giang 2021 to chuc o dau", "vi"),
+        ("Thành phố có đạt chỉ tiêu không?", "vi"),
+    ],
+)
+def test_question_language(question, language):
+    from qa.answer import question_language
+
+    assert question_language(question) == language

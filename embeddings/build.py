@@ -187,7 +187,9 @@ def build_index(
             )
             target.append(doc_id)
         summary.removed = sorted(set(old_hashes) - set(new_hashes))
-        documents_meta = {d.doc_id: {"content_hash": d.content_hash, "text_hash": text_hash(d.text), **d.meta} for d in docs}
+        documents_meta = {
+            d.doc_id: {"content_hash": d.content_hash, "text_hash": new_hashes[d.doc_id][1], **d.meta} for d in docs
+        }
         # Same files, new metadata (the date or title parser improved): rewrite them, reusing every vector.
         restated = [d for d in summary.unchanged if previous is not None and previous["documents"].get(d) != documents_meta[d]]
         if restated:

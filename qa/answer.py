@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embeddings.lexical import fold
-
-from .asking import FACTOID_TYPES, answer_type, counted_noun, number_before
+from .asking import FACTOID_TYPES, answer_type, counted_noun, number_before, question_language
 from .errors import QuestionError
 from .evidence import coverage_of, find_answer_span, question_entities
 from .followup import expand_query
@@ -31,23 +29,6 @@ from .retrieve import Filters, Hit, Searcher, Signals
 from .sentences import Sentence, split_sentences
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# function words: how a question in English reads, and how Vietnamese typed without diacritics does
-# ("can", "an" are left out: "can tho", "căn hộ", "An Giang")
-_ENGLISH_WORDS = frozenset(
-    [
-        "what", "who", "whom", "whose", "when", "where", "why", "how", "which", "is", "are", "was", "were", "did", "does",
-        "do", "the", "of", "in", "to", "and", "a", "on", "at", "for", "with", "from", "by", "many", "much", "should",
-        "could", "would", "will", "has", "have", "had", "be", "been", "it", "its", "their", "there", "this", "that",
-        "after", "before",
-    ]
-)  # fmt: skip
-_VIETNAMESE_WORDS = frozenset(
-    [
-        "co", "la", "cua", "va", "bao", "nhieu", "gi", "nao", "khong", "duoc", "nhung", "cac", "trong", "voi", "cho",
-        "nam", "ngay", "thi", "ai", "sao", "o", "tai", "da", "se", "bi", "vao", "luc", "khi", "den", "tu", "ve", "nhu",
-        "mot", "chua", "phai",
-    ]
-)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,20 +93,6 @@ def clean_question(question: str, max_chars: int = MAX_QUESTION_CHARS, lang: str
     if len(text) > max_chars:
         raise QuestionError(t("too_long", lang, n=len(text), limit=max_chars))
     return text
-
-
-def question_language(question: str) -> str:
-    """'en' for a question written in English, else 'vi' (also for Vietnamese typed without diacritics).
-
-    >>> question_language("Who led the delegation?"), question_language("ai dan dau doan cong tac")
-    ('en', 'vi')
-    """
-    words = re.findall(r"[^\W\d_]+", question.lower())
-    english = sum(w in _ENGLISH_WORDS for w in words)
-    if any(fold(w) != w for w in words):  # a letter with a diacritic: Vietnamese, unless it only quotes a term
-        return "en" if english >= 3 and english >= len(words) / 4 else "vi"
-    vietnamese = sum(w in _VIETNAMESE_WORDS for w in words)  # "to", "do", "can" are words of both
-    return "en" if english >= max(1, len(words) // 6) and english > vietnamese else "vi"
 
 
 def should_abstain(signals: Signals, params: AnswerParams = AnswerParams()) -> bool:
@@ -196,7 +163,8 @@ def build_extractive(
     else:
         overlap = np.array([searcher.sentence_overlap(question, s.text) for s in sentences])
     prior = np.array([1.0 - s.hit_index / n for s in sentences])
-    typed = np.array([_typed_strength(s, spans, question) for s in sentences]) if spans else None
+    noun = counted_noun(question) if kind == "how_many" else None
+    typed = np.array([_typed_strength(s, spans, noun) for s in sentences]) if spans else None
     if params.constraint_bonus:
         held = passage_constraints(question, hits[:n], searcher)
         overlap = overlap + params.constraint_bonus * np.array([held[s.hit_index] for s in sentences])
@@ -209,12 +177,12 @@ def build_extractive(
     return assemble(chosen, hits, spans.get((lead.hit_index, lead.start)), params.max_quote_chars)
 
 
-def _typed_strength(sentence: Sentence, spans: dict, question: str) -> float:
-    """1.0 for a sentence holding the kind of answer asked for; a how-many answer counts in full only when
-    its number stands before the counted noun ("300 nông dân", not "23 câu hỏi của nông dân"): 0.5 otherwise."""
+def _typed_strength(sentence: Sentence, spans: dict, noun: str | None) -> float:
+    """1.0 for a sentence holding the kind of answer asked for; a how-many answer (`noun`: what it counts)
+    counts in full only when its number stands before that noun ("300 nông dân", not "23 câu hỏi của nông
+    dân"): 0.5 otherwise."""
     if (sentence.hit_index, sentence.start) not in spans:
         return 0.0
-    noun = counted_noun(question) if answer_type(question) == "how_many" else None
     return 1.0 if noun is None or number_before(noun, sentence.text) else 0.5
 
 

@@ -23,13 +23,12 @@ import numpy as np
 from embeddings.lexical import fold, syllables, tokenize
 from embeddings.types import Document
 
-from .asking import FACTOID_TYPES, answer_type, counted_noun, number_before, post_mismatch, role_of
+from .asking import FACTOID_TYPES, answer_type, counted_noun, folded_lower, number_before, post_mismatch, role_of
 from .errors import DatasetError
 from .evidence import (
     aliases_of,
     coverage_of,
     find_answer_span,
-    folded_lower,
     question_entities,
     question_numbers,
     years_in,
@@ -106,7 +105,8 @@ def answerability_features(
     `lead` is the (passage, quote) the answer would lead with (qa.answer.build_extractive); without one,
     the lead_* signals say that there is no answer."""
     s, hits = result.signals, result.hits
-    entities = corpus_names(question, searcher)
+    runs = _corpus_runs(question, searcher)
+    entities = tuple(dict.fromkeys(run for run in runs if run))  # corpus_names, from the same runs
     numbers = question_numbers(question)
     candidates = hits[:EVIDENCE_PASSAGES]
     texts = [passage_context(h) for h in candidates]
@@ -127,7 +127,7 @@ def answerability_features(
         "english": float(language == "en"),
         "has_entities": float(bool(entities)),
         "entity_support": entity_support,
-        "entity_in_corpus": _share_in_corpus(question, searcher),
+        "entity_in_corpus": _share_in_corpus(runs, searcher),
         "number_support": coverage_of(numbers, texts[best]) if best is not None else (1.0 if not numbers else 0.0),
         "typed_sentence": typed,
         "typed_pairs": typed_pairs,
@@ -266,10 +266,10 @@ def _corpus_runs(question: str, searcher: Searcher) -> list[str]:
     return out
 
 
-def _share_in_corpus(question: str, searcher: Searcher) -> float:
-    """Share of the question's names (cut as corpus_names cuts them: "Nghe An Oncology Hospital" -> "Nghe An")
-    whose folded syllable pairs (or single syllable) occur in some passage; 1.0 with no names."""
-    runs = _corpus_runs(question, searcher)
+def _share_in_corpus(runs: Sequence[str], searcher: Searcher) -> float:
+    """Share of the question's names, cut as corpus_names cuts them (`runs`, from _corpus_runs: "Nghe An
+    Oncology Hospital" -> "Nghe An"), whose folded syllable pairs (or single syllable) occur in some passage;
+    a name the corpus writes no word of counts as absent; 1.0 with no names."""
     if not runs:
         return 1.0
     found = 0

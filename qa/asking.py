@@ -14,7 +14,8 @@ import re
 from embeddings.lexical import fold
 
 
-def _folded(text: str) -> str:
+def folded_lower(text: str) -> str:
+    """fold(text).lower(): Vietnamese typed with or without diacritics reads the same."""
     return fold(text).lower()
 
 
@@ -47,13 +48,44 @@ _TYPES = (
     ("yes_no", r"(\bco phai\b|\bphai khong\b|\bco .+ khong\b|\bkhong$|\bchua$)"),
 )
 _ENGLISH_YES_NO = re.compile(r"^(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b")
-_ENGLISH_FUNCTION_WORDS = re.compile(r"\b(the|a|of|in|at|on|to|for|by|with|from|any|there|it|its|their|be|been)\b")
-_VIETNAMESE_FUNCTION_WORDS = re.compile(r"\b(khong|bao|nhieu|gi|nao|cua|duoc|chua|nhung|cac|trong|voi|va)\b")
 # "máy" (a machine, "bộ máy" an apparatus) folds to "may" as "mấy" (how many) does
 _NOT_MAY = re.compile(r"\b(?!mấy\b)m[aáàảãạâầẩẫậăắằẳẵặ]y\b", re.IGNORECASE)
 _NOT_MAY_FOLDED = re.compile(r"\b(bo may|xe may|may (bay|tinh|moc|chup|gia toc|pet|cong|phat|in|quay))\b")
 _TYPE_PATTERNS = tuple((name, re.compile(pattern)) for name, pattern in _TYPES)
 FACTOID_TYPES = ("how_many", "when", "who", "where")  # answered by a span: a number, a date, a person, a place
+
+
+# function words: how a question in English reads, and how Vietnamese typed without diacritics does
+# ("can", "an" are left out: "can tho", "căn hộ", "An Giang")
+_ENGLISH_WORDS = frozenset(
+    [
+        "what", "who", "whom", "whose", "when", "where", "why", "how", "which", "is", "are", "was", "were", "did", "does",
+        "do", "the", "of", "in", "to", "and", "a", "on", "at", "for", "with", "from", "by", "many", "much", "should",
+        "could", "would", "will", "has", "have", "had", "be", "been", "it", "its", "their", "there", "this", "that",
+        "after", "before",
+    ]
+)  # fmt: skip
+_VIETNAMESE_WORDS = frozenset(
+    [
+        "co", "la", "cua", "va", "bao", "nhieu", "gi", "nao", "khong", "duoc", "nhung", "cac", "trong", "voi", "cho",
+        "nam", "ngay", "thi", "ai", "sao", "o", "tai", "da", "se", "bi", "vao", "luc", "khi", "den", "tu", "ve", "nhu",
+        "mot", "chua", "phai",
+    ]
+)  # fmt: skip
+
+
+def question_language(question: str) -> str:
+    """'en' for a question written in English, else 'vi' (also for Vietnamese typed without diacritics).
+
+    >>> question_language("Who led the delegation?"), question_language("ai dan dau doan cong tac")
+    ('en', 'vi')
+    """
+    words = re.findall(r"[^\W\d_]+", question.lower())
+    english = sum(w in _ENGLISH_WORDS for w in words)
+    if any(fold(w) != w for w in words):  # a letter with a diacritic: Vietnamese, unless it only quotes a term
+        return "en" if english >= 3 and english >= len(words) / 4 else "vi"
+    vietnamese = sum(w in _VIETNAMESE_WORDS for w in words)  # "to", "do", "can" are words of both
+    return "en" if english >= max(1, len(words) // 6) and english > vietnamese else "vi"
 
 
 def _folded_question(question: str) -> str:
@@ -74,8 +106,7 @@ def answer_type(question: str) -> str:
     for name, pattern in _TYPE_PATTERNS:
         if pattern.search(folded):
             return name
-    lower = text.lower()
-    if _ENGLISH_YES_NO.match(lower) and (_ENGLISH_FUNCTION_WORDS.search(lower) or not _VIETNAMESE_FUNCTION_WORDS.search(folded)):
+    if _ENGLISH_YES_NO.match(text.lower()) and question_language(text) == "en":
         return "yes_no"  # "Did Bac Ninh's exports grow in 2019?", not "can tho can ung dung cong nghe gi"
     return "what"
 
@@ -154,7 +185,7 @@ def role_of(question: str) -> str | None:
     """The post a question names, folded, with at most two words after its head: 'Ai là Chủ tịch UBND tỉnh
     Lào Cai?' -> 'chu tich ubnd tinh'; in English, the post's Vietnamese head: 'Who is the deputy director of
     ...?' -> 'pho giam doc'. A who-question's answer must hold this post, not another ('Phó Chủ tịch HĐND')."""
-    m = _ROLE.search(_folded(question))
+    m = _ROLE.search(folded_lower(question))
     if m:
         return m.group(1)
     m = _ENGLISH_ROLE.search(question) if answer_type(question) == "who" else None
@@ -167,10 +198,10 @@ def role_of(question: str) -> str | None:
 def post_mismatch(role: str, sentence: str) -> bool:
     """The sentence names the post asked for only as a deputy's ("Phó Chủ tịch UBND tỉnh" for "Chủ tịch UBND
     tỉnh"), or only as the post itself when a deputy is asked for: another person's answer either way."""
-    folded = _folded(sentence)
-    words = role.split()
-    deputy = words[0] == "pho"
-    head = " ".join(words[1:3] if deputy else words[:3] if words[0] == "tong" else words[:2])
+    folded = folded_lower(sentence)
+    deputy = role.startswith("pho ")
+    post = role.removeprefix("pho ").split()
+    head = " ".join(post[:3] if post[0] == "tong" else post[:2])  # "chu tich", "tong giam doc"
     found = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(head)}(?!\w)", folded)]
     as_deputy = [folded[max(0, i - 4) : i] == "pho " for i in found]
     return bool(found) and (not any(as_deputy) if deputy else all(as_deputy))
@@ -178,4 +209,4 @@ def post_mismatch(role: str, sentence: str) -> bool:
 
 def number_before(noun: str, text: str) -> bool:
     """A number stands right before `noun` (folded) in `text`, at most two words apart: '55.369 đảng viên'."""
-    return re.search(counted_pattern(noun), _folded(text)) is not None
+    return re.search(counted_pattern(noun), folded_lower(text)) is not None

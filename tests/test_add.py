@@ -8,11 +8,11 @@ import threading
 
 import pytest
 
-from embeddings.corpus import add_file, remove_article, safe_name
 from embeddings.errors import CorpusError
-from embeddings.fetch import check_url, fetch_article, file_name_for
-from embeddings.load import load_corpus
-from qa.cli_add import add_items, register
+from embeddings.ingest.corpus import add_file, remove_article, safe_name
+from embeddings.ingest.fetch import check_url, fetch_article, file_name_for
+from embeddings.ingest.load import load_corpus
+from qa.cli.add import add_items, register
 
 from .format_files import FORMATS_DATA, image_pdf, make_docx
 
@@ -116,7 +116,7 @@ def test_protection_also_holds_inside_trafilatura(server):
     """Our check skipped: trafilatura's own connection vetting still refuses loopback (defence in depth)."""
     from trafilatura.downloads import fetch_response
 
-    from embeddings.fetch import _config
+    from embeddings.ingest.fetch import _config
 
     assert fetch_response(f"{server}/tin/xe-buyt-dien.html", config=_config(True)) is None
     assert fetch_response(f"{server}/tin/xe-buyt-dien.html", config=_config(False)).status == 200
@@ -198,7 +198,7 @@ def test_add_items_mixes_urls_and_files_and_reports_each_failure(server, tmp_pat
 
 
 def _parser():
-    from qa.cli_common import subcommand_adder
+    from qa.cli.common import subcommand_adder
 
     parser = argparse.ArgumentParser(prog="qa")
     register(subcommand_adder(parser.add_subparsers(dest="command", required=True)))
@@ -217,7 +217,7 @@ def test_register_defines_the_add_command(tmp_path):
 
 @pytest.mark.slow
 def test_qa_add_indexes_the_good_items_and_reports_the_bad(tmp_path, capsys):
-    from embeddings.store import load_index
+    from embeddings.stores.faiss_folder import load_index
 
     index_dir, corpus_copy = tmp_path / "index", tmp_path / "corpus"
     docx = make_docx(tmp_path / "cau.docx")

@@ -6,9 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from qa.answerability import FEATURES, AnswerabilityModel, fit_model, load_model, save_model
+from qa.answering.answerability import FEATURES, AnswerabilityModel, fit_model, load_model, save_model
 from qa.errors import DatasetError
-from qa.evaluate_answers import answer_metrics, auroc, quote_holds, selective_curve
+from qa.evaluation.answers import answer_metrics, auroc, quote_holds, selective_curve
 
 
 def _model(**changes) -> AnswerabilityModel:

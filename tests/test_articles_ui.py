@@ -7,8 +7,8 @@ import shutil
 import pytest
 
 from embeddings.build import build_index
-from embeddings.faiss_store import FaissStore
-from embeddings.store import load_index
+from embeddings.stores.faiss_folder import load_index
+from embeddings.stores.faiss_store import FaissStore
 from ui.articles import add_uploads, add_url, article_rows, headers, remove
 from ui.render import format_date
 

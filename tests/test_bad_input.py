@@ -11,8 +11,8 @@ import pytest
 
 from embeddings.build import build_index
 from embeddings.errors import CorpusError
-from embeddings.load import read_article
-from embeddings.store import load_index
+from embeddings.ingest.load import read_article
+from embeddings.stores.faiss_folder import load_index
 
 from .conftest import CORPUS
 from .format_files import FORMATS_DATA, encrypted_pdf, image_pdf, make_docx

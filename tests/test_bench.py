@@ -1,6 +1,6 @@
 """BENCHMARKS.md is assembled from a results dict: every table renders from the keys the runs write."""
 
-from qa.bench import kept_sections, markdown
+from qa.evaluation.bench import kept_sections, markdown
 
 
 def _stat(p50, p95=None):

@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from qa.cli import main
+from qa.cli.main import main
 
 from .conftest import ROOT
 

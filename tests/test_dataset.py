@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from embeddings.load import corpus_files, read_article
+from embeddings.ingest.load import corpus_files, read_article
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from embeddings.dates import PubDate, date_range, find_date, lead_date, parse_date_line, precision_of, stated_year
-from embeddings.load import parse_article
+from embeddings.ingest.dates import PubDate, date_range, find_date, lead_date, parse_date_line, precision_of, stated_year
+from embeddings.ingest.load import parse_article
 
 TODAY = date(2026, 11, 23)
 
@@ -173,8 +173,8 @@ def test_precision_of_iso_forms():
 
 def test_search_json_hits_carry_the_date_and_its_precision():
     from embeddings.types import Chunk, Document
-    from qa.answer import hit_to_dict
-    from qa.retrieve import Hit
+    from qa.answering.answer import hit_to_dict
+    from qa.retrieval.searcher import Hit
 
     doc = Document("d", "Tiêu đề", "Chiều 25/3, hội nghị.", "h", "--03-25", date_precision="partial")
     hit = hit_to_dict(Hit(Chunk("c", "d", 0, 21, "Chiều 25/3, hội nghị."), doc, 1.0, 1))
@@ -188,7 +188,7 @@ def test_an_index_with_invented_dates_is_restated_without_re_embedding(tmp_path,
     import shutil
 
     from embeddings.build import build_index
-    from embeddings.store import current_version, load_index
+    from embeddings.stores.faiss_folder import current_version, load_index
 
     from .conftest import CORPUS
 
@@ -243,7 +243,7 @@ NEWS2 = {  # tests/data/news2: every date line's value by hand; n19 and n20 have
 def test_news2_dates_every_stated_date_read_none_invented():
     from pathlib import Path
 
-    from embeddings.load import load_corpus
+    from embeddings.ingest.load import load_corpus
 
     folder = Path(__file__).resolve().parent / "data" / "news2"
     result = load_corpus(folder)

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from embeddings.distributed import check_reachable
+from embeddings.encoders.distributed import check_reachable
 from embeddings.errors import StoreUnavailableError
-from embeddings.store import load_index
-from qa.cli import main
+from embeddings.stores.faiss_folder import load_index
+from qa.cli.main import main
 
 from .conftest import CORPUS
 

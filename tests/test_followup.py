@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.followup import expand_query, is_follow_up
+from qa.answering.followup import expand_query, is_follow_up
 
 # (previous searched query, follow-up, expected query)
 PAIRS = [

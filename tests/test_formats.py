@@ -8,8 +8,8 @@ import unicodedata
 import pytest
 
 from embeddings.build import build_index
-from embeddings.formats import html_lines, pdf_paragraphs, sniff
-from embeddings.load import load_corpus, read_article
+from embeddings.ingest.formats import html_lines, pdf_paragraphs, sniff
+from embeddings.ingest.load import load_corpus, read_article
 
 from .conftest import CORPUS
 from .format_files import DOCX_PARAGRAPHS, DOCX_TITLE, FORMATS_DATA, make_docx, print_pdf
@@ -226,7 +226,7 @@ def mixed_folder(folder, pdf):
 
 @pytest.mark.slow
 def test_a_folder_mixing_all_formats_indexes_in_one_build(tmp_path, printed_pdf, options, fake_encoder):
-    from embeddings.store import load_index
+    from embeddings.stores.faiss_folder import load_index
 
     folder = mixed_folder(tmp_path / "corpus", printed_pdf)
     summary = build_index(folder, tmp_path / "index", options, encoder=fake_encoder)
@@ -261,9 +261,9 @@ QUESTIONS = {
 
 @pytest.mark.slow
 def test_real_model_answers_from_each_format_with_verbatim_citations(tmp_path, printed_pdf, options, real_encoder):
-    from embeddings.store import load_index
-    from qa.answer import answer_question
-    from qa.retrieve import Searcher
+    from embeddings.stores.faiss_folder import load_index
+    from qa.answering.answer import answer_question
+    from qa.retrieval.searcher import Searcher
 
     folder = mixed_folder(tmp_path / "corpus", printed_pdf)
     build_index(folder, tmp_path / "index", options, encoder=real_encoder)

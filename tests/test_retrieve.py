@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from qa.answer import answer_question, build_extractive, missing_names, should_abstain
-from qa.answerability import load_model
+from qa.answering.answer import answer_question, build_extractive, missing_names, should_abstain
+from qa.answering.answerability import load_model
 from qa.params import AnswerParams
-from qa.retrieve import Filters, Searcher, Signals, fuse_rrf, fuse_weighted, minmax, retrieve
+from qa.retrieval.searcher import Filters, Searcher, Signals, fuse_rrf, fuse_weighted, minmax, retrieve
 
 HP = "001_528bc86e38a8c041"
 CT = "002_ec9a05d4f704e603"
@@ -13,7 +13,7 @@ CT = "002_ec9a05d4f704e603"
 @pytest.fixture(scope="module", params=["faiss", "qdrant"])
 def searcher(request, real_searcher):
     """Every retrieval and answer test runs on both stores: the same hits are expected from each."""
-    from embeddings.stores import open_store
+    from embeddings.stores.backends import open_store
 
     if request.param == "faiss":
         return real_searcher
@@ -70,7 +70,7 @@ def test_filters(searcher):
 
 
 def test_freshness_halves_with_age():
-    from qa.retrieve import freshness
+    from qa.retrieval.searcher import freshness
 
     assert freshness({"new": "2025-03-25", "old": "2024-09-26", "none": None}, 180.0) == {"new": 1.0, "old": 0.5}
     # a month date counts from its first day; a date without a year takes no part
@@ -167,7 +167,7 @@ def test_wrong_entity_is_not_answered_with_another_entitys_fact(searcher, model,
 
 def test_typed_constraints_need_the_names_and_years_together(searcher):
     """The sentence holding a number must also hold (or its article's title or date must) the question's place and year."""
-    from qa.answerability import typed_sentence_scores
+    from qa.answering.answerability import typed_sentence_scores
 
     def constraints(question, names):
         hits = searcher.search(question, 5).hits[:3]

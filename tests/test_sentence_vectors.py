@@ -13,18 +13,18 @@ import pytest
 
 from embeddings.build import build_index
 from embeddings.chunk import chunk_documents, make_splitter
-from embeddings.encode import token_counter
-from embeddings.faiss_store import FaissStore
-from embeddings.load import load_corpus
-from embeddings.qdrant_store import close_local_clients
+from embeddings.encoders.encode import token_counter
+from embeddings.ingest.load import load_corpus
 from embeddings.sentences import MAX_QUOTE_CHARS, distinct_sentences, sentence_spans
-from embeddings.store import current_version, load_index
-from embeddings.stores import open_store
-from embeddings.vectorstore import StoreConfig, embed_key
-from qa.answer import answer_question, build_extractive
+from embeddings.stores.backends import open_store
+from embeddings.stores.faiss_folder import current_version, load_index
+from embeddings.stores.faiss_store import FaissStore
+from embeddings.stores.interface import StoreConfig, embed_key
+from embeddings.stores.qdrant_store import close_local_clients
+from qa.answering.answer import answer_question, build_extractive
+from qa.answering.sentences import split_sentences
 from qa.params import AnswerParams
-from qa.retrieve import Hit, Searcher
-from qa.sentences import split_sentences
+from qa.retrieval.searcher import Hit, Searcher
 
 from .conftest import CORPUS, FakeEncoder
 
@@ -254,7 +254,7 @@ def test_stored_sentence_vectors_match_the_real_model(real_index_dir, real_encod
 
 
 def test_real_english_answer_encodes_only_the_question(real_index_dir, real_searcher):
-    from qa.answerability import load_model
+    from qa.answering.answerability import load_model
 
     index, model = load_index(real_index_dir), load_model()
     spy = SpyEncoder(real_searcher.encoder)

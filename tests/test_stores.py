@@ -14,10 +14,10 @@ import pytest
 
 from embeddings.build import build_index
 from embeddings.errors import IndexCorruptError, IndexMissingError, StoreUnavailableError
-from embeddings.qdrant_store import bm25_weights, close_local_clients, day_number, point_id, store_filter
-from embeddings.stores import check_built, open_store
-from embeddings.vectorstore import StoreConfig
-from qa.retrieve import Filters, Searcher
+from embeddings.stores.backends import check_built, open_store
+from embeddings.stores.interface import StoreConfig
+from embeddings.stores.qdrant_store import bm25_weights, close_local_clients, day_number, point_id, store_filter
+from qa.retrieval.searcher import Filters, Searcher
 
 HP = "001_528bc86e38a8c041"
 NHS = "004_9ddeaedd6e62409b"
@@ -193,7 +193,7 @@ def test_real_server_round_trip(tmp_path, corpus_copy, fake_encoder, options):
         for question in QUESTIONS:
             assert _ids(a.search(question, 5)) == _ids(b.search(question, 5))
     finally:
-        from embeddings.qdrant_store import connect
+        from embeddings.stores.qdrant_store import connect
 
         client = connect(config)
         for suffix in ("", "-docs", "-meta"):
@@ -215,7 +215,7 @@ def test_wrong_api_key_is_a_clear_error():
 
 def test_cli_index_and_ask_on_qdrant(tmp_path, corpus_copy, fake_encoder, options, capsys):
     """`qa search --store qdrant --store-url DIR` reads what a Qdrant build wrote (built here with the fake encoder)."""
-    from qa.cli import main
+    from qa.cli.main import main
 
     url = tmp_path / "qdrant"
     build_index(corpus_copy, tmp_path, options, encoder=fake_encoder, store=StoreConfig(kind="qdrant", index_dir=url))
@@ -233,9 +233,9 @@ def test_cli_index_and_ask_on_qdrant(tmp_path, corpus_copy, fake_encoder, option
 @pytest.mark.slow
 def test_dev_set_scores_the_same_on_both_stores(real_index_dir, real_qdrant_config):
     """`qa eval` criterion: recall@5 and MRR@10 of every retriever within 0.01 on FAISS and on Qdrant."""
-    from embeddings.encode import load_encoder
-    from embeddings.store import load_index
-    from qa.evaluate import evaluate, load_dataset
+    from embeddings.encoders.encode import load_encoder
+    from embeddings.stores.faiss_folder import load_index
+    from qa.evaluation.retrieval import evaluate, load_dataset
 
     from .conftest import DEV_SET
 
@@ -249,8 +249,8 @@ def test_dev_set_scores_the_same_on_both_stores(real_index_dir, real_qdrant_conf
         for metric in ("recall@5", "mrr@10"):
             assert abs(a[retriever]["overall"][metric] - b[retriever]["overall"][metric]) <= 0.01, (retriever, metric)
     # answers (and abstention) on both stores: the same questions, the same verdicts
-    from qa.answerability import load_model
-    from qa.evaluate_answers import answer_metrics, run_answers
+    from qa.answering.answerability import load_model
+    from qa.evaluation.answers import answer_metrics, run_answers
 
     model = load_model()
     on_faiss = answer_metrics(run_answers(faiss_searcher, questions, model))

@@ -11,7 +11,7 @@ import os
 import time
 from types import SimpleNamespace
 
-from embeddings.convert import cache_root
+from embeddings.encoders.convert import cache_root
 from embeddings.errors import QAError
 from qa.messages import t
 from qa.params import RETRIEVERS

@@ -12,9 +12,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from embeddings.corpus import add_file, remove_article
 from embeddings.errors import QAError
-from embeddings.load import SUFFIXES
+from embeddings.ingest.corpus import add_file, remove_article
+from embeddings.ingest.load import SUFFIXES
 from qa.messages import t
 
 from .render import format_date
@@ -30,7 +30,7 @@ def _t(key: str, lang: str, **values) -> str:
 def article_rows(index, lang: str = "vi") -> list[list]:
     """One row per indexed article, newest known date first: title, outlet, date, passages, file, id.
 
-    `index` is the searcher's store (embeddings.vectorstore.VectorStore), or None before the first build.
+    `index` is the searcher's store (embeddings.stores.interface.VectorStore), or None before the first build.
     """
     if index is None:
         return []
@@ -88,7 +88,7 @@ def add_uploads(paths: Sequence[str] | None, corpus_dir: Path, rebuild: Rebuild,
 
 def add_url(url: str, corpus_dir: Path, rebuild: Rebuild, progress=None, lang: str = "vi", ssrf_protection: bool = True) -> str:
     """Download a page into the corpus (SSRF protection on), then update the index."""
-    from embeddings.fetch import fetch_article
+    from embeddings.ingest.fetch import fetch_article
 
     url = (url or "").strip()
     if not url.startswith(("http://", "https://")):

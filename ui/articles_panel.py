@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from qa.messages import t
+from ui import articles
 
-from . import articles
 from .render import escape_text
 
 MAX_UPLOAD_BYTES = 30_000_000  # for launch(max_file_size=...): the loader's largest limit (PDF/DOCX)

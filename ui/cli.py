@@ -5,15 +5,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from qa.cli import cmd_index
-from qa.cli_common import settings_from
+from qa.cli.common import settings_from
+from qa.cli.main import cmd_index
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def cmd_chat(args) -> int:
     from embeddings.errors import IndexMissingError
-    from embeddings.stores import check_built
+    from embeddings.stores.backends import check_built
 
     settings = settings_from(args)
     auth = settings.auth_pair()  # checked before any work: a bad --auth fails at once

@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from embeddings.errors import QAError
-from qa.answer import answer_question, answer_to_dict, clean_question, hit_to_dict
-from qa.answerability import load_model
+from qa.answering.answer import answer_question, answer_to_dict, clean_question, hit_to_dict
+from qa.answering.answerability import load_model
 from qa.messages import t
 from qa.params import RETRIEVERS
-from qa.retrieve import Filters, open_searcher
+from qa.retrieval.searcher import Filters, open_searcher
 from qa.settings import Settings
 
 VERDICTS = ("helpful", "not_helpful", "wrong_citation")
@@ -84,7 +84,7 @@ class ChatService:
                 model=self.model,
             )
             if s.llm_base_url:
-                from qa.llm import generate_answer
+                from qa.answering.llm import generate_answer
 
                 answer = generate_answer(answer, s.replace(lang=lang), searcher.encoder)
         except QAError as exc:

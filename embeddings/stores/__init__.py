@@ -1,0 +1,22 @@
+"""Stores: where passages, vectors and BM25 live. The store interface (`interface`), the FAISS folder
+(`faiss_folder` on disk, `faiss_store` as a store) and Qdrant (`qdrant_store`, `qdrant_write`); `backends` opens one.
+
+May import: `embeddings.types`, `embeddings.errors`, `embeddings.lexical`; faiss and qdrant-client inside functions.
+Must not import: `embeddings.ingest`, `embeddings.encoders`, `embeddings.build`, `qa`, `ui` (vectors arrive as arrays).
+"""
+
+from .backends import check_built, open_store, open_writer
+from .interface import FilterLike, SentenceVectors, StoreConfig, StoreWriter, VectorStore, WritePlan, embed_key
+
+__all__ = [
+    "FilterLike",
+    "SentenceVectors",
+    "StoreConfig",
+    "StoreWriter",
+    "VectorStore",
+    "WritePlan",
+    "check_built",
+    "embed_key",
+    "open_store",
+    "open_writer",
+]

@@ -1,0 +1,212 @@
+"""What a question asks for: the kind of answer (a number, a date, a person, a place...), what a how-many
+question counts, and the post a who-question names.
+
+Pure functions over the question's text, diacritic-folded where Vietnamese typed without diacritics must
+read the same. They feed answer spans (qa.answering.evidence), sentence choice (qa.answering.answer) and the answerability
+signals (qa.answering.answerability).
+Not here: which names and numbers a question is about (qa.answering.evidence).
+"""
+
+from __future__ import annotations
+
+import re
+
+from embeddings.lexical import fold
+
+
+def folded_lower(text: str) -> str:
+    """fold(text).lower(): Vietnamese typed with or without diacritics reads the same."""
+    return fold(text).lower()
+
+
+# (answer type, pattern over the folded, lower-cased question); first match wins
+_PLACE_KINDS = (
+    "tinh|thanh pho|quan|huyen|phuong|xa|thi xa|vung|vung kinh te|khu vuc|dia phuong|dia ban|huyen uy|quan uy|"
+    "dang bo|nuoc|quoc gia|san|san van dong|khu cong nghiep|di tich|benh vien|truong"
+)
+_TYPES = (
+    ("when", r"\b(nam bao nhieu|hom nao|what dates?|which days?|on which days?)\b"),
+    (
+        "how_many",
+        r"\b(bao nhieu|may|how many|how much|so luong|ty le|percentage|what share|what percent|"
+        r"how (long|far|fast|big|large|high|tall|old|deep|wide)|(exchange )?rate of|price of)\b",
+    ),
+    (
+        "when",
+        r"\b(khi nao|luc nao|bao gio|ngay nao|thang nao|nam nao|thoi gian nao|when|what date|which day|what year|which year|what time)\b",
+    ),
+    ("why", r"\b(vi sao|tai sao|why|ly do|nho dau|de lam gi|nham muc dich gi|muc dich gi|nguyen nhan|tren co so nao|what for)\b"),
+    (
+        "who",
+        r"\b(ai|nguoi nao|who|whom|whose|co quan nao|don vi nao|to chuc nao|doi nao|lanh dao nao|"
+        r"which (body|organisation|organization|agency|team|official|leader|person))\b",
+    ),
+    (
+        "where",
+        rf"\b(o dau|tai dau|noi nao|dia diem nao|(?:tu|toi|den|la) dau$|where|which (province|city|district|place|region)|(?:{_PLACE_KINDS}) nao)\b",
+    ),
+    ("yes_no", r"(\bco phai\b|\bphai khong\b|\bco .+ khong\b|\bkhong$|\bchua$)"),
+)
+_ENGLISH_YES_NO = re.compile(r"^(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b")
+# "máy" (a machine, "bộ máy" an apparatus) folds to "may" as "mấy" (how many) does
+_NOT_MAY = re.compile(r"\b(?!mấy\b)m[aáàảãạâầẩẫậăắằẳẵặ]y\b", re.IGNORECASE)
+_NOT_MAY_FOLDED = re.compile(r"\b(bo may|xe may|may (bay|tinh|moc|chup|gia toc|pet|cong|phat|in|quay))\b")
+_TYPE_PATTERNS = tuple((name, re.compile(pattern)) for name, pattern in _TYPES)
+FACTOID_TYPES = ("how_many", "when", "who", "where")  # answered by a span: a number, a date, a person, a place
+
+
+# function words: how a question in English reads, and how Vietnamese typed without diacritics does
+# ("can", "an" are left out: "can tho", "căn hộ", "An Giang")
+_ENGLISH_WORDS = frozenset(
+    [
+        "what", "who", "whom", "whose", "when", "where", "why", "how", "which", "is", "are", "was", "were", "did", "does",
+        "do", "the", "of", "in", "to", "and", "a", "on", "at", "for", "with", "from", "by", "many", "much", "should",
+        "could", "would", "will", "has", "have", "had", "be", "been", "it", "its", "their", "there", "this", "that",
+        "after", "before",
+    ]
+)  # fmt: skip
+_VIETNAMESE_WORDS = frozenset(
+    [
+        "co", "la", "cua", "va", "bao", "nhieu", "gi", "nao", "khong", "duoc", "nhung", "cac", "trong", "voi", "cho",
+        "nam", "ngay", "thi", "ai", "sao", "o", "tai", "da", "se", "bi", "vao", "luc", "khi", "den", "tu", "ve", "nhu",
+        "mot", "chua", "phai",
+    ]
+)  # fmt: skip
+
+
+def question_language(question: str) -> str:
+    """'en' for a question written in English, else 'vi' (also for Vietnamese typed without diacritics).
+
+    >>> question_language("Who led the delegation?"), question_language("ai dan dau doan cong tac")
+    ('en', 'vi')
+    """
+    words = re.findall(r"[^\W\d_]+", question.lower())
+    english = sum(w in _ENGLISH_WORDS for w in words)
+    if any(fold(w) != w for w in words):  # a letter with a diacritic: Vietnamese, unless it only quotes a term
+        return "en" if english >= 3 and english >= len(words) / 4 else "vi"
+    vietnamese = sum(w in _VIETNAMESE_WORDS for w in words)  # "to", "do", "can" are words of both
+    return "en" if english >= max(1, len(words) // 6) and english > vietnamese else "vi"
+
+
+def _folded_question(question: str) -> str:
+    """Folded, lower case, end punctuation dropped, and "máy" (a machine) kept apart from "mấy" (how many)."""
+    text = question.strip()
+    folded = fold(_NOT_MAY.sub("_", text) if fold(text) != text else text).lower()
+    return _NOT_MAY_FOLDED.sub("_", folded.rstrip(" ?.!"))
+
+
+def answer_type(question: str) -> str:
+    """The kind of answer a question wants: how_many, when, who, where, why, yes_no, or what (the rest).
+
+    >>> answer_type("Đảng bộ Cần Thơ có bao nhiêu đảng viên?"), answer_type("Who led the delegation?")
+    ('how_many', 'who')
+    """
+    text = question.strip()
+    folded = _folded_question(text)
+    for name, pattern in _TYPE_PATTERNS:
+        if pattern.search(folded):
+            return name
+    if _ENGLISH_YES_NO.match(text.lower()) and question_language(text) == "en":
+        return "yes_no"  # "Did Bac Ninh's exports grow in 2019?", not "can tho can ung dung cong nghe gi"
+    return "what"
+
+
+_COUNTED = re.compile(r"\b(?:bao nhieu|may)\s+(\w+(?:\s+\w+)?)")
+# words after "bao nhiêu" that are no counted noun: "giảm còn bao nhiêu sau nhiệm kỳ", "bao nhiêu trong năm"
+_NOT_COUNTED = frozenset(
+    ["sau", "truoc", "duoc", "trong", "tai", "vao", "cho", "voi", "thi", "la", "khi", "so", "ma", "va", "de"]
+)
+# a second word that only says where or when ("bao nhieu nha o quang ngai": "nhà ở" or "nhà" + "ở"): the first counts alone
+_LOOSE_SECOND = frozenset(["o", "cua", "tai", "nam", "bi", "duoc", "da", "la", "trong", "khi", "nay", "do"])
+# units as questions spell them and as articles write them after a number
+_UNITS = {
+    "phan tram": r"%|phan tram",
+    "met": r"m|met",
+    "ki lo met": r"km|ki lo met",
+    "hecta": r"ha|hecta|hec ta",
+    "tan": r"tan",
+    "tien": r"(?:nghin |ngan |trieu |ty )?(?:dong|usd)|ty|trieu",  # "bao nhiêu tiền": "312 tỷ đồng"
+}
+
+
+def counted_noun(question: str) -> str | None:
+    """What a Vietnamese how-many question counts, folded: 'có bao nhiêu đảng viên?' -> 'dang vien'."""
+    folded = _folded_question(question)
+    m = _COUNTED.search(folded)
+    if not m or m.group(1).split()[0] in _NOT_COUNTED:
+        # "GRDP tăng bao nhiêu?": a rise or fall with nothing counted is a percentage in the news
+        return "phan tram" if re.search(r"\b(tang|giam) (them |len |xuong )?bao nhieu$", folded) else None
+    words = m.group(1).split()
+    return words[0] if len(words) > 1 and words[1] in _LOOSE_SECOND else m.group(1)
+
+
+def counted_pattern(noun: str) -> str:
+    """Regex (group 1: the number) for a number standing before `noun`, at most two words apart; units
+    also as abbreviated: 'dài bao nhiêu mét' is answered by '1.247 m', 'bao nhiêu phần trăm' by '8,95%'."""
+    for unit, written in _UNITS.items():
+        if noun == unit or noun.startswith(unit + " "):
+            return rf"(\d[\d.,]*\s*(?:{written}))(?!\w)"
+    first, _, rest = noun.partition(" ")
+    # a two-word noun may be split by a word or three: "bao nhiêu hộ thiếu nước" -> "7.200 hộ dân bị thiếu"
+    tail = rf"(?:\s+\w+){{0,3}}?\s+{re.escape(rest)}" if rest else ""
+    return rf"(\d[\d.,]*%?)\s+(?:\w+\s+){{0,2}}?{re.escape(first)}{tail}(?!\w)"
+
+
+# A person's post as questions name it: "Chủ tịch UBND tỉnh", "Phó Bí thư Thường trực", "Giám đốc Sở Du lịch"
+_ROLE = re.compile(
+    r"\b((?:pho |tong )?(?:chu tich|bi thu|giam doc|truong ban|truong doan|truong phong|bo truong|thu truong|thu tuong|"
+    r"chu nhiem|tong giam doc|huan luyen vien|hlv|thu khoa|chanh van phong|tu lenh|chi huy truong|hieu truong|"
+    r"chanh an|tham phan|kiem sat vien|luat su)"
+    r"(?: (?!la\b|ai\b|nao\b|nam\b|nhiem\b|khoa\b|hien\b|tai\b|cua\b|o\b)\w+){0,2})"
+)
+
+
+# English posts as Vietnamese articles write them (head only): "Who chairs ...?" -> "chu tich"
+_ENGLISH_ROLES = (
+    (r"general director|ceo", "tong giam doc"),
+    (r"chair(?:man|woman|s|ed)?|president|mayor|governor", "chu tich"),
+    (r"(?:party )?secretary", "bi thu"),
+    (r"director", "giam doc"),
+    (r"rector|principal|headmaster", "hieu truong"),
+    (r"head coach|coach(?:es|ed)?", "huan luyen vien"),
+    (r"minister", "bo truong"),
+    (r"prime minister", "thu tuong"),
+    (r"commander", "chi huy truong"),
+    (r"lawyer|attorney", "luat su"),
+    (r"judge", "tham phan"),
+    (r"prosecutor", "kiem sat vien"),
+)
+_ENGLISH_ROLE = re.compile(
+    r"\b(?P<deputy>deputy |vice |vice-)?(?P<post>" + "|".join(p for p, _ in _ENGLISH_ROLES) + r")\b", re.IGNORECASE
+)
+
+
+def role_of(question: str) -> str | None:
+    """The post a question names, folded, with at most two words after its head: 'Ai là Chủ tịch UBND tỉnh
+    Lào Cai?' -> 'chu tich ubnd tinh'; in English, the post's Vietnamese head: 'Who is the deputy director of
+    ...?' -> 'pho giam doc'. A who-question's answer must hold this post, not another ('Phó Chủ tịch HĐND')."""
+    m = _ROLE.search(folded_lower(question))
+    if m:
+        return m.group(1)
+    m = _ENGLISH_ROLE.search(question) if answer_type(question) == "who" else None
+    if not m:
+        return None
+    head = next(v for p, v in _ENGLISH_ROLES if re.fullmatch(p, m.group("post"), re.IGNORECASE))
+    return f"pho {head}" if m.group("deputy") else head
+
+
+def post_mismatch(role: str, sentence: str) -> bool:
+    """The sentence names the post asked for only as a deputy's ("Phó Chủ tịch UBND tỉnh" for "Chủ tịch UBND
+    tỉnh"), or only as the post itself when a deputy is asked for: another person's answer either way."""
+    folded = folded_lower(sentence)
+    deputy = role.startswith("pho ")
+    post = role.removeprefix("pho ").split()
+    head = " ".join(post[:3] if post[0] == "tong" else post[:2])  # "chu tich", "tong giam doc"
+    found = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(head)}(?!\w)", folded)]
+    as_deputy = [folded[max(0, i - 4) : i] == "pho " for i in found]
+    return bool(found) and (not any(as_deputy) if deputy else all(as_deputy))
+
+
+def number_before(noun: str, text: str) -> bool:
+    """A number stands right before `noun` (folded) in `text`, at most two words apart: '55.369 đảng viên'."""
+    return re.search(counted_pattern(noun), folded_lower(text)) is not None

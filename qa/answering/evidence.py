@@ -1,0 +1,547 @@
+"""What a question is about and what a passage must hold to answer it: names, numbers, answer spans.
+
+Pure functions over strings, diacritic-folded where matching matters ("Can Tho" matches "Cần Thơ").
+They feed the answerability model (qa.answering.answerability) and sentence choice (qa.answering.answer).
+Not here: what kind of answer a question wants (qa.answering.asking), any scoring of passages against each other
+(qa.retrieval.searcher) or thresholds (qa.params).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from embeddings.lexical import fold
+
+from .asking import counted_noun, counted_pattern, folded_lower
+from .places import named_after_committee, place_spans
+
+# Capitalized Vietnamese institutions and titles: common nouns written with capitals, never "the entity asked about".
+_INSTITUTION_NAMES = (
+    "Trung ương",
+    "Thành ủy",
+    "Tỉnh ủy",
+    "Quận ủy",
+    "Huyện ủy",
+    "Thị ủy",
+    "Đảng ủy",
+    "Bộ Chính trị",
+    "Ban Bí thư",
+    "Ban Chấp hành",
+    "Ban Thường vụ",
+    "Ban Tổ chức",
+    "Ban Tuyên giáo",
+    "Ban Nội chính",
+    "Ban Dân vận",
+    "Ban Kinh tế",
+    "Ban Chỉ đạo",
+    "Trưởng Ban Chỉ đạo",
+    "Bộ Y tế",
+    "Sở Y tế",
+    "Bộ Giáo dục và Đào tạo",
+    "Sở Giáo dục và Đào tạo",
+    "Ban Chỉ đạo Trung ương",
+    # organisations and places by kind: the words that precede a name ("Bệnh viện Ung bướu Thanh Hóa" names Thanh Hóa)
+    "Bộ Công Thương",
+    "Sở Công Thương",
+    "Bệnh viện",
+    "Bệnh viện Đa khoa",
+    "Bệnh viện Ung bướu",
+    "Trung tâm",
+    "Trung tâm Y tế",
+    "Viện",
+    "Trường",
+    "Đại học",
+    "Cục",
+    "Tổng cục",
+    "Công an",
+    "Công ty",
+    "Tập đoàn",
+    "Ngân hàng",
+    "Kho bạc",
+    "Hội",
+    "Liên đoàn",
+    "Đội tuyển",
+    "Lễ hội",
+    "Khu công nghiệp",
+    "Cảng",
+    "Sân bay",
+    "Vịnh",
+    "Sông",
+    "Cầu",
+    "Chợ",
+    "Trưởng Ban",
+    "Phó Trưởng Ban",
+    "Trưởng đoàn",
+    "Phó Trưởng đoàn",
+    "Giám đốc",
+    "Phó Giám đốc",
+    "Tổng Giám đốc",
+    "Sở",
+    "Bộ",
+    "Bộ trưởng",
+    "Thứ trưởng",
+    "Văn phòng",
+    "Thường trực",
+    "Ủy viên Bộ Chính trị",
+    "Ủy viên Dự khuyết Trung ương Đảng",
+    "Đại biểu Quốc hội",
+    "Thượng tướng",
+    "Trung tướng",
+    "Thiếu tướng",
+    "Đại tá",
+    "Thạc sĩ",
+    "Tiến sĩ",
+    "Giáo sư",
+    "Phó Giáo sư",
+    "Bác sĩ",
+    "Bí thư",
+    "Phó Bí thư",
+    "Chủ tịch",
+    "Phó Chủ tịch",
+    "Tổng Bí thư",
+    "Thủ tướng",
+    "Đảng",
+    "Đảng bộ",
+    "Nhà nước",
+    "Chính phủ",
+    "Quốc hội",
+    "Ủy ban",
+    "Ủy ban nhân dân",
+    "Hội đồng nhân dân",
+    "Mặt trận Tổ quốc",
+    "Đại hội",
+    "Nghị quyết",
+    "Kết luận",
+    "Chỉ thị",
+    "Quy định",
+    "Điều lệ Đảng",
+    "Ủy viên",
+    "Ủy viên Trung ương Đảng",
+    "Hội nghị",
+    "Thành phố",
+    "Tỉnh",
+    "Quận",
+    "Huyện",
+    "Xã",
+    "Phường",
+    "TP",
+    "Việt Nam",
+    "nhiệm kỳ",
+    "UBND",
+    "HĐND",
+    "MTTQ",
+    "TW",
+    "BCH",
+    "BTV",
+    "THPT",
+    "GDP",
+    "GRDP",
+    "FDI",
+    "CNTT",
+    "Covid",
+    # English renderings
+    "Central Committee",
+    "Central",
+    "Committee",
+    "Council",
+    "Department",
+    "Ministry",
+    "Terminal",
+    "Airport",
+    "Hospital",
+    "University",
+    "Bridge",
+    "Station",
+    "Court",
+    "Company",
+    "Corporation",
+    "Association",
+    "Board",
+    "Agency",
+    "Institute",
+    "Party",
+    "Communist Party",
+    "Politburo",
+    "Secretariat",
+    "Secretary",
+    "Party Secretary",
+    "Chairman",
+    "People",
+    "People's Committee",
+    "People's Council",
+    "Standing Board",
+    "Standing Committee",
+    "Congress",
+    "Party Congress",
+    "Government",
+    "Prime Minister",
+    "National Assembly",
+    "City",
+    "Province",
+    "District",
+    "Vietnam",
+    "Vietnamese",
+    "Charter",
+    "Party Charter",
+    "Resolution",
+    "Plenum",
+    "Conference",
+    "Regulation",
+    "Directive",
+    "Conclusion",
+    "Fatherland Front",
+    "Front",
+    *[
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    *["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+    "Executive",
+    "Executive Committee",
+    "North",
+    "South",
+    "East",
+    "West",
+    "Northern",
+    "Southern",
+    "Central Highlands",
+    "Tet",
+    "Tết",
+    "Tết Nguyên đán",
+    "Lunar New Year",
+)
+# Exact (lower-cased) forms, and folded forms for questions typed without diacritics. A one-syllable
+# institution is not matched folded: "Tỉnh" folds to "tinh" as "Hà Tĩnh" does, "Đảng" to "dang" as "Đặng".
+INSTITUTIONS = frozenset(x.lower() for x in _INSTITUTION_NAMES) | frozenset(
+    fold(x).lower() for x in _INSTITUTION_NAMES if " " in x
+)
+# Words that start a question or a clause with a capital without naming anything.
+_LEADING = frozenset(
+    x.lower()
+    for x in [
+        "Còn",
+        "Thế",
+        "Vậy",
+        "Và",
+        "Ai",
+        "Ở",
+        "Khi",
+        "Bao",
+        "Tại",
+        "Vì",
+        "Sao",
+        "Có",
+        "Những",
+        "Các",
+        "Theo",
+        "Trong",
+        "Năm",
+        "Ngày",
+        "Dịp",
+        "Đợt",
+        "Ông",
+        "Bà",
+        "Anh",
+        "Chị",
+        "Đồng",
+        "Who",
+        "What",
+        "When",
+        "Where",
+        "Why",
+        "How",
+        "Which",
+        "Did",
+        "Does",
+        "Do",
+        "Is",
+        "Are",
+        "Was",
+        "Were",
+        "The",
+        "And",
+        "In",
+        "Of",
+        "According",
+        "About",
+        "Mr",
+        "Ms",
+        "Mrs",
+        "No",
+        "Had",
+        "Has",
+        "Have",
+        "Should",
+        "Could",
+        "Would",
+        "Will",
+        "Must",
+    ]
+)
+_WORD = re.compile(r"[\wÀ-ỹĐđ]+(?:[-'’][\wÀ-ỹĐđ]+)*", re.UNICODE)
+_POSSESSIVE = re.compile(r"['’]s$")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
+_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+_DATE = re.compile(
+    r"\b(\d{1,2}/\d{1,2}(/\d{2,4})?|ngày \d{1,2}(/\d{1,2}(/\d{2,4})?)?|tháng \d{1,2}(/\d{4})?|năm (19|20)\d\d|(19|20)\d\d|quý [IV1-4]+|"
+    r"(sáng|chiều|tối|trưa|đêm) (qua|nay|mai|\d{1,2}/\d{1,2}))\b",
+    re.IGNORECASE,
+)
+_PERSON = re.compile(r"\b(ông|bà|anh|chị|đồng chí|Ông|Bà|Anh|Chị|Đồng chí|Mr|Ms|Mrs)\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """[start, end) character offsets into the text that was searched."""
+
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=4096)  # pure, and asked for several times per answer
+def question_entities(question: str) -> tuple[str, ...]:
+    """Names the question is about: runs of capitalized syllables that are not institutions, titles or question words.
+
+    Institutions break runs wherever they stand ("Trung ương", "Quận ủy"), so "Quận ủy Sơn Trà" gives "Sơn Trà";
+    a single capitalized word that opens the question is only the sentence's capital. In lower case, the
+    provinces and cities of qa.answering.places and the name after a committee ("quan uy hai chau") still count.
+    >>> question_entities("Quận ủy Sơn Trà kết nạp bao nhiêu đảng viên mới?")
+    ('Sơn Trà',)
+    """
+    question = _ENGLISH_FIELD.sub(r"\1", question)  # "Department of Agriculture and Rural Development": a field, no name
+    found = list(_WORD.finditer(question))
+    words = [_POSSESSIVE.sub("", m.group(0)) for m in found]
+    # punctuation between two words ends a name: "ông Nguyễn Văn Nên, TPHCM" holds two
+    punctuated = [
+        i > 0 and question[found[i - 1].end() : m.start()].strip() not in ("", "/", "-", "–") for i, m in enumerate(found)
+    ]
+    lowered = [w.lower() for w in words]
+    folded = [fold(w) for w in lowered]
+    runs, current, i = [], [], 0
+    while i <= len(words):
+        span = _institution_at(words, lowered, folded, i) if i < len(words) else 0
+        word = words[i] if i < len(words) else ""
+        if current and i < len(words) and punctuated[i]:
+            runs.append(current)
+            current = []
+        if not span and word[:1].isupper() and word.lower() not in _LEADING:
+            current.append((i, word))
+            i += 1
+            continue
+        if current:
+            runs.append(current)
+        current = []
+        i += max(span, 1)
+    names = []
+    for run in runs:
+        if (run[0][0] == 0 and len(run) == 1) or (len(run) == 1 and len(run[0][1]) < 2):
+            continue  # the question's first word, or a lone letter ("Bộ Y tế")
+        names.append(" ".join(w for _, w in run))
+    # typed without capitals, names are still found where a list (provinces, cities) or a committee names them
+    for name in (*named_after_committee(question), *place_spans(question)):
+        key = _spaced(name)
+        if any(key in _spaced(n) for n in names) or _follows_name(question, name, names):
+            continue
+        # a listed place replaces the part of it read as a name: "TP.HCM" for "HCM", "Bà Rịa - Vũng Tàu" for "Rịa Vũng Tàu"
+        names = [n for n in names if _spaced(n) not in key] + [name]
+    return tuple(dict.fromkeys(names))
+
+
+_ENGLISH_FIELD = re.compile(
+    r"\b(Department|Ministry|Bureau|Office|Institute|Board|Committee|Council|School|Faculty) of"
+    r"(?: (?:the )?[A-Z][\w'’-]*)+(?:(?:,| and| &) [A-Z][\w'’-]*(?: [A-Z][\w'’-]*)*)*"
+)
+
+
+def _spaced(name: str) -> str:
+    """' folded words ' of a name, for whole-word containment between names."""
+    words = re.findall(r"\w+", fold(name).lower())
+    return " " + " ".join(words) + " "
+
+
+def _follows_name(question: str, name: str, names: list[str]) -> bool:
+    """`name` starts right where another name ends ("ngu hanh" + "son la" in "ngu hanh son la ai"): it is
+    that name's last syllables, not a second place."""
+    start = question.find(name)
+    return any(question[:start].rstrip().endswith(n) and question[:start].endswith(" ") for n in names if n)
+
+
+def _institution_at(words: list[str], lowered: list[str], folded: list[str], i: int) -> int:
+    """Length of the institution phrase starting at word i (0 if none), exact or (for phrases) folded; a
+    phrase that overlaps the next one continues it ("Trưởng Ban" + "Ban Nội chính" + "Trung ương")."""
+    end = i + _phrase_at(lowered, folded, i)
+    j = i + 1
+    while j < end:
+        end = max(end, j + _phrase_at(lowered, folded, j))
+        j += 1
+    while end < len(words) and (n := _phrase_at(lowered, folded, end)):  # adjacent institutions form one title
+        end += n
+    if end > i and words[end - 1].lower() in _DEPARTMENT_HEADS:
+        # "Sở Du lịch", "Bộ Kế hoạch và Đầu tư": a capitalized word then lower-case ones name the field, not a place
+        while end + 1 < len(words) and words[end][:1].isupper() and words[end + 1][:1].islower():
+            end += 2
+            while end < len(words) and words[end][:1].islower() and words[end] != "và":
+                end += 1
+            if end + 1 < len(words) and words[end] == "và" and words[end + 1][:1].isupper():
+                end += 1
+    return end - i
+
+
+_DEPARTMENT_HEADS = frozenset(["sở", "bộ", "ban", "cục", "tổng cục", "viện", "vụ", "phòng", "trung tâm", "khoa"])
+
+
+def _phrase_at(lowered: list[str], folded: list[str], i: int) -> int:
+    """Length of the longest institution phrase starting at word i: exact, or (two words or more) folded."""
+    for n in range(min(5, len(lowered) - i), 0, -1):
+        if " ".join(lowered[i : i + n]) in INSTITUTIONS or (n > 1 and " ".join(folded[i : i + n]) in INSTITUTIONS):
+            return n
+    return 0
+
+
+def years_in(text: str) -> set[str]:
+    """The years (1900-2099) a text writes: '2020-2025' -> {'2020', '2025'}."""
+    return set(_YEAR.findall(text))
+
+
+def question_numbers(question: str) -> tuple[str, ...]:
+    """Numbers and years written in the question ("2020", "55.369"), which the answer's passage must also hold."""
+    # a number glued to letters is part of a name ("U22", "PM2.5"), which the name's own word carries
+    numbers = (m.group(0).rstrip(".,") for m in _NUMBER.finditer(question) if not question[m.start() - 1 : m.start()].isalpha())
+    return tuple(dict.fromkeys(numbers))
+
+
+# Names written in several ways (folded, lower case): any form found counts for the others.
+ALIASES = (
+    ("ho chi minh", "tphcm", "tp.hcm", "tp hcm", "hcm", "hcmc", "sai gon", "saigon", "thanh pho ho chi minh"),
+    ("ha noi", "hanoi", "tp ha noi"),
+    ("da nang", "danang"),
+    ("hai phong", "haiphong"),
+    ("can tho", "cantho"),
+    ("viet nam", "vietnam"),
+)
+_ALIAS_OF = {form: group for group in ALIASES for form in group}
+
+
+def aliases_of(name: str) -> tuple[str, ...]:
+    """The folded, lower-case spellings of a name (ALIASES): 'Hanoi' -> ('ha noi', 'hanoi', 'tp ha noi')."""
+    key = folded_lower(name)
+    return _ALIAS_OF.get(key, (key,))
+
+
+# "Covid-19" = "Covid 19", "PET/CT" = "PET CT", "Cát Linh - Hà Đông" = "Cát Linh Hà Đông"
+_SEPARATORS = re.compile(r"(?<=\w)\s*[-–/]\s*(?=\w)")
+
+
+def contains_folded(needle: str, haystack_folded: str) -> bool:
+    """Whole-word containment after folding both sides: 'Can Tho' in 'thành phố cần thơ' -> True.
+
+    Hyphens and slashes between letters count as spaces ('Covid-19' = 'Covid 19', 'PET/CT'); a one-word name also matches the syllables it
+    joins ('Hanoi' in 'hà nội'), as English spells them; known aliases match each other (ALIASES).
+    """
+    target = _SEPARATORS.sub(" ", folded_lower(needle))
+    if not target:
+        return False
+    haystack = _SEPARATORS.sub(" ", haystack_folded)
+    forms = _ALIAS_OF.get(target, (target,))
+    if target.isdigit():
+        # "Terminal 3" is written "nhà ga T3": one letter may stand right before a number
+        if re.search(rf"(?<![\w.,])[a-z]?{target}(?![\w])", haystack):
+            return True
+        if 0 < int(target) < 40:  # "lần thứ 19" is written "lần thứ XIX", "khóa 13" "khóa XIII"
+            forms = (target, _roman(int(target)))
+    for form in forms:
+        if re.search(rf"(?<!\w){re.escape(form)}(?!\w)", haystack):
+            return True
+    return " " not in target and len(target) >= 5 and target in haystack.replace(" ", "")
+
+
+@lru_cache(maxsize=4096)
+def _roman(n: int) -> str:
+    """1 <= n < 40 in lower-case Roman numerals: 19 -> 'xix'."""
+    tens, ones = divmod(n, 10)
+    return "x" * tens + ["", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"][ones]
+
+
+def coverage_of(items: tuple[str, ...], text: str) -> float:
+    """Share of `items` found (folded, whole words) in `text`; 1.0 when there is nothing to find."""
+    if not items:
+        return 1.0
+    folded = folded_lower(text)
+    return sum(contains_folded(item, folded) for item in items) / len(items)
+
+
+_NOT_A_COUNT_BEFORE = re.compile(r"(?:ngày|tháng|số|khóa|lần thứ|thứ|No\.?|Number)\s*$", re.IGNORECASE)
+
+
+def _names_a_day_or_thing(text: str, start: int, end: int) -> bool:
+    """The number at start:end is part of a date or time ("25/3", "ngày 17", "16:29") or a name ("bão số 3",
+    "khóa 10"), not a count: how-many answers skip it."""
+    return (
+        text[end : end + 1] in ("/", ":", "h")
+        or text[max(0, start - 1) : start] in ("/", ":")
+        or bool(_NOT_A_COUNT_BEFORE.search(text[max(0, start - 12) : start]))
+    )
+
+
+def find_answer_span(sentence: str, kind: str, question: str = "") -> Span | None:
+    """Where in `sentence` the kind of answer asked for stands: a number, a date, a person or a place.
+
+    Numbers that the question itself contains (a year it names) are not answers. None when absent;
+    `what`, `why` and `yes_no` answers are whole sentences, so they have no span.
+    """
+    asked = set(question_numbers(question)) if question else set()
+    if kind == "how_many":
+        noun = counted_noun(question) if question else None
+        folded = folded_lower(sentence)
+        if noun and len(folded) == len(sentence):  # folding keeps offsets for NFC text
+            m = re.search(counted_pattern(noun), folded)
+            if m and m.group(1).rstrip(".,") not in asked:
+                return Span(m.start(1), m.start(1) + len(m.group(1).rstrip(".,")))
+        for m in _NUMBER.finditer(sentence):
+            value = m.group(0).rstrip(".,")
+            if value not in asked and not _YEAR.fullmatch(value) and not _names_a_day_or_thing(sentence, m.start(), m.end()):
+                return Span(m.start(), m.start() + len(value))
+        return None
+    if kind == "when":
+        m = _DATE.search(sentence)
+        return Span(m.start(), m.end()) if m else None
+    if kind == "who":
+        m = _PERSON.search(sentence)
+        if m:
+            end = m.end()
+            for word in _WORD.finditer(sentence, end):  # the rest of the name
+                if sentence[end : word.start()].strip() or not word.group(0)[:1].isupper():
+                    break
+                end = word.end()
+            return Span(m.start(), end)
+        names = [n for n in question_entities(sentence) if len(n.split()) >= 2 and coverage_of((n,), question) != 1.0]
+        if names:
+            start = sentence.find(names[0])
+            return Span(start, start + len(names[0]))
+        return None
+    if kind == "where":
+        asked = [folded_lower(n) for n in question_entities(question)]
+        names = [n for n in question_entities(sentence) if not any(folded_lower(n) in a or a in folded_lower(n) for a in asked)]
+        # a name after a place word ("quận Hoàng Mai", "tại Nghi Phú") before any other new name ("CDC")
+        placed = [n for n in names if re.search(rf"(?:{_PLACE_WORDS})\s+{re.escape(n)}", sentence, re.IGNORECASE)]
+        if placed or names:
+            name = (placed or names)[0]
+            start = sentence.find(name)
+            return Span(start, start + len(name))
+        return None
+    return None
+
+
+_PLACE_WORDS = r"quận|huyện|tỉnh|xã|phường|thành phố|thị xã|thị trấn|tại|ở|vùng|khu vực|sân|địa bàn"

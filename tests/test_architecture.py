@@ -19,6 +19,7 @@ FORBIDDEN = {
     "embeddings.stores": ("embeddings.ingest", "embeddings.encoders", "embeddings.build", "embeddings.chunk"),
     "embeddings.lexical": ("embeddings.ingest", "embeddings.encoders", "embeddings.stores", "embeddings.build"),
     "embeddings.sentences": ("embeddings.ingest", "embeddings.encoders", "embeddings.stores", "embeddings.build"),
+    "qa.reading": ("qa.retrieval", "qa.answering", "qa.evaluation", "qa.cli", "embeddings.stores", "embeddings.encoders"),
     "qa.retrieval": ("qa.answering", "qa.evaluation", "qa.cli"),
     "qa.answering": ("qa.evaluation", "qa.cli", "embeddings.stores", "embeddings.encoders", "embeddings.ingest"),
     "qa.evaluation": ("qa.cli",),

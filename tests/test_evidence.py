@@ -2,8 +2,8 @@
 
 import pytest
 
-from qa.answering.asking import answer_type
-from qa.answering.evidence import contains_folded, coverage_of, find_answer_span, question_entities, question_numbers
+from qa.reading.asking import answer_type
+from qa.reading.evidence import contains_folded, coverage_of, find_answer_span, question_entities, question_numbers
 
 
 @pytest.mark.parametrize(
@@ -162,6 +162,6 @@ def test_ordinals_match_roman_numerals_and_places_need_every_capital():
     ],
 )
 def test_question_language(question, language):
-    from qa.answering.asking import question_language
+    from qa.reading.asking import question_language
 
     assert question_language(question) == language

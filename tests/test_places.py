@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.answering.places import named_after_committee, place_spans, places_in
+from qa.reading.places import named_after_committee, place_spans, places_in
 
 
 @pytest.mark.parametrize(

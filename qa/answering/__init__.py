@@ -1,7 +1,7 @@
-"""Answering: hits -> an `Answer` with [n] citations, or a refusal. Reading the question (`asking`, `evidence`,
-`places`, word lists in `lexicon/`), answerability (signals and the fitted model), sentence choice, follow-ups, the LLM path.
+"""Answering: hits -> an `Answer` with [n] citations, or a refusal. Answerability (signals and the fitted model),
+sentence choice, follow-ups, the LLM path; the question itself is read by `qa.reading`.
 
-May import: `qa.retrieval`, `qa.params`, `qa.messages`, `qa.errors`, `embeddings.lexical`, `embeddings.sentences`, `embeddings.types`.
+May import: `qa.reading`, `qa.retrieval`, `qa.params`, `qa.messages`, `qa.errors`, `embeddings.lexical`, `embeddings.sentences`, `embeddings.types`.
 Must not import: `qa.evaluation`, `qa.cli`, `ui`, and no store or encoder directly (they come through the `Searcher`).
 """
 

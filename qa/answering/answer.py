@@ -21,12 +21,12 @@ import numpy as np
 from qa.errors import QuestionError
 from qa.messages import t
 from qa.params import MAX_QUESTION_CHARS, MAX_QUOTE_CHARS, AnswerParams
+from qa.reading.asking import FACTOID_TYPES, answer_type, counted_noun, number_before, question_language
+from qa.reading.evidence import coverage_of, find_answer_span, question_entities
+from qa.reading.places import place_spans
 from qa.retrieval.searcher import Filters, Hit, Searcher, Signals
 
-from .asking import FACTOID_TYPES, answer_type, counted_noun, number_before, question_language
-from .evidence import coverage_of, find_answer_span, question_entities
 from .followup import expand_query
-from .places import place_spans
 from .sentences import Sentence, split_sentences
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -23,10 +23,8 @@ import numpy as np
 from embeddings.lexical import fold, syllables, tokenize
 from embeddings.types import Document
 from qa.errors import DatasetError
-from qa.retrieval.searcher import Hit, Searcher, SearchResult
-
-from .asking import FACTOID_TYPES, answer_type, counted_noun, folded_lower, number_before, post_mismatch, role_of
-from .evidence import (
+from qa.reading.asking import FACTOID_TYPES, answer_type, counted_noun, folded_lower, number_before, post_mismatch, role_of
+from qa.reading.evidence import (
     aliases_of,
     coverage_of,
     find_answer_span,
@@ -34,7 +32,9 @@ from .evidence import (
     question_numbers,
     years_in,
 )
-from .places import places_in
+from qa.reading.places import places_in
+from qa.retrieval.searcher import Hit, Searcher, SearchResult
+
 from .sentences import split_sentences
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("answerability.json")
@@ -207,7 +207,7 @@ _HLV = re.compile(r"\b(hlv|HLV)\b")  # the abbreviation of "huấn luyện viên
 
 
 def role_support(question: str, sentence: str) -> float:
-    """Share of the word pairs of the question's post (qa.answering.asking.role_of) found in `sentence` (an abbreviation
+    """Share of the word pairs of the question's post (qa.reading.asking.role_of) found in `sentence` (an abbreviation
     anywhere in it, "HLV" as "huấn luyện viên"); 0.0 when it names the post only as a deputy's, or only as the
     post itself when a deputy is asked for; 1.0 with no post."""
     role = role_of(question)

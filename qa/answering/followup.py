@@ -1,7 +1,7 @@
 """Follow-up questions: detect them and rewrite them into a query that stands on its own.
 
 "Còn Cần Thơ thì sao?" after "Hải Phòng kiến nghị gì với Trung ương?" searches
-"Cần Thơ kiến nghị gì với Trung ương?": whole entity names are swapped (qa.answering.evidence decides what
+"Cần Thơ kiến nghị gì với Trung ương?": whole entity names are swapped (qa.reading.evidence decides what
 a name is), never parts of common nouns such as "Trung ương" or "Thành ủy".
 Not here: what is searched or answered with the rewritten query (qa.answering.answer).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .evidence import question_entities
+from qa.reading.evidence import question_entities
 
 _FOLLOW_UP_START = re.compile(
     r"^(còn|thế còn|vậy còn|vậy|thế|và|còn về|con|the con|vay con|what about|how about|and)\b", re.IGNORECASE

@@ -2,9 +2,9 @@
 question counts, and the post a who-question names.
 
 Pure functions over the question's text, diacritic-folded where Vietnamese typed without diacritics must
-read the same. They feed answer spans (qa.answering.evidence), sentence choice (qa.answering.answer) and the answerability
+read the same. They feed answer spans (qa.reading.evidence), sentence choice (qa.answering.answer) and the answerability
 signals (qa.answering.answerability).
-Not here: which names and numbers a question is about (qa.answering.evidence).
+Not here: which names and numbers a question is about (qa.reading.evidence).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import re
 
 from embeddings.lexical import fold
 
+from . import lexicon
+
 
 def folded_lower(text: str) -> str:
     """fold(text).lower(): Vietnamese typed with or without diacritics reads the same."""
@@ -20,10 +22,7 @@ def folded_lower(text: str) -> str:
 
 
 # (answer type, pattern over the folded, lower-cased question); first match wins
-_PLACE_KINDS = (
-    "tinh|thanh pho|quan|huyen|phuong|xa|thi xa|vung|vung kinh te|khu vuc|dia phuong|dia ban|huyen uy|quan uy|"
-    "dang bo|nuoc|quoc gia|san|san van dong|khu cong nghiep|di tich|benh vien|truong"
-)
+_PLACE_KINDS = "|".join(lexicon.words("place_kinds"))  # "tỉnh nào", "khu công nghiệp nào" ask where
 _TYPES = (
     ("when", r"\b(nam bao nhieu|hom nao|what dates?|which days?|on which days?)\b"),
     (
@@ -56,22 +55,8 @@ FACTOID_TYPES = ("how_many", "when", "who", "where")  # answered by a span: a nu
 
 
 # function words: how a question in English reads, and how Vietnamese typed without diacritics does
-# ("can", "an" are left out: "can tho", "căn hộ", "An Giang")
-_ENGLISH_WORDS = frozenset(
-    [
-        "what", "who", "whom", "whose", "when", "where", "why", "how", "which", "is", "are", "was", "were", "did", "does",
-        "do", "the", "of", "in", "to", "and", "a", "on", "at", "for", "with", "from", "by", "many", "much", "should",
-        "could", "would", "will", "has", "have", "had", "be", "been", "it", "its", "their", "there", "this", "that",
-        "after", "before",
-    ]
-)  # fmt: skip
-_VIETNAMESE_WORDS = frozenset(
-    [
-        "co", "la", "cua", "va", "bao", "nhieu", "gi", "nao", "khong", "duoc", "nhung", "cac", "trong", "voi", "cho",
-        "nam", "ngay", "thi", "ai", "sao", "o", "tai", "da", "se", "bi", "vao", "luc", "khi", "den", "tu", "ve", "nhu",
-        "mot", "chua", "phai",
-    ]
-)  # fmt: skip
+_ENGLISH_WORDS = frozenset(lexicon.words("english_function_words"))
+_VIETNAMESE_WORDS = frozenset(lexicon.words("vietnamese_function_words"))
 
 
 def question_language(question: str) -> str:
@@ -112,21 +97,9 @@ def answer_type(question: str) -> str:
 
 
 _COUNTED = re.compile(r"\b(?:bao nhieu|may)\s+(\w+(?:\s+\w+)?)")
-# words after "bao nhiêu" that are no counted noun: "giảm còn bao nhiêu sau nhiệm kỳ", "bao nhiêu trong năm"
-_NOT_COUNTED = frozenset(
-    ["sau", "truoc", "duoc", "trong", "tai", "vao", "cho", "voi", "thi", "la", "khi", "so", "ma", "va", "de"]
-)
-# a second word that only says where or when ("bao nhieu nha o quang ngai": "nhà ở" or "nhà" + "ở"): the first counts alone
-_LOOSE_SECOND = frozenset(["o", "cua", "tai", "nam", "bi", "duoc", "da", "la", "trong", "khi", "nay", "do"])
-# units as questions spell them and as articles write them after a number
-_UNITS = {
-    "phan tram": r"%|phan tram",
-    "met": r"m|met",
-    "ki lo met": r"km|ki lo met",
-    "hecta": r"ha|hecta|hec ta",
-    "tan": r"tan",
-    "tien": r"(?:nghin |ngan |trieu |ty )?(?:dong|usd)|ty|trieu",  # "bao nhiêu tiền": "312 tỷ đồng"
-}
+_NOT_COUNTED = frozenset(lexicon.words("not_counted"))  # "giảm còn bao nhiêu sau nhiệm kỳ": no counted noun
+_LOOSE_SECOND = frozenset(lexicon.words("loose_second_words"))  # "bao nhieu nha o quang ngai": "nhà" counts alone
+_UNITS = dict(lexicon.table("units"))  # units as questions spell them -> as articles write them after a number
 
 
 def counted_noun(question: str) -> str | None:
@@ -154,28 +127,13 @@ def counted_pattern(noun: str) -> str:
 
 # A person's post as questions name it: "Chủ tịch UBND tỉnh", "Phó Bí thư Thường trực", "Giám đốc Sở Du lịch"
 _ROLE = re.compile(
-    r"\b((?:pho |tong )?(?:chu tich|bi thu|giam doc|truong ban|truong doan|truong phong|bo truong|thu truong|thu tuong|"
-    r"chu nhiem|tong giam doc|huan luyen vien|hlv|thu khoa|chanh van phong|tu lenh|chi huy truong|hieu truong|"
-    r"chanh an|tham phan|kiem sat vien|luat su)"
+    r"\b((?:pho |tong )?(?:" + "|".join(lexicon.words("posts")) + r")"
     r"(?: (?!la\b|ai\b|nao\b|nam\b|nhiem\b|khoa\b|hien\b|tai\b|cua\b|o\b)\w+){0,2})"
 )
 
 
 # English posts as Vietnamese articles write them (head only): "Who chairs ...?" -> "chu tich"
-_ENGLISH_ROLES = (
-    (r"general director|ceo", "tong giam doc"),
-    (r"chair(?:man|woman|s|ed)?|president|mayor|governor", "chu tich"),
-    (r"(?:party )?secretary", "bi thu"),
-    (r"director", "giam doc"),
-    (r"rector|principal|headmaster", "hieu truong"),
-    (r"head coach|coach(?:es|ed)?", "huan luyen vien"),
-    (r"minister", "bo truong"),
-    (r"prime minister", "thu tuong"),
-    (r"commander", "chi huy truong"),
-    (r"lawyer|attorney", "luat su"),
-    (r"judge", "tham phan"),
-    (r"prosecutor", "kiem sat vien"),
-)
+_ENGLISH_ROLES = lexicon.table("english_posts")
 _ENGLISH_ROLE = re.compile(
     r"\b(?P<deputy>deputy |vice |vice-)?(?P<post>" + "|".join(p for p, _ in _ENGLISH_ROLES) + r")\b", re.IGNORECASE
 )

@@ -2,7 +2,7 @@
 
 Pure functions over strings, diacritic-folded where matching matters ("Can Tho" matches "Cần Thơ").
 They feed the answerability model (qa.answering.answerability) and sentence choice (qa.answering.answer).
-Not here: what kind of answer a question wants (qa.answering.asking), any scoring of passages against each other
+Not here: what kind of answer a question wants (qa.reading.asking), any scoring of passages against each other
 (qa.retrieval.searcher) or thresholds (qa.params).
 """
 
@@ -14,282 +14,19 @@ from functools import lru_cache
 
 from embeddings.lexical import fold
 
+from . import lexicon
 from .asking import counted_noun, counted_pattern, folded_lower
 from .places import named_after_committee, place_spans
 
-# Capitalized Vietnamese institutions and titles: common nouns written with capitals, never "the entity asked about".
-_INSTITUTION_NAMES = (
-    "Trung ương",
-    "Thành ủy",
-    "Tỉnh ủy",
-    "Quận ủy",
-    "Huyện ủy",
-    "Thị ủy",
-    "Đảng ủy",
-    "Bộ Chính trị",
-    "Ban Bí thư",
-    "Ban Chấp hành",
-    "Ban Thường vụ",
-    "Ban Tổ chức",
-    "Ban Tuyên giáo",
-    "Ban Nội chính",
-    "Ban Dân vận",
-    "Ban Kinh tế",
-    "Ban Chỉ đạo",
-    "Trưởng Ban Chỉ đạo",
-    "Bộ Y tế",
-    "Sở Y tế",
-    "Bộ Giáo dục và Đào tạo",
-    "Sở Giáo dục và Đào tạo",
-    "Ban Chỉ đạo Trung ương",
-    # organisations and places by kind: the words that precede a name ("Bệnh viện Ung bướu Thanh Hóa" names Thanh Hóa)
-    "Bộ Công Thương",
-    "Sở Công Thương",
-    "Bệnh viện",
-    "Bệnh viện Đa khoa",
-    "Bệnh viện Ung bướu",
-    "Trung tâm",
-    "Trung tâm Y tế",
-    "Viện",
-    "Trường",
-    "Đại học",
-    "Cục",
-    "Tổng cục",
-    "Công an",
-    "Công ty",
-    "Tập đoàn",
-    "Ngân hàng",
-    "Kho bạc",
-    "Hội",
-    "Liên đoàn",
-    "Đội tuyển",
-    "Lễ hội",
-    "Khu công nghiệp",
-    "Cảng",
-    "Sân bay",
-    "Vịnh",
-    "Sông",
-    "Cầu",
-    "Chợ",
-    "Trưởng Ban",
-    "Phó Trưởng Ban",
-    "Trưởng đoàn",
-    "Phó Trưởng đoàn",
-    "Giám đốc",
-    "Phó Giám đốc",
-    "Tổng Giám đốc",
-    "Sở",
-    "Bộ",
-    "Bộ trưởng",
-    "Thứ trưởng",
-    "Văn phòng",
-    "Thường trực",
-    "Ủy viên Bộ Chính trị",
-    "Ủy viên Dự khuyết Trung ương Đảng",
-    "Đại biểu Quốc hội",
-    "Thượng tướng",
-    "Trung tướng",
-    "Thiếu tướng",
-    "Đại tá",
-    "Thạc sĩ",
-    "Tiến sĩ",
-    "Giáo sư",
-    "Phó Giáo sư",
-    "Bác sĩ",
-    "Bí thư",
-    "Phó Bí thư",
-    "Chủ tịch",
-    "Phó Chủ tịch",
-    "Tổng Bí thư",
-    "Thủ tướng",
-    "Đảng",
-    "Đảng bộ",
-    "Nhà nước",
-    "Chính phủ",
-    "Quốc hội",
-    "Ủy ban",
-    "Ủy ban nhân dân",
-    "Hội đồng nhân dân",
-    "Mặt trận Tổ quốc",
-    "Đại hội",
-    "Nghị quyết",
-    "Kết luận",
-    "Chỉ thị",
-    "Quy định",
-    "Điều lệ Đảng",
-    "Ủy viên",
-    "Ủy viên Trung ương Đảng",
-    "Hội nghị",
-    "Thành phố",
-    "Tỉnh",
-    "Quận",
-    "Huyện",
-    "Xã",
-    "Phường",
-    "TP",
-    "Việt Nam",
-    "nhiệm kỳ",
-    "UBND",
-    "HĐND",
-    "MTTQ",
-    "TW",
-    "BCH",
-    "BTV",
-    "THPT",
-    "GDP",
-    "GRDP",
-    "FDI",
-    "CNTT",
-    "Covid",
-    # English renderings
-    "Central Committee",
-    "Central",
-    "Committee",
-    "Council",
-    "Department",
-    "Ministry",
-    "Terminal",
-    "Airport",
-    "Hospital",
-    "University",
-    "Bridge",
-    "Station",
-    "Court",
-    "Company",
-    "Corporation",
-    "Association",
-    "Board",
-    "Agency",
-    "Institute",
-    "Party",
-    "Communist Party",
-    "Politburo",
-    "Secretariat",
-    "Secretary",
-    "Party Secretary",
-    "Chairman",
-    "People",
-    "People's Committee",
-    "People's Council",
-    "Standing Board",
-    "Standing Committee",
-    "Congress",
-    "Party Congress",
-    "Government",
-    "Prime Minister",
-    "National Assembly",
-    "City",
-    "Province",
-    "District",
-    "Vietnam",
-    "Vietnamese",
-    "Charter",
-    "Party Charter",
-    "Resolution",
-    "Plenum",
-    "Conference",
-    "Regulation",
-    "Directive",
-    "Conclusion",
-    "Fatherland Front",
-    "Front",
-    *[
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    *["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-    "Executive",
-    "Executive Committee",
-    "North",
-    "South",
-    "East",
-    "West",
-    "Northern",
-    "Southern",
-    "Central Highlands",
-    "Tet",
-    "Tết",
-    "Tết Nguyên đán",
-    "Lunar New Year",
-)
-# Exact (lower-cased) forms, and folded forms for questions typed without diacritics. A one-syllable
+# Capitalized institutions and titles (common nouns written with capitals, never "the entity asked about"),
+# exact (lower-cased) and, for phrases, folded for questions typed without diacritics. A one-syllable
 # institution is not matched folded: "Tỉnh" folds to "tinh" as "Hà Tĩnh" does, "Đảng" to "dang" as "Đặng".
+_INSTITUTION_NAMES = lexicon.words("institutions")
 INSTITUTIONS = frozenset(x.lower() for x in _INSTITUTION_NAMES) | frozenset(
     fold(x).lower() for x in _INSTITUTION_NAMES if " " in x
 )
 # Words that start a question or a clause with a capital without naming anything.
-_LEADING = frozenset(
-    x.lower()
-    for x in [
-        "Còn",
-        "Thế",
-        "Vậy",
-        "Và",
-        "Ai",
-        "Ở",
-        "Khi",
-        "Bao",
-        "Tại",
-        "Vì",
-        "Sao",
-        "Có",
-        "Những",
-        "Các",
-        "Theo",
-        "Trong",
-        "Năm",
-        "Ngày",
-        "Dịp",
-        "Đợt",
-        "Ông",
-        "Bà",
-        "Anh",
-        "Chị",
-        "Đồng",
-        "Who",
-        "What",
-        "When",
-        "Where",
-        "Why",
-        "How",
-        "Which",
-        "Did",
-        "Does",
-        "Do",
-        "Is",
-        "Are",
-        "Was",
-        "Were",
-        "The",
-        "And",
-        "In",
-        "Of",
-        "According",
-        "About",
-        "Mr",
-        "Ms",
-        "Mrs",
-        "No",
-        "Had",
-        "Has",
-        "Have",
-        "Should",
-        "Could",
-        "Would",
-        "Will",
-        "Must",
-    ]
-)
+_LEADING = frozenset(x.lower() for x in lexicon.words("leading_words"))
 _WORD = re.compile(r"[\wÀ-ỹĐđ]+(?:[-'’][\wÀ-ỹĐđ]+)*", re.UNICODE)
 _POSSESSIVE = re.compile(r"['’]s$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
@@ -316,7 +53,7 @@ def question_entities(question: str) -> tuple[str, ...]:
 
     Institutions break runs wherever they stand ("Trung ương", "Quận ủy"), so "Quận ủy Sơn Trà" gives "Sơn Trà";
     a single capitalized word that opens the question is only the sentence's capital. In lower case, the
-    provinces and cities of qa.answering.places and the name after a committee ("quan uy hai chau") still count.
+    provinces and cities of qa.reading.places and the name after a committee ("quan uy hai chau") still count.
     >>> question_entities("Quận ủy Sơn Trà kết nạp bao nhiêu đảng viên mới?")
     ('Sơn Trà',)
     """
@@ -399,7 +136,7 @@ def _institution_at(words: list[str], lowered: list[str], folded: list[str], i: 
     return end - i
 
 
-_DEPARTMENT_HEADS = frozenset(["sở", "bộ", "ban", "cục", "tổng cục", "viện", "vụ", "phòng", "trung tâm", "khoa"])
+_DEPARTMENT_HEADS = frozenset(lexicon.words("department_heads"))
 
 
 def _phrase_at(lowered: list[str], folded: list[str], i: int) -> int:
@@ -423,14 +160,7 @@ def question_numbers(question: str) -> tuple[str, ...]:
 
 
 # Names written in several ways (folded, lower case): any form found counts for the others.
-ALIASES = (
-    ("ho chi minh", "tphcm", "tp.hcm", "tp hcm", "hcm", "hcmc", "sai gon", "saigon", "thanh pho ho chi minh"),
-    ("ha noi", "hanoi", "tp ha noi"),
-    ("da nang", "danang"),
-    ("hai phong", "haiphong"),
-    ("can tho", "cantho"),
-    ("viet nam", "vietnam"),
-)
+ALIASES = lexicon.groups("aliases")
 _ALIAS_OF = {form: group for group in ALIASES for form in group}
 
 

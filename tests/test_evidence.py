@@ -3,7 +3,8 @@
 import pytest
 
 from qa.reading.asking import answer_type
-from qa.reading.evidence import contains_folded, coverage_of, find_answer_span, question_entities, question_numbers
+from qa.reading.evidence import contains_folded, coverage_of, question_entities, question_numbers
+from qa.reading.spans import find_answer_span
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import pytest
 from embeddings.types import Chunk, Document
 from qa.answering.answerability import FEATURES, lead_features, role_support, unseen_pairs
 from qa.reading.asking import counted_noun, number_before, role_of
-from qa.reading.evidence import find_answer_span
+from qa.reading.spans import find_answer_span
 from qa.retrieval.searcher import Hit
 
 

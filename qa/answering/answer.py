@@ -21,9 +21,11 @@ import numpy as np
 from qa.errors import QuestionError
 from qa.messages import t
 from qa.params import MAX_QUESTION_CHARS, MAX_QUOTE_CHARS, AnswerParams
-from qa.reading.asking import FACTOID_TYPES, answer_type, counted_noun, number_before, question_language
-from qa.reading.evidence import coverage_of, find_answer_span, question_entities
+from qa.reading.asking import FACTOID_TYPES, number_before
+from qa.reading.evidence import coverage_of
 from qa.reading.places import place_spans
+from qa.reading.question import Question, as_question, read_question
+from qa.reading.spans import find_answer_span
 from qa.retrieval.searcher import Filters, Hit, Searcher, Signals
 
 from .followup import expand_query
@@ -131,7 +133,7 @@ def select_sentences(
 
 
 def build_extractive(
-    question: str,
+    question: Question | str,
     hits: Sequence[Hit],
     searcher: Searcher,
     params: AnswerParams = AnswerParams(),
@@ -146,25 +148,26 @@ def build_extractive(
     exception (see _cross_lingual_overlap); `qvec`, the search's "query" vector of `question`, spares
     encoding it again.
     """
+    question = as_question(question)
     n = params.sentence_passages
     sentences = _distinct(
         hits[:n], [s for i, hit in enumerate(hits[:n]) for s in split_sentences(i, hit, params.max_quote_chars)]
     )
     if not sentences:
         return "", ()
-    kind = answer_type(question)
+    kind = question.kind
     spans = {}
     if kind in FACTOID_TYPES:
         for s in sentences:
             span = find_answer_span(s.text, kind, question)
             if span is not None:
                 spans[(s.hit_index, s.start)] = (s.start + span.start, s.start + span.end)
-    if question_language(question) == "en":
+    if question.language == "en":
         overlap = _cross_lingual_overlap(question, sentences, searcher, params.cross_lingual_passages, qvec)
     else:
         overlap = np.array([searcher.sentence_overlap(question, s.text) for s in sentences])
     prior = np.array([1.0 - s.hit_index / n for s in sentences])
-    noun = counted_noun(question) if kind == "how_many" else None
+    noun = question.counted if kind == "how_many" else None
     typed = np.array([_typed_strength(s, spans, noun) for s in sentences]) if spans else None
     if params.constraint_bonus:
         held = passage_constraints(question, hits[:n], searcher)
@@ -200,7 +203,7 @@ def _distinct(hits: Sequence[Hit], sentences: list[Sentence]) -> list[Sentence]:
     return out
 
 
-def passage_constraints(question: str, hits: Sequence[Hit], searcher: Searcher) -> list[float]:
+def passage_constraints(question: Question, hits: Sequence[Hit], searcher: Searcher) -> list[float]:
     """Per passage, the share of the question's names and numbers that it or its article's header hold:
     a sentence about Cần Thơ's party members is no answer about Long An's, however well its words match."""
     from .answerability import passage_context, question_constraints
@@ -210,7 +213,7 @@ def passage_constraints(question: str, hits: Sequence[Hit], searcher: Searcher) 
 
 
 def _cross_lingual_overlap(
-    question: str, sentences: Sequence[Sentence], searcher: Searcher, passages: int, qvec: np.ndarray | None = None
+    question: Question, sentences: Sequence[Sentence], searcher: Searcher, passages: int, qvec: np.ndarray | None = None
 ) -> np.ndarray:
     """Sentence scores for an English question over Vietnamese text: shared words say little, so the
     embedding similarity (min-max scaled over the candidates) stands in for word overlap. Only the
@@ -221,7 +224,7 @@ def _cross_lingual_overlap(
     out = np.zeros(len(sentences))
     if not scored:
         return out
-    query = qvec if qvec is not None else searcher.encoder.encode([question], "query")[0]
+    query = qvec if qvec is not None else searcher.encoder.encode([question.text], "query")[0]
     cosines = searcher.sentence_vectors([sentences[i].text for i in scored]) @ query
     spread = float(cosines.max() - cosines.min())
     out[scored] = (cosines - cosines.min()) / spread if spread > 0 else 0.0
@@ -261,13 +264,14 @@ def assemble(
     return " ".join(parts), tuple(citations)
 
 
-def missing_names(question: str, hits: Sequence[Hit], searcher: Searcher, passages: int = 3) -> tuple[str, ...]:
+def missing_names(question: Question | str, hits: Sequence[Hit], searcher: Searcher, passages: int = 3) -> tuple[str, ...]:
     """Names the question asks about (as the corpus would write them) that none of the first passages,
     nor their articles' headers, mention: "Long An" when only Cần Thơ's figures were found."""
     from .answerability import corpus_names, passage_context
 
+    question = as_question(question)
     texts = [passage_context(h) for h in hits[:passages]]
-    named = question_entities(question)
+    named = question.names
     # the corpus' spelling of each name, and the provinces and cities it never writes at all ("kien giang")
     wanted = [*corpus_names(question, searcher), *(p for n in named for p in place_spans(n))]
     missing = [name for name in dict.fromkeys(wanted) if not any(coverage_of((name,), t) == 1.0 for t in texts)]
@@ -298,20 +302,21 @@ def answer_question(
 
     question = clean_question(question, max_chars, lang)
     query = expand_query(question, history)
-    result = searcher.search(query, k, retriever, filters)
+    read = read_question(query)  # read once; everything below takes this value
+    result = searcher.search(read, k, retriever, filters)
     hits = tuple(result.hits)
     if not hits:
         return Answer(question, query, t("abstain", lang), True, (), hits, result.signals)
-    text, citations = build_extractive(query, hits, searcher, params, result.qvec)
+    text, citations = build_extractive(read, hits, searcher, params, result.qvec)
     lead = next(((h, citations[0].quote) for h in hits if h.chunk.chunk_id == citations[0].chunk_id), None) if citations else None
-    evidence = answerability_features(query, result, searcher, question_language(question), lead)
+    evidence = answerability_features(read, result, searcher, lead)
     confidence = None
     if model is not None:
         confidence = model.probability(evidence)
         abstain = confidence < model.threshold and not result.signals.about_recency
     else:
         abstain = should_abstain(result.signals, params)
-    missing = missing_names(query, hits, searcher) if params.entity_guard else ()
+    missing = missing_names(read, hits, searcher) if params.entity_guard else ()
     found = {"confidence": confidence, "evidence": evidence}
     if abstain or missing:
         text = t("not_about", lang, entities=", ".join(missing)) if missing else t("abstain", lang)

@@ -20,19 +20,18 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings.lexical import fold, syllables, tokenize
+from embeddings.lexical import syllables, tokenize
 from embeddings.types import Document
 from qa.errors import DatasetError
-from qa.reading.asking import FACTOID_TYPES, answer_type, counted_noun, folded_lower, number_before, post_mismatch, role_of
+from qa.reading.asking import FACTOID_TYPES, folded_lower, number_before, post_mismatch
 from qa.reading.evidence import (
     aliases_of,
     coverage_of,
-    find_answer_span,
-    question_entities,
-    question_numbers,
     years_in,
 )
 from qa.reading.places import places_in
+from qa.reading.question import Question, as_question
+from qa.reading.spans import find_answer_span
 from qa.retrieval.searcher import Hit, Searcher, SearchResult
 
 from .sentences import split_sentences
@@ -98,22 +97,24 @@ class AnswerabilityModel:
 
 
 def answerability_features(
-    question: str, result: SearchResult, searcher: Searcher, language: str, lead: tuple[Hit, str] | None = None
+    question: Question | str, result: SearchResult, searcher: Searcher, lead: tuple[Hit, str] | None = None
 ) -> dict[str, float]:
     """Named signals for one searched question (see FEATURES); pure given the searcher's corpus statistics.
 
     `lead` is the (passage, quote) the answer would lead with (qa.answering.answer.build_extractive); without one,
     the lead_* signals say that there is no answer."""
+    question = as_question(question)
     s, hits = result.signals, result.hits
     runs = _corpus_runs(question, searcher)
     entities = tuple(dict.fromkeys(run for run in runs if run))  # corpus_names, from the same runs
-    numbers = question_numbers(question)
+    numbers = question.numbers
+    language = question.language
     candidates = hits[:EVIDENCE_PASSAGES]
     texts = [passage_context(h) for h in candidates]
     entity_support = max((coverage_of(entities, t) for t in texts), default=0.0 if entities else 1.0)
     best = max(range(len(texts)), key=lambda i: coverage_of(entities, texts[i])) if texts else None
     typed, typed_pairs, constraints = typed_sentence_scores(question, candidates, searcher, (*entities, *numbers))
-    noun = counted_noun(question) if language == "vi" and answer_type(question) == "how_many" else None
+    noun = question.counted if language == "vi" and question.kind == "how_many" else None
     vi = float(language != "en")
     counted = noun is not None and any(number_before(noun, h.chunk.text) for h in candidates)
     return {
@@ -144,10 +145,10 @@ def answerability_features(
     }
 
 
-def fact_features(question: str, lead: tuple[Hit, str] | None, searcher: Searcher, vi: float) -> dict[str, float]:
+def fact_features(question: Question | str, lead: tuple[Hit, str] | None, searcher: Searcher, vi: float) -> dict[str, float]:
     """fact_pairs_vi and fact_overlap_vi: does the lead speak of what is asked, not only of whom? A near miss
     about the same city ("xe buýt ở Đà Nẵng") shares the city's name with every passage about it."""
-    fact = fact_words(question)
+    fact = fact_words(as_question(question))
     if lead is None or not fact or not vi:
         return {"fact_pairs_vi": 0.0, "fact_overlap_vi": 0.0}
     hit, quote = lead
@@ -157,26 +158,28 @@ def fact_features(question: str, lead: tuple[Hit, str] | None, searcher: Searche
     }
 
 
-def fact_words(question: str) -> str:
+def fact_words(question: Question | str) -> str:
     """The question with its names, places and numbers blanked out and its asking words dropped (folded): the
     words of the fact asked for."""
-    text = folded_lower(question)
-    for name in sorted({*question_entities(question), *question_numbers(question)}, key=len, reverse=True):
+    question = as_question(question)
+    text = question.folded
+    for name in sorted({*question.names, *question.numbers}, key=len, reverse=True):
         text = re.sub(rf"(?<!\w){re.escape(folded_lower(name))}(?!\w)", " | ", text)
     return " ".join(w for w in re.findall(r"\w+|\|", text) if w not in _ASKING)
 
 
 def lead_features(
-    question: str, lead: tuple[Hit, str] | None, searcher: Searcher, constraints: tuple[str, ...]
+    question: Question | str, lead: tuple[Hit, str] | None, searcher: Searcher, constraints: tuple[str, ...]
 ) -> dict[str, float]:
     """The lead_* FEATURES: does the sentence the answer leads with answer *this* question about *this* place and year?"""
     if lead is None:
         return dict.fromkeys((f for f in FEATURES if f.startswith("lead_")), 0.0)
+    question = as_question(question)
     hit, quote = lead
     header, context = article_header(hit.document), passage_context(hit)
-    kind = answer_type(question)
-    asked_places, found_places = places_in(question), places_in(context)
-    asked_years, found_years = years_in(question), years_in(context)
+    kind = question.kind
+    asked_places, found_places = question.places, places_in(context)
+    asked_years, found_years = question.years, years_in(context)
     return {
         "lead_typed": float(kind not in FACTOID_TYPES or find_answer_span(quote, kind, question) is not None),
         "lead_constraints": coverage_of(constraints, context),
@@ -184,7 +187,7 @@ def lead_features(
         "lead_place_conflict": float(bool(asked_places and found_places and not asked_places & found_places)),
         "lead_year_conflict": float(bool(asked_years and found_years and not asked_years & found_years)),
         "lead_role": role_support(question, quote) if kind == "who" else 1.0,
-        "lead_counted": float(bool((noun := counted_noun(question)) and number_before(noun, quote))),
+        "lead_counted": float(bool((noun := question.counted) and number_before(noun, quote))),
         "lead_overlap": searcher.sentence_overlap(question, quote),
         "lead_pairs": searcher.coverage(question, quote),
     }
@@ -206,11 +209,12 @@ def passage_context(hit: Hit) -> str:
 _HLV = re.compile(r"\b(hlv|HLV)\b")  # the abbreviation of "huấn luyện viên" (coach)
 
 
-def role_support(question: str, sentence: str) -> float:
+def role_support(question: Question | str, sentence: str) -> float:
     """Share of the word pairs of the question's post (qa.reading.asking.role_of) found in `sentence` (an abbreviation
     anywhere in it, "HLV" as "huấn luyện viên"); 0.0 when it names the post only as a deputy's, or only as the
     post itself when a deputy is asked for; 1.0 with no post."""
-    role = role_of(question)
+    question = as_question(question)
+    role = question.post
     role = role and _HLV.sub("huan luyen vien", role)
     pairs = [t for t in tokenize(role) if "_" in t] if role else []
     if not pairs:
@@ -220,14 +224,15 @@ def role_support(question: str, sentence: str) -> float:
         return 0.0
     present = set(tokenize(sentence))
     # an abbreviation ("Chủ tịch VFA") counts wherever the sentence writes it: "Chủ tịch Hiệp hội Lương thực Việt Nam (VFA)"
-    acronyms = {fold(w).lower() for w in re.findall(r"\b[A-ZĐ]{2,}\b", question)}
+    acronyms = question.acronyms
     return sum(p in present or bool(set(p.split("_")) & acronyms & present) for p in pairs) / len(pairs)
 
 
-def question_constraints(question: str, searcher: Searcher) -> tuple[str, ...]:
+def question_constraints(question: Question | str, searcher: Searcher) -> tuple[str, ...]:
     """What an answer's passage must hold to be about what the question asks: its names (as the corpus
     writes them) and its numbers and years."""
-    return (*corpus_names(question, searcher), *question_numbers(question))
+    question = as_question(question)
+    return (*corpus_names(question, searcher), *question.numbers)
 
 
 # Folded syllables of how questions ask ("có bao nhiêu", "là ai", "khi nào"): news text seldom writes them, so a
@@ -235,14 +240,14 @@ def question_constraints(question: str, searcher: Searcher) -> tuple[str, ...]:
 _ASKING = frozenset(["bao", "nhieu", "ai", "nao", "gi", "dau", "sao", "khong", "co", "la", "may", "the", "chua", "hay", "thi"])
 
 
-def unseen_pairs(question: str, searcher: Searcher) -> float:
+def unseen_pairs(question: Question | str, searcher: Searcher) -> float:
     """Share of the question's folded syllable pairs that no passage holds: a name or topic the corpus lacks.
     Pairs with an asking word are left out ("tho_co", "co_bao" of "can tho co bao nhieu dang vien")."""
-    pairs = [t for t in tokenize(question) if "_" in t and not set(t.split("_")) & _ASKING]
+    pairs = [t for t in as_question(question).tokens if "_" in t and not set(t.split("_")) & _ASKING]
     return sum(searcher.document_frequency(t) == 0 for t in pairs) / len(pairs) if pairs else 0.0
 
 
-def corpus_names(question: str, searcher: Searcher) -> tuple[str, ...]:
+def corpus_names(question: Question | str, searcher: Searcher) -> tuple[str, ...]:
     """The question's names cut to the longest run of words the corpus itself writes.
 
     "Nghe An Oncology Hospital" -> "Nghe An"; an English word in a name ("Oncology", "Resolution") is the
@@ -251,10 +256,10 @@ def corpus_names(question: str, searcher: Searcher) -> tuple[str, ...]:
     return tuple(dict.fromkeys(run for run in _corpus_runs(question, searcher) if run))
 
 
-def _corpus_runs(question: str, searcher: Searcher) -> list[str]:
+def _corpus_runs(question: Question | str, searcher: Searcher) -> list[str]:
     """Each of the question's names cut to the longest run of words the corpus writes ("" for none)."""
     out = []
-    for name in question_entities(question):
+    for name in as_question(question).names:
         best, run = [], []
         for word in name.split():
             if any(all(searcher.document_frequency(s) > 0 for s in syllables(form)) for form in aliases_of(word)):
@@ -283,7 +288,7 @@ def _share_in_corpus(runs: Sequence[str], searcher: Searcher) -> float:
 
 
 def typed_sentence_scores(
-    question: str, hits: Sequence[Hit], searcher: Searcher, constraints: tuple[str, ...] = ()
+    question: Question | str, hits: Sequence[Hit], searcher: Searcher, constraints: tuple[str, ...] = ()
 ) -> tuple[float, float, float]:
     """(best word overlap, best word-pair coverage, best share of `constraints`) with the question among
     sentences that hold the kind of answer asked for: a how-many question needs a number, when a date, who
@@ -291,7 +296,8 @@ def typed_sentence_scores(
     year) also counts when the sentence's article title or date holds it. Zeros when no sentence of
     the passages can hold the answer.
     """
-    kind = answer_type(question)
+    question = as_question(question)
+    kind = question.kind
     best, best_pairs, best_constraints = 0.0, 0.0, 0.0
     for i, hit in enumerate(hits):
         context = article_header(hit.document)

@@ -18,9 +18,10 @@ from dataclasses import replace
 from embeddings.lexical import syllables
 from qa.errors import LLMError
 from qa.messages import t
+from qa.reading.asking import question_language
 from qa.retrieval.searcher import syllable_pairs, syllable_set
 
-from .answer import Answer, Citation, question_language
+from .answer import Answer, Citation
 from .sentences import split_sentences
 
 SUPPORT_MIN_OVERLAP = 0.5  # share of the sentence's word pairs found in the passage sentence

@@ -168,3 +168,11 @@ def post_mismatch(role: str, sentence: str) -> bool:
 def number_before(noun: str, text: str) -> bool:
     """A number stands right before `noun` (folded) in `text`, at most two words apart: '55.369 đảng viên'."""
     return re.search(counted_pattern(noun), folded_lower(text)) is not None
+
+
+_RECENT = re.compile(r"mới nhất|gần đây nhất|gần nhất|moi nhat|gan day nhat|latest|most recent|newest", re.IGNORECASE)
+
+
+def wants_recent(question: str) -> bool:
+    """The question asks for the latest articles: "tin mới nhất", "the latest report"."""
+    return bool(_RECENT.search(question))

@@ -9,7 +9,6 @@ Not here: answer assembly and abstention (qa.answering.answer), which read the s
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,10 +24,9 @@ from embeddings.stores.interface import StoreConfig, VectorStore
 from embeddings.types import Chunk, Document
 from qa.errors import ConfigError
 from qa.params import FUSIONS, RETRIEVERS, RetrievalParams
+from qa.reading.question import Question, as_question
 
 from .candidates import gather
-
-_RECENT = re.compile(r"mới nhất|gần đây nhất|gần nhất|moi nhat|gan day nhat|latest|most recent|newest", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +147,13 @@ def syllable_pairs(text: str) -> frozenset[str]:
     return frozenset(f"{a}_{b}" for a, b in zip(words, words[1:]))
 
 
+def _words_of(text: Question | str) -> tuple[frozenset[str], frozenset[str]]:
+    """(folded syllables, folded syllable pairs) of a read question, or of any text (cached)."""
+    if isinstance(text, Question):
+        return text.syllable_set, text.pairs
+    return syllable_set(text), syllable_pairs(text)
+
+
 def is_unaccented_vietnamese(question: str, vocabulary_share: float, min_vocabulary: float) -> bool:
     """Vietnamese typed without diacritics: its words are the corpus' words, yet no letter carries a mark.
 
@@ -170,10 +175,6 @@ def freshness(dates: dict[str, str | None], half_life_days: float) -> dict[str, 
     return {k: 0.5 ** ((newest - d).days / half_life_days) for k, d in parsed.items()}
 
 
-def wants_recent(question: str) -> bool:
-    return bool(_RECENT.search(question))
-
-
 class Searcher:
     """Holds a loaded index and a query encoder; everything per query is one encoding plus array work."""
 
@@ -192,23 +193,22 @@ class Searcher:
         """Every chunk in corpus order (evaluation: which passages hold the evidence)."""
         return self.index.all_chunks()
 
-    def coverage(self, question: str, text: str) -> float:
+    def coverage(self, question: Question | str, text: str) -> float:
         """IDF-weighted share of the question's folded syllable pairs found in `text`, in [0, 1].
 
         Pairs, because Vietnamese words are mostly two syllables: "dự báo thời tiết" shares
         syllables with political news ("báo cáo", "thời gian") but none of its pairs.
         A one-syllable question falls back to single syllables.
         """
-        pairs = syllable_pairs(question)
+        words, pairs = _words_of(question)
         if pairs:
             return self._covered(pairs, syllable_pairs(text))
-        return self._covered(syllable_set(question), syllable_set(text))
+        return self._covered(words, syllable_set(text))
 
-    def sentence_overlap(self, question: str, sentence: str) -> float:
-        """How well a sentence matches the question: mean of syllable and syllable-pair coverage."""
-        return 0.5 * self._covered(syllable_set(question), syllable_set(sentence)) + 0.5 * self._covered(
-            syllable_pairs(question), syllable_pairs(sentence)
-        )
+    def sentence_overlap(self, question: Question | str, sentence: str) -> float:
+        """How well a sentence matches the question (or any text): mean of syllable and syllable-pair coverage."""
+        words, pairs = _words_of(question)
+        return 0.5 * self._covered(words, syllable_set(sentence)) + 0.5 * self._covered(pairs, syllable_pairs(sentence))
 
     def _covered(self, wanted: frozenset[str], present: frozenset[str]) -> float:
         if not wanted:
@@ -241,13 +241,18 @@ class Searcher:
         """Number of passages holding a BM25 token (a folded syllable or 'a_b' syllable pair)."""
         return self._df.get(token, 0)
 
-    def vocabulary_share(self, question: str) -> float:
+    def vocabulary_share(self, question: Question | str) -> float:
         """Share of the question's folded syllables that occur anywhere in the corpus."""
-        words = syllables(fold(question))
+        words = question.syllables if isinstance(question, Question) else syllables(fold(question))
         return sum(w in self._df for w in words) / len(words) if words else 0.0
 
-    def search(self, question: str, k: int = 5, retriever: str = "hybrid", filters: Filters | None = None) -> SearchResult:
-        """Top-k passages for `question` (already expanded for follow-ups), best first, near-duplicates removed."""
+    def search(
+        self, question: Question | str, k: int = 5, retriever: str = "hybrid", filters: Filters | None = None
+    ) -> SearchResult:
+        """Top-k passages for `question` (already expanded for follow-ups; a string is read here), best first,
+        near-duplicates removed."""
+        read = as_question(question)
+        question = read.text
         p = self.params
         if retriever not in RETRIEVERS:
             raise ConfigError(f"unknown retriever {retriever!r}; choose one of {', '.join(RETRIEVERS)}")
@@ -264,12 +269,12 @@ class Searcher:
         elif p.fusion == "rrf":
             ranking = fuse_rrf(dense, lexical, p.rrf_k)
         else:
-            share = self.vocabulary_share(question)
+            share = self.vocabulary_share(read)
             weight = p.dense_weight
             if is_unaccented_vietnamese(question, share, p.unaccented_min_vocabulary):
                 weight *= p.unaccented_dense_factor
             ranking = fuse_weighted(dense, lexical, weight, share)
-        if wants_recent(question) and len(found.chunks):
+        if read.recent and len(found.chunks):
             bonus = np.array([self._freshness.get(d.doc_id, 0.0) for d in found.docs])
             ranking = ranking + p.recency_bonus * bonus * (ranking.max() - ranking.min() or 1.0)
 
@@ -292,9 +297,9 @@ class Searcher:
             )
             if len(hits) == k:
                 break
-        return SearchResult(question, hits, self._signals(question, qvec, dense, lexical, hits), qvec)
+        return SearchResult(question, hits, self._signals(read, qvec, dense, lexical, hits), qvec)
 
-    def _signals(self, question: str, qvec, dense: np.ndarray, lexical: np.ndarray, hits: list[Hit]) -> Signals:
+    def _signals(self, question: Question, qvec, dense: np.ndarray, lexical: np.ndarray, hits: list[Hit]) -> Signals:
         if not hits:
             return Signals()
         dense_top = float(dense.max()) if qvec is not None and len(dense) else 0.0
@@ -306,7 +311,7 @@ class Searcher:
             qvec is not None and len(dense) and lexical.max(initial=0) > 0 and np.argmax(dense) == np.argmax(lexical)
         )
         coverage = max(self.coverage(question, h.chunk.embed_text) for h in hits[:3])
-        return Signals(dense_top, z, float(lexical.max(initial=0.0)), coverage, agreement, wants_recent(question))
+        return Signals(dense_top, z, float(lexical.max(initial=0.0)), coverage, agreement, question.recent)
 
 
 def retrieve(question: str, k: int, searcher: Searcher, **options) -> list[Hit]:

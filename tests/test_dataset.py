@@ -40,6 +40,7 @@ CORPUS_FOR = {
     "dev_seed.jsonl": ROOT / "corpus",
     "dev_news2.jsonl": DATA / "news2",
     "dev_news3.jsonl": DATA / "news3",
+    "dev_news4.jsonl": DATA / "news4",
 }
 DATASETS = sorted(DATA.glob("dev_*.jsonl"))
 

@@ -15,6 +15,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The articles do not give this for {entities}.",
     },
     "related": {"vi": "Những đoạn sau có thể liên quan:", "en": "These passages may be related:"},
+    "unsure": {
+        "vi": "Chưa chắc chắn (độ tin cậy {confidence}): đây là đoạn gần nhất, hãy đối chiếu với bài báo.",
+        "en": "Not sure (confidence {confidence}): this is the closest passage; check it against the article.",
+    },
+    "quote_lacks": {
+        "vi": "Đoạn trích không nêu tên {entities} (bài của {outlet})",
+        "en": "The quote does not name {entities} (an article of {outlet})",
+    },
+    "unsure_label": {"vi": "Chưa chắc chắn", "en": "Not sure"},
+    "quote_lacks_plain": {"vi": "Đoạn trích không nêu tên {entities}", "en": "The quote does not name {entities}"},
     "empty": {
         "vi": "Câu hỏi đang trống: hãy nhập một câu hỏi về các bài báo.",
         "en": "The question is empty: type a question about the articles.",

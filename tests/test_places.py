@@ -49,3 +49,13 @@ def test_a_city_names_its_province_too():
     assert {"thu duc", "ho chi minh"} <= places_in("Đoàn tàu chạy qua đoạn trên cao ở TP Thủ Đức chiều 22/12")
     assert "khanh hoa" in places_in("Du khách đổ về Nha Trang dịp lễ")
     assert "khanh hoa" not in places_in("Du khách đổ về Đà Lạt dịp lễ")
+
+
+def test_the_outlet_names_the_province_a_provincial_paper_never_writes():
+    from qa.reading.places import outlet_places
+
+    assert outlet_places("Báo Nghệ An", "bai-viet", "Toàn tỉnh kết nạp được 412 đảng viên mới") == ("Nghệ An",)
+    assert outlet_places(None, "baonghean-vn_ket-nap-dang-vien", "") == ("Nghệ An",)  # the page host in the file name
+    assert outlet_places(None, "bai-viet", "(NAO) - Toàn tỉnh kết nạp ...") == ("Nghệ An",)  # the lead's signature
+    assert outlet_places("thaibinh.gov.vn", "x", "") == ("Thái Bình",)
+    assert outlet_places("Tuổi Trẻ", "000_a5e41cd1fa4addb6", "Sáng 6/11, ...") == ()

@@ -37,6 +37,8 @@ def answer_markdown(answer: dict, lang: str = "vi") -> str:
         body,
     )
     parts = [body]
+    if answer.get("status") == "unsure":  # not sure: the quote is shown, under a visible banner
+        parts.insert(0, f'<div class="unsure-banner">❓ {escape_text(t("unsure_label", lang))}</div>')
     if answer.get("abstained") and answer.get("hits"):
         parts.append(f"*{escape_text(t('related_hint', lang))}*")
     for warning in answer.get("warnings", []):
@@ -167,6 +169,7 @@ def index_markdown(manifest: dict | None, version: str, error: str | None, lang:
 
 
 CSS = """
+.unsure-banner { background: #fff4ce; border-left: 4px solid #d4a000; padding: 4px 8px; font-weight: 600; }
 .sources { display: flex; flex-direction: column; gap: 10px; max-height: 70vh; overflow-y: auto; }
 .sources-title { font-weight: 600; font-size: 1.05em; }
 .source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px; scroll-margin-top: 8px; }

@@ -86,6 +86,11 @@ class Answer:
     confidence: float | None = None  # the answerability model's probability that the passages answer the question
     missing: tuple[str, ...] = ()  # names the question asks about that the passages never mention
     evidence: dict[str, float] = field(default_factory=dict)  # the answerability features (qa.answering.answerability.FEATURES)
+    status: str = ""  # "answered" | "unsure" (the best quote, with a warning) | "refused"; "" = from `abstained`
+
+    @property
+    def outcome(self) -> str:
+        return self.status or ("refused" if self.abstained else "answered")
 
 
 def clean_question(question: str, max_chars: int = MAX_QUESTION_CHARS, lang: str = "vi") -> str:
@@ -294,11 +299,13 @@ def answer_question(
 ) -> Answer:
     """Retrieve for `question` (expanded with `history`, the previous searched queries) and answer with citations.
 
-    `model` (qa.answering.answerability.AnswerabilityModel) decides whether the passages answer the question; without
-    one, the fallback rule `should_abstain` does. A question naming something the passages never mention
-    is not answered with another entity's fact: it says what is missing and lists the passages as related.
+    Three outcomes. `model` (qa.answering.answerability.AnswerabilityModel) gives the probability that the passages
+    answer: at or above its threshold "answered", above its refuse threshold "unsure" (the best quote, shown with a
+    warning), below it "refused" (without a model, the fallback rule `should_abstain` answers or refuses). A name the
+    question asks about that the first passages never mention lowers the outcome one step, and the answer says the
+    quote does not name it; a name written nowhere in the corpus, under any spelling, is refused outright.
     """
-    from .answerability import answerability_features
+    from .answerability import answerability_features, name_in_corpus
 
     question = clean_question(question, max_chars, lang)
     query = expand_query(question, history)
@@ -306,24 +313,35 @@ def answer_question(
     result = searcher.search(read, k, retriever, filters)
     hits = tuple(result.hits)
     if not hits:
-        return Answer(question, query, t("abstain", lang), True, (), hits, result.signals)
+        return Answer(question, query, t("abstain", lang), True, (), hits, result.signals, status="refused")
     text, citations = build_extractive(read, hits, searcher, params, result.qvec)
     lead = next(((h, citations[0].quote) for h in hits if h.chunk.chunk_id == citations[0].chunk_id), None) if citations else None
     evidence = answerability_features(read, result, searcher, lead)
     confidence = None
     if model is not None:
         confidence = model.probability(evidence)
-        abstain = confidence < model.threshold and not result.signals.about_recency
+        status = "answered" if result.signals.about_recency else model.outcome(confidence)
     else:
-        abstain = should_abstain(result.signals, params)
+        status = "refused" if should_abstain(result.signals, params) else "answered"
     missing = missing_names(read, hits, searcher) if params.entity_guard else ()
-    found = {"confidence": confidence, "evidence": evidence}
-    if abstain or missing:
+    unknown = tuple(n for n in missing if not name_in_corpus(n, searcher))
+    if unknown:
+        status = "refused"
+    elif missing:
+        status = {"answered": "unsure", "unsure": "refused"}.get(status, status)
+    found = {"confidence": confidence, "evidence": evidence, "missing": missing}
+    if status == "refused" or not citations:
         text = t("not_about", lang, entities=", ".join(missing)) if missing else t("abstain", lang)
-        return Answer(question, query, text, True, (), hits, result.signals, missing=missing, **found)
-    if not citations:
-        return Answer(question, query, t("abstain", lang), True, (), hits, result.signals, **found)
-    return Answer(question, query, text, False, citations, hits, result.signals, **found)
+        return Answer(question, query, text, True, (), hits, result.signals, status="refused", **found)
+    warnings = ()
+    if status == "unsure":
+        shown = "" if confidence is None else f"{confidence:.0%}"
+        warnings = (t("unsure", lang, confidence=shown),)
+        if missing:
+            outlet = hits[0].document.source
+            key = "quote_lacks" if outlet else "quote_lacks_plain"
+            warnings += (t(key, lang, entities=", ".join(missing), outlet=outlet or ""),)
+    return Answer(question, query, text, False, citations, hits, result.signals, warnings=warnings, status=status, **found)
 
 
 def hit_to_dict(hit: Hit) -> dict:
@@ -355,6 +373,7 @@ def answer_to_dict(answer: Answer) -> dict:
         "question": answer.question,
         "query": answer.query,
         "answer": answer.text,
+        "status": answer.outcome,
         "abstained": answer.abstained,
         "mode": answer.mode,
         "warnings": list(answer.warnings),

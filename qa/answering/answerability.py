@@ -29,7 +29,7 @@ from qa.reading.evidence import (
     coverage_of,
     years_in,
 )
-from qa.reading.places import places_in
+from qa.reading.places import outlet_places, places_in
 from qa.reading.question import Question, as_question
 from qa.reading.spans import find_answer_span
 from qa.retrieval.searcher import Hit, Searcher, SearchResult
@@ -89,6 +89,14 @@ class AnswerabilityModel:
     intercept: float
     threshold: float  # answer when p >= threshold: chosen for <= 5% false abstention on the tuning split
     fitted: dict = field(default_factory=dict)  # what it was fitted on and how well it did
+    # refuse below this; between it and `threshold` the answer is shown as "not sure". None: no such band
+    refuse_threshold: float | None = None
+
+    def outcome(self, p: float) -> str:
+        """ "answered" (p >= threshold), "unsure" (p >= refuse_threshold) or "refused"."""
+        if p >= self.threshold:
+            return "answered"
+        return "unsure" if self.refuse_threshold is not None and p >= self.refuse_threshold else "refused"
 
     def probability(self, values: dict[str, float]) -> float:
         x = np.array([values[f] for f in self.features], dtype=np.float64)
@@ -197,8 +205,11 @@ LEAD_CHARS = 300  # an article's opening, where news names its place and date ("
 
 
 def article_header(document: Document) -> str:
-    """Title, date and opening lines of an article: what every passage of it is about, though it may not repeat it."""
-    return f"{document.title}\n{document.date or ''}\n{document.text[:LEAD_CHARS]}"
+    """Title, date, outlet (and the places it names) and opening lines of an article: what every passage of it is
+    about, though it may not repeat it. A provincial paper names its province only through its outlet."""
+    lead = document.text[:LEAD_CHARS]
+    outlet = " ".join(filter(None, (document.source, *outlet_places(document.source, document.doc_id, lead))))
+    return f"{document.title}\n{document.date or ''}\n{outlet}\n{lead}"
 
 
 def passage_context(hit: Hit) -> str:
@@ -271,20 +282,23 @@ def _corpus_runs(question: Question | str, searcher: Searcher) -> list[str]:
     return out
 
 
+def name_in_corpus(name: str, searcher: Searcher) -> bool:
+    """Some passage holds `name` under one of its spellings (aliases): all its folded syllable pairs, or its one
+    syllable. A name written nowhere is something the articles cannot be about."""
+    for form in aliases_of(name):
+        tokens = [t for t in tokenize(form) if "_" in t] or tokenize(form)
+        if all(searcher.document_frequency(t) > 0 for t in tokens):
+            return True
+    return False
+
+
 def _share_in_corpus(runs: Sequence[str], searcher: Searcher) -> float:
     """Share of the question's names, cut as corpus_names cuts them (`runs`, from _corpus_runs: "Nghe An
     Oncology Hospital" -> "Nghe An"), whose folded syllable pairs (or single syllable) occur in some passage;
     a name the corpus writes no word of counts as absent; 1.0 with no names."""
     if not runs:
         return 1.0
-    found = 0
-    for name in filter(None, runs):
-        for form in aliases_of(name):
-            tokens = [t for t in tokenize(form) if "_" in t] or tokenize(form)
-            if all(searcher.document_frequency(t) > 0 for t in tokens):
-                found += 1
-                break
-    return found / len(runs)
+    return sum(name_in_corpus(name, searcher) for name in filter(None, runs)) / len(runs)
 
 
 def typed_sentence_scores(
@@ -315,6 +329,7 @@ def fit_model(
     answerable: Sequence[bool],
     max_false_abstention: float = 0.05,
     groups: Sequence[str] | None = None,
+    refuse_quantile: float | None = None,
     **fitted,
 ) -> AnswerabilityModel:
     """Logistic regression with 5-fold cross-validated regularisation; threshold from out-of-fold probabilities.
@@ -345,6 +360,13 @@ def fit_model(
     c = float(search.C_[0])
     out_of_fold = cross_val_predict(LogisticRegression(C=c, max_iter=2000), xs, y, cv=folds, method="predict_proba")[:, 1]
     threshold = float(np.quantile(out_of_fold[y == 1], max_false_abstention, method="lower"))
+    # `refuse_quantile` (chosen by leave-one-corpus-out, qa.evaluation.shift): refuse only below that share of the
+    # answerable questions' out-of-fold probabilities; between it and `threshold`, answer as "not sure"
+    refuse = (
+        None
+        if refuse_quantile is None
+        else min(threshold, float(np.quantile(out_of_fold[y == 1], refuse_quantile, method="lower")))
+    )
     final = LogisticRegression(C=c, max_iter=2000).fit(xs, y)
     abstain = out_of_fold < threshold
     return AnswerabilityModel(
@@ -354,6 +376,7 @@ def fit_model(
         coef=tuple(float(v) for v in final.coef_[0]),
         intercept=float(final.intercept_[0]),
         threshold=threshold,
+        refuse_threshold=refuse,
         fitted={
             **fitted,
             "questions": len(y),
@@ -363,6 +386,15 @@ def fit_model(
             "cv_auroc": float(roc_auc_score(y, out_of_fold)),
             "cv_abstain_unanswerable": float(abstain[y == 0].mean()),
             "cv_false_abstention": float(abstain[y == 1].mean()),
+            **(
+                {}
+                if refuse is None
+                else {
+                    "refuse_quantile": refuse_quantile,
+                    "cv_refused_answerable": float((out_of_fold[y == 1] < refuse).mean()),
+                    "cv_refused_unanswerable": float((out_of_fold[y == 0] < refuse).mean()),
+                }
+            ),
         },
     )
 

@@ -114,6 +114,8 @@ def cmd_eval(args) -> int:
     started = time.perf_counter()
     split = args.split or ("tune" if args.calibrate else "all")
     searcher, questions = _open_set(settings, settings.index_dir, args.dataset, split)
+    if args.loco:
+        return _loco(args, settings)
     if args.calibrate:
         target = settings.answer_model or DEFAULT_MODEL_PATH
         sets = [(searcher, questions)] + [_open_set(settings, Path(i), Path(d), split) for d, i in args.also or ()]
@@ -172,6 +174,64 @@ def cmd_eval(args) -> int:
     print(
         f"{len(questions)} questions x {len(retrievers)} retriever(s) in {time.perf_counter() - started:.1f} s (index {searcher.index.version})"
     )
+    return 0
+
+
+LOCO_COLUMNS = (
+    ("answered_with_fact", "answered+fact"),
+    ("answered_with_fact_vi", "vi answered+fact"),
+    ("answerable_refused", "answerable refused"),
+    ("answerable_unsure", "answerable unsure"),
+    ("unanswerable_refused", "unanswerable refused"),
+    ("unanswerable_unsure", "unanswerable unsure"),
+)
+
+
+def format_loco_table(table: dict[str, dict[str, float]]) -> str:
+    """Markdown table: one row per left-out corpus, the three-outcome rates."""
+    head = "| left out (fitted on the others) | questions | " + " | ".join(n for _, n in LOCO_COLUMNS) + " |"
+    lines = [head, "|" + "---|" * (len(LOCO_COLUMNS) + 2)]
+    for name, m in table.items():
+        cells = [f"{m[k]:.3f}" if k in m else "—" for k, _ in LOCO_COLUMNS]
+        lines.append(f"| {name} | {int(m['questions'])} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _loco(args, settings) -> int:
+    """qa eval --loco: leave-one-corpus-out over --dataset and every --also set; with --calibrate, also write the
+    model fitted on all tuning splits with the refuse threshold chosen here."""
+    from qa.answering.answerability import DEFAULT_MODEL_PATH, save_model
+    from qa.evaluation.answers import calibrate, run_answers
+    from qa.evaluation.shift import choose_refuse_quantile, leave_one_corpus_out
+
+    pairs = [(Path(args.dataset), settings.index_dir), *((Path(d), Path(i)) for d, i in args.also or ())]
+    corpora, sets = {}, []
+    for dataset, index_dir in pairs:
+        searcher, questions = _open_set(settings, index_dir, dataset, "all")
+        corpora[dataset.stem] = run_answers(searcher, questions, None, settings.answer)
+        sets.append((searcher, [q for q in questions if q.split == "tune"]))
+    measure = {Path(name).stem: ["tune"] for name in args.tune_only or ()}
+    if args.refuse_quantile is None:
+        q, table = choose_refuse_quantile(corpora, 0.05, measure)
+    else:
+        q, table = args.refuse_quantile, leave_one_corpus_out(corpora, args.refuse_quantile, measure)
+    print(
+        f"leave-one-corpus-out, refuse quantile {q} ({'chosen' if args.refuse_quantile is None else 'given'}; "
+        f"tuning split only for: {', '.join(measure) or 'none'})"
+    )
+    print(format_loco_table(table))
+    if args.json:
+        args.json.write_text(json.dumps({"refuse_quantile": q, "loco": table}, indent=2))
+    if args.calibrate:
+        target = settings.answer_model or DEFAULT_MODEL_PATH
+        model = calibrate(sets, settings.answer, dataset=" + ".join(corpora), refuse_quantile=q)
+        save_model(model, target)
+        f = model.fitted
+        print(
+            f"wrote {target}: CV AUROC {f['cv_auroc']:.3f}, answer threshold {model.threshold:.3f}, "
+            f"refuse threshold {model.refuse_threshold:.3f} (CV: refuses {f['cv_refused_answerable']:.1%} of answerable, "
+            f"{f['cv_refused_unanswerable']:.1%} of unanswerable)"
+        )
     return 0
 
 
@@ -251,6 +311,23 @@ def register(add) -> None:
     )
     p.add_argument("--split", choices=["tune", "heldout", "all"], help="evaluate only this part of the dataset (default all)")
     p.add_argument("--answer-model", type=Path, help="answerability model JSON to use or write (default: the one shipped in qa/)")
+    p.add_argument(
+        "--loco",
+        action="store_true",
+        help="leave-one-corpus-out over --dataset and every --also set: fit on the others' tuning splits, measure the "
+        "one left out (answered/unsure/refused rates); with --calibrate also write the model",
+    )
+    p.add_argument(
+        "--tune-only",
+        action="append",
+        metavar="DATASET",
+        help="with --loco: measure only this set's tune split (its held-out part stays unread)",
+    )
+    p.add_argument(
+        "--refuse-quantile",
+        type=float,
+        help="with --loco: use this quantile instead of choosing it (<= 5%% refused on the worst fold)",
+    )
     p.add_argument(
         "--also",
         nargs=2,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from embeddings.lexical import fold
 from qa.answering.answer import answer_question, build_extractive
-from qa.answering.answerability import AnswerabilityModel, fit_model
+from qa.answering.answerability import AnswerabilityModel, fit_model, name_in_corpus
 from qa.params import AnswerParams
 from qa.retrieval.searcher import Searcher
 
@@ -55,6 +55,7 @@ def run_answers(
         rows.append(
             {
                 "id": q.id,
+                "group": q.group or q.id,
                 "answerable": answerable,
                 "abstained": answer.abstained,
                 "correct": (not answer.abstained and quote_holds([c.quote for c in answer.citations], expected))
@@ -62,6 +63,10 @@ def run_answers(
                 else answer.abstained,
                 "would_be_correct": answerable and quote_holds(quotes, expected),
                 "confidence": answer.confidence,
+                "status": answer.outcome,
+                "missing": bool(answer.missing),
+                "unknown": any(not name_in_corpus(n, searcher) for n in answer.missing),
+                "recency": answer.signals.about_recency,
                 "evidence": answer.evidence,
                 "slice": q.slice,
                 "type": q.type or "unknown",
@@ -96,6 +101,10 @@ def answer_metrics(rows: Sequence[dict]) -> dict[str, float]:
         out["abstain_unanswerable"] = sum(r["abstained"] for r in unanswerable) / len(unanswerable)
     if abstained:
         out["abstention_precision"] = sum(not r["answerable"] for r in abstained) / len(abstained)
+    if answerable:
+        out["answerable_unsure"] = sum(r.get("status") == "unsure" for r in answerable) / len(answerable)
+    if unanswerable:
+        out["unanswerable_unsure"] = sum(r.get("status") == "unsure" for r in unanswerable) / len(unanswerable)
     scored = [r for r in rows if r["confidence"] is not None]
     area = auroc([r["confidence"] for r in scored], [r["answerable"] for r in scored])
     if area is not None:
@@ -141,6 +150,7 @@ def calibrate(
     params: AnswerParams = AnswerParams(),
     max_false_abstention: float = 0.05,
     dataset: str = "",
+    refuse_quantile: float | None = None,
 ) -> AnswerabilityModel:
     """Fit the answerability model on (searcher, questions) sets, each a tuning split over its own corpus,
     from the same features the answer path computes."""
@@ -151,4 +161,4 @@ def calibrate(
         labels += [r["answerable"] for r in rows]
         groups += [f"{n}:{q.group or q.id}" for q in questions]
     splits = sorted({q.split or "all" for _, questions in sets for q in questions})
-    return fit_model(features, labels, max_false_abstention, groups, dataset=dataset, split=splits)
+    return fit_model(features, labels, max_false_abstention, groups, refuse_quantile, dataset=dataset, split=splits)

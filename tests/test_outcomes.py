@@ -1,0 +1,55 @@
+"""Three outcomes (answered / unsure / refused): the model's two thresholds, the guard as a step down, the JSON,
+and the leave-one-corpus-out replay of the same rule, on rows written by hand."""
+
+from qa.answering.answerability import FEATURES, AnswerabilityModel
+from qa.evaluation.shift import choose_refuse_quantile, leave_one_corpus_out, outcome_metrics, outcome_of
+
+
+def _model(threshold=0.6, refuse=0.2) -> AnswerabilityModel:
+    # p = sigmoid(coverage scaled): coverage 0 -> 0.5; the weight makes coverage +-1 reach ~0.73 / ~0.27
+    coef = tuple(1.0 if f == "coverage" else 0.0 for f in FEATURES)
+    return AnswerabilityModel(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), coef, 0.0, threshold, {}, refuse)
+
+
+def _row(coverage, answerable=True, **flags):
+    evidence = dict.fromkeys(FEATURES, 0.0) | {"coverage": coverage}
+    return {"evidence": evidence, "answerable": answerable, "would_be_correct": answerable, "slice": "vi", **flags}
+
+
+def test_two_thresholds_give_three_outcomes():
+    model = _model()
+    assert model.outcome(0.61) == "answered" and model.outcome(0.3) == "unsure" and model.outcome(0.1) == "refused"
+    old = AnswerabilityModel(FEATURES, (), (), (), 0.0, 0.6)  # a model file without a refuse threshold: two outcomes
+    assert old.outcome(0.3) == "refused"
+
+
+def test_missing_names_step_down_and_unknown_names_refuse():
+    model = _model()
+    assert outcome_of(_row(2.0), model) == "answered"  # p ~ 0.88
+    assert outcome_of(_row(2.0, missing=True), model) == "unsure"  # named elsewhere in the corpus, not in the passages
+    assert outcome_of(_row(0.0, missing=True), model) == "refused"  # p 0.5: unsure, one step down
+    assert outcome_of(_row(2.0, missing=True, unknown=True), model) == "refused"  # written nowhere in the corpus
+    assert outcome_of(_row(-5.0, recency=True), model) == "answered"  # "the latest article" is always answerable
+
+
+def test_outcome_metrics_by_hand():
+    rows = [_row(0), _row(0), _row(0, answerable=False), _row(0, answerable=False)]
+    m = outcome_metrics(rows, ["answered", "refused", "refused", "unsure"])
+    assert m["answered_with_fact"] == 0.5 and m["answerable_refused"] == 0.5
+    assert m["unanswerable_refused"] == 0.5 and m["unanswerable_unsure"] == 0.5
+
+
+def test_leave_one_corpus_out_fits_without_the_corpus_it_measures():
+    # corpus "a": coverage separates answerable (+1) from not (-1); corpus "b" the other way round. Fitted on "a"
+    # alone, "b" is read backwards: its answerable questions are refused. A pooled fit would hide that.
+    def corpus(sign, n=30):
+        return [
+            _row(sign * (1.0 if i % 2 else -1.0) + 0.01 * i, answerable=bool(i % 2), split="tune", id=f"{sign}{i}")
+            for i in range(n)
+        ]
+
+    corpora = {"a": corpus(1.0), "b": corpus(-1.0), "c": corpus(1.0)}
+    table = leave_one_corpus_out(corpora, refuse_quantile=0.05)
+    assert table["a"]["answerable_refused"] < 0.2 and table["b"]["answerable_refused"] > 0.5
+    q, chosen = choose_refuse_quantile(corpora, 0.05)
+    assert q == 0.0 and chosen.keys() == corpora.keys()

@@ -47,6 +47,27 @@ def fake_encoder():
     return FakeEncoder()
 
 
+# Gradio's upload folder (GRADIO_TEMP_DIR): a temporary one for every test, never the user's cache. The converted
+# model stays where embeddings.encoders.convert.cache_root() finds it (QA_CACHE_DIR is left alone: converting it
+# again per test would cost ~470 MB and 10 s each); only what the app writes per run is moved.
+@pytest.fixture(scope="session", autouse=True)
+def session_upload_folder(tmp_path_factory):
+    """For fixtures wider than a test (a `qa chat` shared by a module): set before any of them starts."""
+    patch = pytest.MonkeyPatch()
+    folder = tmp_path_factory.getbasetemp() / "gradio-uploads"
+    patch.setenv("GRADIO_TEMP_DIR", str(folder))
+    yield folder
+    patch.undo()
+
+
+@pytest.fixture(autouse=True)
+def upload_folder(request, tmp_path_factory, monkeypatch):
+    """This test's own upload folder (not created until something writes there)."""
+    folder = tmp_path_factory.getbasetemp() / "gradio-uploads" / hashlib.md5(request.node.nodeid.encode()).hexdigest()[:12]
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def corpus_copy(tmp_path):
     target = tmp_path / "corpus"

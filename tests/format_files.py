@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,23 @@ DOCX_PARAGRAPHS = [
 ]
 
 
-def make_docx(path: Path, blocks=DOCX_PARAGRAPHS, core_title: str | None = None) -> Path:
-    """Write `blocks` (strings, or ("table", rows)) as a Word document; the first string is styled as a heading."""
+# The Word file of issue 24: the headline as a plain first paragraph, the date line second, and the title
+# Word left in the core properties. It used to be listed as "Word Document", undated.
+ISSUE24_TITLE = "Cầu Rạch Miễu 2 nối Tiền Giang và Bến Tre thông xe sau ba năm thi công"
+ISSUE24_PARAGRAPHS = [
+    ISSUE24_TITLE,
+    "Ngày 12 tháng 3 năm 2024",
+    "Sáng 12/3, Bộ Giao thông vận tải thông xe cầu Rạch Miễu 2 dài 3,4 km bắc qua sông Tiền, nối Tiền Giang với Bến Tre.",
+    "Cầu có bốn làn xe, tổng vốn đầu tư 5.175 tỷ đồng, giảm tải cho cầu Rạch Miễu cũ vốn thường xuyên ùn tắc vào dịp lễ.",
+    "Theo baotiengiang.vn",
+]
+
+
+def make_docx(
+    path: Path, blocks=DOCX_PARAGRAPHS, core_title: str | None = None, heading: bool = True, created: datetime | None = None
+) -> Path:
+    """Write `blocks` (strings, or ("table", rows)) as a Word document; the first string is styled as a heading
+    unless `heading=False`. `created` sets the core created and modified times (else python-docx's template's)."""
     import docx
 
     document = docx.Document()
@@ -40,11 +56,13 @@ def make_docx(path: Path, blocks=DOCX_PARAGRAPHS, core_title: str | None = None)
             for r, row in enumerate(rows):
                 for c, value in enumerate(row):
                     table.cell(r, c).text = value
-        elif i == 0:
+        elif i == 0 and heading:
             document.add_heading(block, level=1)
         else:
             document.add_paragraph(block)
     document.core_properties.title = core_title or ""
+    if created is not None:
+        document.core_properties.created = document.core_properties.modified = created
     document.core_properties.author = "python-docx"  # what a generated file says: never taken as the article's author
     document.save(path)
     return path

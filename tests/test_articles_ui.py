@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -9,7 +10,17 @@ import pytest
 from embeddings.build import build_index
 from embeddings.stores.faiss_folder import load_index
 from embeddings.stores.faiss_store import FaissStore
-from ui.articles import add_uploads, add_url, article_rows, headers, remove
+from ui.articles import (
+    add_uploads,
+    add_url,
+    article_rows,
+    date_label,
+    doc_id_of_row,
+    headers,
+    passage_counts,
+    remove,
+    selection_note,
+)
 from ui.render import format_date
 
 from .conftest import CORPUS
@@ -29,7 +40,7 @@ def panel(tmp_path, options, fake_encoder):
     def rebuild(progress=None):
         summary = build_index(corpus, index_dir, options, encoder=fake_encoder, progress=progress)
         calls.append(summary)
-        return "\n".join(summary.lines())
+        return summary, passage_counts(FaissStore(load_index(index_dir)))
 
     rebuild()
     calls.clear()
@@ -53,22 +64,48 @@ def test_format_date(iso, precision, lang, shown):
     assert format_date(iso, precision, lang) == shown
 
 
-def test_rows_list_every_article_with_date_precision_and_passages(panel):
+@pytest.mark.parametrize(
+    "iso, precision, lang, shown",
+    [
+        ("2025-10-14", "day", "vi", "2025-10-14"),
+        ("2024-09", "month", "vi", "2024-09 (cả tháng)"),
+        ("2024-09", None, "en", "2024-09 (month)"),
+        ("--03-25", "partial", "vi", "--03-25 (không rõ năm)"),
+        (None, None, "en", "(no date)"),
+    ],
+)
+def test_table_dates_sort_as_text_and_say_their_precision(iso, precision, lang, shown):
+    assert date_label(iso, precision, lang) == shown
+
+
+def test_table_date_order_is_date_order():
+    shown = [date_label(*d) for d in [("2025-10-14", "day"), ("2024-09", "month"), ("--03-25", "partial"), (None, None)]]
+    assert sorted(shown, reverse=True) == shown  # newest first, year-less and undated last, as the table sorts text
+
+
+def test_rows_list_every_article_with_date_precision_outlet_passages_and_format(panel):
     corpus, index_dir, _, _ = panel
     index = FaissStore(load_index(index_dir))
     rows = article_rows(index, "en")
-    assert headers("en") == ["Title", "Outlet", "Date", "Passages", "File", "Id"]
-    per_doc = {r[5]: r for r in rows}
-    assert [r[5] for r in rows] == ["ngu_hanh_son", "can_tho"]  # dated first; the year-less one last
+    assert headers("en") == ["Title", "Date", "Outlet", "Passages", "Format", "File"]
+    per_doc = {doc_id_of_row(r): r for r in rows}
+    assert list(per_doc) == ["ngu_hanh_son", "can_tho"]  # dated first; the year-less one last
     assert per_doc["ngu_hanh_son"][:3] == [
         "Ngũ Hành Sơn: Đổi mới phương thức lãnh đạo của Đảng đối với hoạt động của hệ thống chính trị",
+        "2021-12-01",
         "—",
-        "01/12/2021",
     ]
-    assert per_doc["can_tho"][1:3] == ["TTXVN", "25/03 (year unknown)"]
-    assert per_doc["can_tho"][4] == "can_tho.txt"
+    assert per_doc["can_tho"][1:3] == ["--03-25 (year unknown)", "TTXVN"]
+    assert per_doc["can_tho"][4:] == ["TXT", "can_tho.txt"]
     assert sum(r[3] for r in rows) == len(index.all_chunks()) and all(r[3] > 0 for r in rows)
     assert article_rows(None) == []
+
+
+def test_a_selected_row_names_the_article_to_remove():
+    row = ["Tiêu đề <b>đậm</b>", "2021-12-01", "—", 3, "DOCX", "cau.docx"]
+    assert doc_id_of_row(row) == "cau" and doc_id_of_row(None) is None and doc_id_of_row(["x"]) is None
+    assert selection_note(row, "en") == "Selected: Tiêu đề <b>đậm</b> (cau.docx)"  # the panel escapes it for Markdown
+    assert selection_note(None, "vi") == "Chọn một dòng trong bảng để xoá bài đó."
 
 
 def test_upload_then_remove_updates_the_index(panel, tmp_path):
@@ -81,10 +118,16 @@ def test_upload_then_remove_updates_the_index(panel, tmp_path):
     evil.write_text("Một bài báo có tên tệp nguy hiểm ở đây\n\nNội dung bài báo.", encoding="utf-8")
 
     message = add_uploads([str(good), str(scan)], corpus, rebuild, lang="en")
-    assert message.startswith("Added Cau_Tran_Hoang_Na.docx\n\ndocuments: 1 added, 0 changed, 0 removed, 2 unchanged")
-    assert message.endswith(
-        "⚠ scan.pdf: no text layer (scanned?); run OCR on it first (e.g. `ocrmypdf in.pdf out.pdf`) and add the result"
+    assert passage_counts(FaissStore(load_index(index_dir)))["Cau_Tran_Hoang_Na"] == 1  # a short article
+    lines = message.split("\n\n")
+    assert re.fullmatch(r"Added 1 article \(1 passage\), index updated in \d+\.\d s", lines[0])
+    assert lines[1] == (
+        "⚠ Skipped scan.pdf: no text layer (scanned?); run OCR on it first (e.g. `ocrmypdf in.pdf out.pdf`) and add the result"
     )
+    assert re.fullmatch(
+        r"Details: files Cau_Tran_Hoang_Na\.docx · version v-\S+ · 1 passage embedded, \d+ passages reused", lines[2]
+    )
+    assert len(lines) == 3
     assert "Cau_Tran_Hoang_Na" in load_index(index_dir).documents
 
     # the same upload again changes nothing and does not rebuild
@@ -94,8 +137,10 @@ def test_upload_then_remove_updates_the_index(panel, tmp_path):
     )
     assert calls == []
 
-    message = remove("Cau_Tran_Hoang_Na", corpus, rebuild, lang="en")
-    assert message.startswith("Removed Cau_Tran_Hoang_Na.docx\n\ndocuments: 0 added, 0 changed, 1 removed, 2 unchanged")
+    message = remove("Cau_Tran_Hoang_Na", corpus, rebuild, lang="vi")
+    assert re.match(
+        r"Đã xoá 1 bài, cập nhật chỉ mục trong \d+,\d s\n\nChi tiết: tệp Cau_Tran_Hoang_Na\.docx · phiên bản v-", message
+    )
     assert sorted(load_index(index_dir).documents) == ["can_tho", "ngu_hanh_son"]
     assert not (corpus / "Cau_Tran_Hoang_Na.docx").exists()
 
@@ -107,7 +152,7 @@ def test_upload_names_cannot_escape_or_overwrite(panel, tmp_path):
     sneaky = tmp_path / "up" / "can_tho.txt"  # the name of an existing, different article
     sneaky.write_text("Một bài báo khác hẳn nhưng cùng tên tệp với bài cũ\n\nNội dung hoàn toàn khác.", encoding="utf-8")
     message = add_uploads([str(uploads / "can_tho.txt")], corpus, rebuild, lang="en")
-    assert message.startswith("Added can_tho-2.txt")
+    assert message.startswith("Added 1 article (") and "Details: files can_tho-2.txt · " in message
     assert (corpus / "can_tho.txt").read_bytes() == (CORPUS / "002_ec9a05d4f704e603.txt").read_bytes()
     assert sorted(p.name for p in corpus.iterdir()) == ["can_tho-2.txt", "can_tho.txt", "ngu_hanh_son.txt"]
 
@@ -118,7 +163,7 @@ def test_bad_upload_only_reports_and_keeps_the_index(panel, tmp_path):
     exe = tmp_path / "setup.exe"
     exe.write_bytes(b"MZ")
     assert add_uploads([str(exe)], corpus, rebuild, lang="en") == (
-        "⚠ setup.exe: unsupported file type .exe; add .txt, .md, .html, .htm, .pdf, .docx files"
+        "⚠ Skipped setup.exe: unsupported file type .exe; add .txt, .md, .html, .htm, .pdf, .docx files"
     )
     assert calls == [] and load_index(index_dir).version == version
 
@@ -129,53 +174,60 @@ def test_url_and_removal_mistakes_are_messages(panel):
     assert add_url("http://127.0.0.1:9/x.html", corpus, rebuild, lang="en").startswith(
         "⚠ http://127.0.0.1:9/x.html: 127.0.0.1 is a private or local address"
     )
-    assert remove("", corpus, rebuild, lang="en") == "Choose an article to remove."
+    assert remove("", corpus, rebuild, lang="en") == "Select an article in the table to remove."
     assert remove("nope", corpus, rebuild, lang="en").startswith("⚠ no article 'nope'")
     assert calls == []
 
 
 class _Service:
-    """What the panel uses of ui.app.ChatService: settings.corpus_dir, searcher.index, rebuild, doc_choices."""
+    """What the panel uses of ui.service.ChatService: settings.corpus_dir, searcher.index, rebuild."""
 
-    def __init__(self, corpus, index_dir, rebuild):
+    def __init__(self, corpus, index_dir, options, encoder):
         from types import SimpleNamespace
 
         self.settings = SimpleNamespace(corpus_dir=corpus)
-        self._index_dir, self._rebuild = index_dir, rebuild
+        self._index_dir, self._options, self._encoder = index_dir, options, encoder
         self.searcher = SimpleNamespace(index=FaissStore(load_index(index_dir)))
 
     def rebuild(self, progress=None):
         from types import SimpleNamespace
 
-        summary = self._rebuild(progress)
+        summary = build_index(self.settings.corpus_dir, self._index_dir, self._options, encoder=self._encoder, progress=progress)
         self.searcher = SimpleNamespace(index=FaissStore(load_index(self._index_dir)))  # the swap ChatService.reload does
         return summary
 
-    def doc_choices(self):
-        return sorted((d.title, d.doc_id) for d in self.searcher.index.documents.values())
-
 
 @pytest.mark.slow  # builds a Gradio app (~5 s of imports): not for the fast loop
-def test_panel_builds_in_gradio_and_its_handlers_update_table_and_choices(panel, tmp_path):
+def test_panel_builds_in_gradio_and_its_handlers_update_table_and_selection(panel, tmp_path, options, fake_encoder):
     import gradio as gr
 
-    from ui.articles_panel import _outputs, articles_panel, on_remove, on_upload
+    from ui.articles_panel import _outputs, articles_panel, on_remove, on_select, on_upload
 
-    corpus, index_dir, rebuild, _ = panel
-    service = _Service(corpus, index_dir, rebuild)
+    corpus, index_dir, _, _ = panel
+    service = _Service(corpus, index_dir, options, fake_encoder)
     with gr.Blocks():
         parts = articles_panel(service, "en", gr.State("en"))
-    assert sorted(parts) == ["add_url", "box", "choice", "log", "remove", "table", "uploads", "url"]
+    assert sorted(parts) == ["add_url", "box", "log", "note", "remove", "selected", "table", "uploads", "url"]
     assert parts["uploads"].file_types == [".txt", ".md", ".html", ".htm", ".pdf", ".docx"]
+    table = parts["table"]
+    assert (table.show_search, table.interactive, table.datatype) == (
+        "search",
+        False,
+        ["str", "str", "str", "number", "str", "str"],
+    )
 
     progress = []
     docx = make_docx(tmp_path / "cau.docx")
     message = on_upload(service, [str(docx)], "en", lambda f, m: progress.append(m))
-    assert message.startswith("Added cau.docx") and progress[-1] == "done"
-    table, choices, log = _outputs(service, message, "en")
-    assert [row[5] for row in table["value"]] == ["cau", "ngu_hanh_son", "can_tho"]
-    assert ("Cần Thơ khánh thành cầu Trần Hoàng Na nối hai quận trung tâm", "cau") in choices["choices"]
-    assert log.startswith("Added cau\\.docx")  # escaped for Markdown
+    assert message.startswith("Added 1 article (") and progress[-1] == "done"
+    table, selected, note, log = _outputs(service, message, "en")
+    rows = table["value"]
+    assert [doc_id_of_row(r) for r in rows] == ["cau", "ngu_hanh_son", "can_tho"]
+    assert rows[0][:3] == ["Cần Thơ khánh thành cầu Trần Hoàng Na nối hai quận trung tâm", "2025-08-30", "cantho.gov.vn"]
+    assert rows[0][4:] == ["DOCX", "cau.docx"]
+    assert selected is None and log.startswith("Added 1 article \\(") and "cau\\.docx" in log  # escaped for Markdown
 
-    assert on_remove(service, "cau", "en").startswith("Removed cau.docx")
+    doc_id, shown = on_select(["<img src=x onerror=alert(1)>", *rows[0][1:]], "en")
+    assert doc_id == "cau" and "<img" not in shown and "&lt;img" in shown
+    assert on_remove(service, doc_id, "en").startswith("Removed 1 article, index updated in ")
     assert "cau" not in service.searcher.index.documents

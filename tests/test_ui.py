@@ -314,42 +314,125 @@ Theo Báo Sóc Trăng
 """
 
 
+def _user_cache_files() -> set[str]:
+    """Everything in the user's cache (embeddings.encoders.convert.cache_root) but the converted model's folder."""
+    from embeddings.encoders.convert import cache_root
+
+    root = cache_root()
+    return (
+        {str(p.relative_to(root)) for p in root.rglob("*") if p.relative_to(root).parts[0] != "models"}
+        if root.exists()
+        else set()
+    )
+
+
+ROWS_JS = "document.querySelectorAll('#articles-table .virtual-row')"  # gr.Dataframe renders only rows in view
+
+
+def _table_rows(page) -> list[list[str]]:
+    """The Articles table's rendered rows, as cell texts."""
+    return page.evaluate(
+        f"() => [...{ROWS_JS}].map(row => [...row.querySelectorAll('[role=gridcell]')].map(c => c.innerText.trim()))"
+    )
+
+
+def _filter_rows(page, text: str, expected: int) -> list[list[str]]:
+    """Type `text` in the table's search box; the rows left once there are `expected` of them."""
+    page.locator("#articles-table input.search-input").fill(text)
+    page.wait_for_function(f"() => {ROWS_JS}.length === {expected}", timeout=10000)
+    return _table_rows(page)
+
+
+def _sort_rows(page, column: int, order: str) -> list[list[str]]:
+    """Sort the table with a column header's menu ("Sort ascending" / "Sort descending"); the rendered rows."""
+    page.keyboard.press("Escape")
+    header = page.locator("#articles-table th").nth(column)
+    header.click()
+    header.locator("button.cell-menu-button").click()
+    page.get_by_text(order, exact=True).first.click()
+    page.wait_for_timeout(300)
+    return _table_rows(page)
+
+
 @pytest.mark.slow
 @pytest.mark.browser
-def test_browser_upload_ask_remove(real_index_dir, browser, tmp_path):
-    """Upload an article in the Articles panel, ask what only it answers, remove it: the answer goes away."""
+def test_browser_articles_panel_upload_filter_remove(real_index_dir, browser, tmp_path):
+    """Upload a text and a Word file, read their rows and the Vietnamese summary, ask what only one answers,
+    filter the table, remove both from it; the app leaves the user's cache as it was and removes its upload folder."""
     import shutil
 
     from .conftest import CORPUS
+    from .format_files import ISSUE24_PARAGRAPHS, ISSUE24_TITLE, make_docx
 
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    cache_before = _user_cache_files()
+    corpus, index, uploads = tmp_path / "corpus", tmp_path / "index", tmp_path / "gradio-uploads"
     shutil.copytree(CORPUS, corpus)
     shutil.copytree(real_index_dir, index)
-    upload = tmp_path / "cau-vinh-hung.txt"
-    upload.write_text(NEW_ARTICLE, encoding="utf-8")
+    uploads.mkdir()
+    text_file = tmp_path / "cau-vinh-hung.txt"
+    text_file.write_text(NEW_ARTICLE, encoding="utf-8")
+    word_file = make_docx(tmp_path / "bai-bao.docx", ISSUE24_PARAGRAPHS, core_title="Word Document", heading=False)
     env = {**os.environ, "QA_INDEX_DIR": str(index), "QA_CORPUS_DIR": str(corpus), "CI": "true"}
-    env["QA_FEEDBACK_FILE"] = str(tmp_path / "fb.jsonl")
+    env |= {"QA_FEEDBACK_FILE": str(tmp_path / "fb.jsonl"), "GRADIO_TEMP_DIR": str(uploads)}
     proc, url = _start_chat(env)
     question = "Cầu Vĩnh Hưng dài bao nhiêu mét?"
     try:
-        page = browser.new_page()
+        assert [p.name.startswith("run-") for p in uploads.iterdir()] == [True]  # this run's own folder
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
         page.locator("#articles-panel button").first.click()  # open the Articles accordion
         page.wait_for_selector("#articles-upload", timeout=30000)
-        page.locator("#articles-upload input[type=file]").set_input_files(str(upload))
-        page.wait_for_function("() => document.querySelector('#articles-table').innerText.includes('Vĩnh Hưng')", timeout=240000)
-        assert (corpus / "cau-vinh-hung.txt").exists()
+        page.locator("#articles-upload input[type=file]").set_input_files([str(text_file), str(word_file)])
+        page.wait_for_function("() => document.querySelector('#articles-log').innerText.includes('Đã thêm')", timeout=240000)
+        log = page.locator("#articles-log").inner_text()
+        summary = re.search(r"Đã thêm 2 bài \((\d+) đoạn\), cập nhật chỉ mục trong \d+,\d s", log)
+        assert summary, log
+        details = re.search(r"Chi tiết: tệp (.+?) · phiên bản v-\S+", log)
+        assert details and sorted(details[1].split(", ")) == ["bai-bao.docx", "cau-vinh-hung.txt"], log
+        [text_row] = _filter_rows(page, "Vĩnh Hưng", 1)  # the table's search box filters the rows
+        assert text_row[:3] == ["Cầu Vĩnh Hưng được thông xe sau 14 tháng thi công", "2024-11-12", "Báo Sóc Trăng"]
+        assert text_row[4:] == ["TXT", "cau-vinh-hung.txt"]
+        [word_row] = _filter_rows(page, "bai-bao", 1)
+        assert word_row[:3] == [ISSUE24_TITLE, "2024-03-12", "baotiengiang.vn"]  # not "Word Document", and dated
+        assert word_row[4:] == ["DOCX", "bai-bao.docx"]
+        assert int(text_row[3]) > 0 and int(word_row[3]) > 0 and int(text_row[3]) + int(word_row[3]) == int(summary[1])
+        assert [r[1] for r in _filter_rows(page, "không rõ năm", 1)] == ["--03-25 (không rõ năm)"]  # the seed's year-less one
+        page.locator("#articles-table input.search-input").fill("")
+        assert _sort_rows(page, 1, "Sort ascending")[0][1] == "--03-25 (không rõ năm)"  # by date: year-less first
+        assert _sort_rows(page, 1, "Sort descending")[0][:2] == [
+            "Cầu Vĩnh Hưng được thông xe sau 14 tháng thi công",
+            "2024-11-12",
+        ]
+        page.keyboard.press("Escape")
 
         page.locator("#question textarea").fill(question)
         page.locator("#send").click()
         page.wait_for_function("() => document.querySelector('#sources').innerText.includes('Vĩnh Hưng')", timeout=120000)
         assert "1.280" in page.locator("#chat").inner_text()
 
-        page.locator("#articles-choice input").click()
-        page.get_by_role("option", name=re.compile("Vĩnh Hưng")).click()
+        # select the Word file's row (filtered down to it), remove it
+        assert [r[0] for r in _filter_rows(page, "Rạch Miễu", 1)] == [ISSUE24_TITLE]
+        page.locator("#articles-table .virtual-row [role=gridcell]").first.click()
+        page.wait_for_function("() => document.querySelector('#articles-selected').innerText.includes('Đã chọn')", timeout=10000)
+        assert "bai-bao.docx" in page.locator("#articles-selected").inner_text()
         page.locator("#articles-remove").click()
-        page.wait_for_function("() => !document.querySelector('#articles-table').innerText.includes('Vĩnh Hưng')", timeout=240000)
+        page.wait_for_function("() => document.querySelector('#articles-log').innerText.includes('Đã xoá')", timeout=240000)
+        assert re.search(r"Đã xoá 1 bài, cập nhật chỉ mục trong \d+,\d s", page.locator("#articles-log").inner_text())
+        assert not (corpus / "bai-bao.docx").exists()
+        assert _filter_rows(page, "Rạch Miễu", 0) == []
+
+        # the uploaded text article: selected from the table, removed; its answer goes with it
+        _filter_rows(page, "Vĩnh Hưng", 1)
+        page.locator("#articles-table .virtual-row [role=gridcell]").first.click()
+        page.wait_for_function(
+            "() => document.querySelector('#articles-selected').innerText.includes('Vĩnh Hưng')", timeout=10000
+        )
+        page.locator("#articles-remove").click()
+        page.wait_for_function(
+            "() => document.querySelector('#articles-log').innerText.includes('cau-vinh-hung.txt')", timeout=240000
+        )
         assert not (corpus / "cau-vinh-hung.txt").exists()
+        assert _filter_rows(page, "Vĩnh Hưng", 0) == []
 
         page.locator("#new-chat").click()
         page.locator("#question textarea").fill(question)
@@ -364,3 +447,5 @@ def test_browser_upload_ask_remove(real_index_dir, browser, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+    assert list(uploads.iterdir()) == []  # the app removed its upload folder when it stopped
+    assert _user_cache_files() == cache_before  # nothing but the converted model in the user's cache

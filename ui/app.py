@@ -7,7 +7,7 @@ No `from __future__ import annotations` here: Gradio reads the event handlers' a
 as real types to decide what to inject.
 """
 
-import os
+import atexit
 import time
 from types import SimpleNamespace
 
@@ -17,10 +17,12 @@ from qa.messages import t
 from qa.params import RETRIEVERS
 from qa.settings import Settings
 
-from .articles import headers as article_headers
-from .articles_panel import MAX_UPLOAD_BYTES, articles_panel
+from .articles import passage_counts, selection_note
+from .articles_panel import MAX_UPLOAD_BYTES, articles_panel, escaped, table_update
+from .build_report import build_lines
 from .render import CSS, JS, answer_steps, escape_text, index_markdown, sources_html
 from .service import ChatService, parse_filters
+from .uploads import open_upload_folder, remove_upload_folder
 
 EMPTY_STATE = {"messages": [], "turns": [], "queries": []}
 STREAM_PAUSE_SECONDS = 0.03  # between streamed sentence groups: visible progress, no real delay
@@ -169,14 +171,18 @@ def _wire_index(gr, ui: SimpleNamespace, service: ChatService) -> None:
         try:
             summary = service.rebuild(lambda fraction, message: progress(fraction, desc=message))
         except QAError as exc:
-            return _index_info(service, ui_lang), f"⚠️ {escape_text(str(exc))}", gr.update()
+            return _index_info(service, ui_lang), f"⚠️ {escape_text(str(exc))}", gr.update(), gr.update()
+        lines = build_lines(summary, passage_counts(service.searcher.index if service.searcher else None), ui_lang)
+        report = escaped("\n\n".join(lines))
         return (
             _index_info(service, ui_lang),
-            f"**{t('rebuilt', ui_lang)}**\n\n```\n{summary}\n```",
+            f"**{t('rebuilt', ui_lang)}**\n\n{report}",
             gr.update(choices=service.doc_choices()),
+            table_update(service, ui_lang),
         )
 
-    ui.rebuild.click(do_rebuild, [ui.lang], [ui.index_info, ui.rebuild_log, ui.doc_filter], api_visibility="private")
+    outputs = [ui.index_info, ui.rebuild_log, ui.doc_filter, ui.articles["table"]]
+    ui.rebuild.click(do_rebuild, [ui.lang], outputs, api_visibility="private")
 
     def refresh(ui_lang):
         """After the Articles panel changed the corpus: the index panel and the article filter follow."""
@@ -209,12 +215,13 @@ def _language_updates(gr, ui: SimpleNamespace, service: ChatService) -> dict:
         ui.sources: lambda lang, turn: sources_html(turn, lang),
         ui.chatbot: lambda lang, _: gr.update(feedback_options=_feedback_options(lang)),
         ui.articles["box"]: label("articles"),
-        ui.articles["table"]: lambda lang, _: gr.update(headers=article_headers(lang)),
+        ui.articles["table"]: lambda lang, _: {**table_update(service, lang), "label": t("articles_table", lang)},
+        ui.articles["selected"]: lambda lang, _: None,
+        ui.articles["note"]: lambda lang, _: escaped(selection_note(None, lang)),
+        ui.articles["remove"]: value("articles_remove"),
         ui.articles["uploads"]: label("articles_upload"),
         ui.articles["url"]: label("articles_url"),
         ui.articles["add_url"]: value("articles_add_url"),
-        ui.articles["choice"]: label("articles_remove_choice"),
-        ui.articles["remove"]: value("articles_remove"),
     }
 
 
@@ -258,9 +265,10 @@ def build_app(service: ChatService, lang: str = "vi"):
 
 def launch(settings: Settings, auth: tuple[str, str] | None = None, block: bool = True):
     """Start the app on settings.host:settings.port; returns (demo, url)."""
-    # Uploads go to a folder of this user's, not Gradio's shared /tmp/gradio (another user's folder there
-    # is not writable, and uploads would silently fail); GRADIO_TEMP_DIR still wins when set.
-    os.environ.setdefault("GRADIO_TEMP_DIR", str(cache_root() / "uploads"))
+    # This run's uploads get a folder of their own (inside GRADIO_TEMP_DIR, else the cache), removed at exit:
+    # `qa chat` turns SIGTERM into the same clean stop as Ctrl+C (ui/cli.py), so atexit runs then too.
+    folder = open_upload_folder(cache_root() / "uploads")
+    atexit.register(remove_upload_folder, folder)
     service = ChatService(settings)
     demo = build_app(service, settings.lang)
     demo.queue(default_concurrency_limit=8)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -29,13 +30,22 @@ def cmd_chat(args) -> int:
         )
     from .app import launch
 
-    demo, url = launch(settings, auth, block=False)
-    print(f"chat ready: {url}  (Ctrl+C to stop)", flush=True)
+    previous = signal.signal(signal.SIGTERM, _stop)  # `kill`, service managers and tests stop it as Ctrl+C does
     try:
-        demo.block_thread()
-    except KeyboardInterrupt:
-        demo.close()
+        demo, url = launch(settings, auth, block=False)
+        print(f"chat ready: {url}  (Ctrl+C to stop)", flush=True)
+        try:
+            demo.block_thread()  # returns on Ctrl+C (or SIGTERM) after closing the server
+        except KeyboardInterrupt:
+            demo.close()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _stop(signum, frame) -> None:
+    """SIGTERM handler: stop like Ctrl+C, so the server closes and the exit handlers (upload folder) run."""
+    raise KeyboardInterrupt
 
 
 def register(add) -> None:

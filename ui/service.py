@@ -104,7 +104,8 @@ class ChatService:
             return {"error": str(exc)}
         return {"query": result.query, "hits": [hit_to_dict(h) for h in result.hits]}
 
-    def rebuild(self, progress=None) -> str:
+    def rebuild(self, progress=None):
+        """Run the incremental build and swap the searcher; returns the embeddings.build.BuildSummary."""
         from embeddings.build import build_index
 
         if not self._rebuild_lock.acquire(blocking=False):
@@ -120,7 +121,7 @@ class ChatService:
         finally:
             self._rebuild_lock.release()
         self.reload()
-        return "\n".join(summary.lines())
+        return summary
 
     def record_feedback(self, turn: dict, verdict: str, comment: str = "") -> None:
         """Append one JSON line: question, answer, citations, index version, verdict, comment."""

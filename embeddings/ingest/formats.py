@@ -9,7 +9,8 @@ every format becomes the same kind of Document.
   line clean-up after it ("Xem thêm: …", captions); the date from meta tags / JSON-LD only,
   else the visible date line next to the title (never a comment's timestamp).
 - PDF: pypdfium2 text, NFC, lines regrouped into paragraphs by the vertical gaps between them.
-- DOCX: python-docx, paragraphs and table rows in document order.
+- DOCX: python-docx, paragraphs and table rows in document order; the core-properties title and
+  created date only when they are real (embeddings.ingest.properties: programs fill them with defaults).
 
 Deliberately left out: OCR of scanned PDFs, legacy .doc, MHTML. Heavy imports happen inside
 the readers. Every failure is a CorpusError naming the file, the reason and the fix.
@@ -29,16 +30,22 @@ from pathlib import Path
 from embeddings.errors import CorpusError
 
 from .dates import PubDate, parse_date_line
+from .properties import core_date, core_title
 
 
 @dataclass(frozen=True, slots=True)
 class Hints:
-    """Metadata a format states outside the text (HTML meta tags, JSON-LD); it wins over what the text says."""
+    """Metadata a format states outside the text (HTML meta tags, JSON-LD); it wins over what the text says.
+
+    `date_hint` is the exception: a last, lower-precision guess (a Word file's creation month), used only
+    when neither the markup nor the text states a date.
+    """
 
     title: str | None = None
     date: PubDate | None = None
     source: str | None = None
     author: str | None = None
+    date_hint: PubDate | None = None
 
 
 def sniff(data: bytes) -> str | None:
@@ -270,15 +277,31 @@ def read_pdf(data: bytes, path: Path) -> tuple[str, Hints]:
 # ---------------------------------------------------------------- DOCX
 
 
+_TEMPLATE = re.compile(rb"<Template>([^<]{1,200})</Template>")
+
+
+def _docx_template(archive: zipfile.ZipFile) -> str:
+    """The template's name in docProps/app.xml ("Normal.dotm"), or ""; generators copy it into the title."""
+    try:
+        found = _TEMPLATE.search(archive.read("docProps/app.xml"))
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return ""
+    return found[1].decode("utf-8", "replace").strip() if found else ""
+
+
 def read_docx(data: bytes, path: Path) -> tuple[str, Hints]:
-    """A Word .docx -> paragraphs and table rows (cells joined by " | ") in document order."""
+    """A Word .docx -> paragraphs and table rows (cells joined by " | ") in document order.
+
+    Hints: the core title only when it is real, the created month only as a last hint (see properties.py).
+    """
     if sniff(data) != "zip":
         raise _wrong_kind(path, data, "DOCX")
     import docx
     from docx.table import Table
 
     try:
-        names = set(zipfile.ZipFile(BytesIO(data)).namelist())
+        archive = zipfile.ZipFile(BytesIO(data))
+        names = set(archive.namelist())
     except zipfile.BadZipFile as exc:
         raise CorpusError(f"{path}: damaged .docx ({exc}); open it in Word or LibreOffice and save it again") from None
     if "word/document.xml" not in names:
@@ -306,8 +329,9 @@ def read_docx(data: bytes, path: Path) -> tuple[str, Hints]:
             lines.append(block.text)
     if not lines:
         raise CorpusError(f"{path}: the Word document has no text; add the article text or delete it")
-    title = (document.core_properties.title or "").strip() or None
-    return "\n".join(lines), Hints(title=title)
+    core = document.core_properties
+    title = core_title(core.title, lines, path.name, _docx_template(archive))
+    return "\n".join(lines), Hints(title=title, date_hint=core_date(core.created, core.modified))
 
 
 Reader = Callable[[bytes, Path], tuple[str, Hints]]

@@ -56,7 +56,8 @@ def _is_byline(line: str) -> bool:
 def parse_article(doc_id: str, raw_text: str, content_hash: str, path: str = "", hints: Hints | None = None) -> Document:
     """Pure: raw article text -> Document with metadata and a clean body (paragraphs joined by blank lines).
 
-    `hints` (from a page's markup) override what the text says; a hinted title is removed from the body's top.
+    `hints` (from a page's markup) override what the text says; a hinted title is removed from the body's top;
+    `hints.date_hint` is used only when nothing else gives a date.
     """
     hints = hints or Hints()
     lines = clean_lines(raw_text)
@@ -102,6 +103,7 @@ def parse_article(doc_id: str, raw_text: str, content_hash: str, path: str = "",
             break
     if date is None:  # "Chiều 25/3, ...": the event in the lead, partial unless the article writes its year
         date = lead_date("\n".join(body[:3]), "\n".join(body))
+    date = date or hints.date_hint  # last: what the file says of itself (a Word file's creation month)
     if not body:
         raise CorpusError(f"{path or doc_id}: only a title and metadata, no article body")
     return Document(

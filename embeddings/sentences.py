@@ -25,6 +25,17 @@ class SentenceSpan:
     end: int
     text: str
     caption: bool = False  # a paragraph without closing punctuation: a photo caption or a heading
+    # the whole sentence this span is a window of (document offsets); the span itself when it is whole
+    sentence_start: int = -1
+    sentence_end: int = -1
+
+    @property
+    def whole(self) -> tuple[int, int]:
+        """(start, end) of the whole sentence: a quote cut from a longer one ends with "…" and shows it in full."""
+        return (
+            self.start if self.sentence_start < 0 else self.sentence_start,
+            self.end if self.sentence_end < 0 else self.sentence_end,
+        )
 
 
 def sentence_spans(text: str, offset: int = 0, max_chars: int = MAX_QUOTE_CHARS) -> list[SentenceSpan]:
@@ -53,6 +64,7 @@ def sentence_spans(text: str, offset: int = 0, max_chars: int = MAX_QUOTE_CHARS)
 def _windows(start: int, text: str, max_chars: int, caption: bool) -> list[SentenceSpan]:
     if len(text) <= max_chars:
         return [SentenceSpan(start, start + len(text), text, caption)]
+    whole = (start, start + len(text))
     bounds = [0, *(m.end() for m in _CLAUSE_END.finditer(text)), len(text)]
     out, i = [], 0
     while i < len(bounds) - 1:
@@ -66,7 +78,7 @@ def _windows(start: int, text: str, max_chars: int, caption: bool) -> list[Sente
         piece = text[a:b].rstrip(" ,;:")
         if piece.strip():
             lead = len(piece) - len(piece.lstrip())
-            out.append(SentenceSpan(start + a + lead, start + a + len(piece), piece.strip(), caption))
+            out.append(SentenceSpan(start + a + lead, start + a + len(piece), piece.strip(), caption, *whole))
         i = bounds.index(b)
     return out
 

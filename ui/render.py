@@ -135,7 +135,12 @@ def sources_html(answer: dict | None, lang: str = "vi") -> str:
                 f'<div class="source-head"><span class="badge">[{c["n"]}]</span> <b>{html.escape(c["title"])}</b></div>'
                 f'<div class="source-meta">{_meta_line(c, lang)}</div>'
                 f'<div class="passage">{passage}</div>'
-                f'<div class="source-ref">{html.escape(c["doc_id"])} · {c["start"]}–{c["end"]}</div></div>'
+                + (
+                    f'<div class="whole-sentence"><b>{html.escape(t("whole_sentence", lang))}:</b> {html.escape(c["sentence"])}</div>'
+                    if c.get("sentence")
+                    else ""
+                )
+                + f'<div class="source-ref">{html.escape(c["doc_id"])} · {c["start"]}–{c["end"]}</div></div>'
             )
         title = t("sources", lang)
     else:

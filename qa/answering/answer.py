@@ -50,10 +50,14 @@ class Citation:
     quote: str
     answer_start: int | None = None  # document offsets of the number/date/name that answers a factoid question
     answer_end: int | None = None
+    sentence: str | None = None  # the whole sentence when the quote was cut from a longer one (shown in the source card)
 
     @classmethod
-    def of(cls, n: int, hit: Hit, start: int, end: int, answer: tuple[int, int] | None = None) -> Citation:
-        """[n] for document offsets start:end of a hit's article; the quote is read off the article itself."""
+    def of(
+        cls, n: int, hit: Hit, start: int, end: int, answer: tuple[int, int] | None = None, whole: tuple[int, int] | None = None
+    ) -> Citation:
+        """[n] for document offsets start:end of a hit's article; the quote is read off the article itself.
+        `whole`: the offsets of the sentence the quote was cut from, when it was."""
         doc = hit.document
         a_start, a_end = answer or (None, None)
         return cls(
@@ -69,6 +73,7 @@ class Citation:
             doc.text[start:end],
             a_start,
             a_end,
+            doc.text[whole[0] : whole[1]] if whole else None,
         )
 
 
@@ -264,9 +269,19 @@ def assemble(
     for n, group in enumerate(groups, start=1):
         start, end = group[0].start, group[-1].end
         inside = answer_span is not None and group[0] is chosen[0] and start <= answer_span[0] and answer_span[1] <= end
-        citations.append(Citation.of(n, hits[group[0].hit_index], start, end, answer_span if inside else None))
-        parts.append(f"{' '.join(s.text for s in group)} [{n}]")
+        # a quote cut from a longer sentence says so, except where the next quote goes on with the same sentence
+        cut_before = group[0].cut_before and not (n > 1 and _continues(groups[n - 2][-1], group[0]))
+        cut_after = group[-1].cut_after and not (n < len(groups) and _continues(group[-1], groups[n][0]))
+        whole = (group[0].whole[0], group[-1].whole[1]) if cut_before or cut_after else None
+        citations.append(Citation.of(n, hits[group[0].hit_index], start, end, answer_span if inside else None, whole))
+        quoted = " ".join(s.text for s in group)
+        parts.append(f"{'… ' if cut_before else ''}{quoted}{'…' if cut_after else ''} [{n}]")
     return " ".join(parts), tuple(citations)
+
+
+def _continues(before: Sentence, after: Sentence) -> bool:
+    """`after` is the next window of the sentence `before` is a window of (one sentence quoted in two citations)."""
+    return before.hit_index == after.hit_index and before.whole == after.whole and before.end <= after.start
 
 
 def missing_names(question: Question | str, hits: Sequence[Hit], searcher: Searcher, passages: int = 3) -> tuple[str, ...]:

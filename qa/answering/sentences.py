@@ -20,12 +20,24 @@ class Sentence:
     end: int
     text: str
     caption: bool = False  # a paragraph without closing punctuation: a photo caption or a heading
+    whole: tuple[int, int] = (-1, -1)  # the whole sentence this is a window of (document offsets)
+
+    @property
+    def cut_before(self) -> bool:
+        return self.whole[0] < self.start
+
+    @property
+    def cut_after(self) -> bool:
+        return self.whole[1] > self.end
 
 
 def split_sentences(hit_index: int, hit: Hit, max_chars: int = MAX_QUOTE_CHARS) -> list[Sentence]:
     """Sentences of a passage with offsets into its document; a sentence longer than `max_chars` becomes
     windows of whole clauses (split after , ; :) so that no quote runs on for a paragraph."""
-    return [Sentence(hit_index, s.start, s.end, s.text, s.caption) for s in _spans(hit.chunk.text, hit.chunk.start, max_chars)]
+    return [
+        Sentence(hit_index, s.start, s.end, s.text, s.caption, s.whole)
+        for s in _spans(hit.chunk.text, hit.chunk.start, max_chars)
+    ]
 
 
 @lru_cache(maxsize=8192)  # an answer splits its passages twice (answerability signals, then the quote)

@@ -1,0 +1,73 @@
+"""Quotes cut at the length limit say so: "…" where the sentence goes on, and the whole sentence on the citation."""
+
+from embeddings.sentences import sentence_spans
+from embeddings.types import Chunk, Document
+from qa.answering.answer import assemble, build_extractive
+from qa.answering.sentences import split_sentences
+from qa.retrieval.searcher import Hit
+
+LONG = (
+    "Tại kỳ họp, Hội đồng nhân dân tỉnh đã bầu bổ sung các chức danh, trong đó ông Nguyễn Văn A được bầu giữ chức "
+    "Phó Chủ tịch, bà Trần Thị B được bầu làm Ủy viên, và Thường trực Hội đồng nhân dân đã thống nhất trình "
+    "Thủ tướng phê chuẩn kết quả bầu, bổ nhiệm chức danh Chủ tịch, Phó Chủ tịch Ủy ban nhân dân tỉnh nhiệm kỳ 2021-2026."
+)
+
+
+def _hit(body: str) -> Hit:
+    doc = Document("d", "Kỳ họp HĐND", body, "h")
+    return Hit(Chunk("c", "d", 0, len(body), body), doc, 1.0, 1)
+
+
+def test_windows_know_their_whole_sentence():
+    windows = sentence_spans(LONG, 0, 120)
+    assert len(windows) > 1 and all(w.whole == (0, len(LONG)) for w in windows)
+    short = sentence_spans("Một câu ngắn.", 0, 120)[0]
+    assert short.whole == (short.start, short.end)
+
+
+def test_a_cut_quote_ends_with_an_ellipsis_and_carries_the_whole_sentence():
+    hit = _hit(LONG + " Câu sau ngắn.")
+    sentences = split_sentences(0, hit, 120)
+    first = sentences[0]
+    text, citations = assemble([first], [hit], None, 120)
+    assert text == f"{first.text}… [1]"
+    assert citations[0].quote == first.text  # the quote itself stays an exact span of the article
+    assert citations[0].sentence == LONG
+    middle = sentences[1]
+    text, _ = assemble([middle], [hit], None, 120)
+    assert text.startswith("… ") and text.endswith("… [1]")
+    whole = sentences[-1]  # "Câu sau ngắn.": a whole sentence, no ellipsis, no sentence field
+    text, citations = assemble([whole], [hit], None, 120)
+    assert text == "Câu sau ngắn. [1]" and citations[0].sentence is None
+
+
+def test_the_answer_path_marks_cut_quotes():
+    class Words:
+        def sentence_overlap(self, question, sentence):
+            return 1.0 if "Chủ tịch Ủy ban" in sentence else 0.0
+
+        def coverage(self, question, sentence):
+            return 0.0
+
+        def document_frequency(self, token):
+            return 1
+
+    text, citations = build_extractive("Ai được trình phê chuẩn chức danh Chủ tịch Ủy ban?", [_hit(LONG)], Words())
+    assert "…" in text and citations[0].sentence == LONG
+
+
+def test_the_source_card_shows_the_whole_sentence_escaped():
+    from ui.render import sources_html
+
+    citation = {"n": 1, "chunk_id": "c", "doc_id": "d", "title": "T", "date": None, "source": None, "author": None}
+    citation |= {"start": 0, "end": 5, "quote": "Tại k", "answer_start": None, "sentence": "Tại kỳ họp <b>x</b>."}
+    html = sources_html({"citations": [citation], "hits": []}, "vi")
+    assert "Cả câu" in html and "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+
+
+def test_two_windows_of_one_sentence_quoted_in_a_row_join_without_inner_ellipses():
+    hit = _hit(LONG)
+    windows = split_sentences(0, hit, 120)[:2]
+    text, citations = assemble(windows, [hit], None, 120)
+    assert len(citations) == 2  # too long for one citation
+    assert text == f"{windows[0].text} [1] {windows[1].text}… [2]"

@@ -24,6 +24,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The quote does not name {entities} (an article of {outlet})",
     },
     "unsure_label": {"vi": "Chưa chắc chắn", "en": "Not sure"},
+    "whole_sentence": {"vi": "Cả câu", "en": "Whole sentence"},
     "quote_lacks_plain": {"vi": "Đoạn trích không nêu tên {entities}", "en": "The quote does not name {entities}"},
     "empty": {
         "vi": "Câu hỏi đang trống: hãy nhập một câu hỏi về các bài báo.",

@@ -44,7 +44,7 @@ class Settings:
     lang: str = "vi"  # QA_LANG: vi | en
     auth: str = ""  # QA_AUTH: USER:PASSWORD required by the chat UI; empty = none
     store: str = "faiss"  # QA_STORE: faiss (the index folder) | qdrant
-    store_url: str = ""  # QA_STORE_URL: Qdrant local folder or http(s)://host:6333; empty = local mode in index_dir
+    store_url: str = ""  # QA_STORE_URL: Qdrant server http(s)://host:6333, or a folder for Qdrant Edge; empty = Edge in index_dir
     store_api_key: str = ""  # QA_STORE_API_KEY: for a Qdrant server
 
     @property

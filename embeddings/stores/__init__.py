@@ -1,7 +1,9 @@
-"""Stores: where passages, vectors and BM25 live. The store interface (`interface`), the FAISS folder
-(`faiss_folder` on disk, `faiss_store` as a store) and Qdrant (`qdrant_store`, `qdrant_write`); `backends` opens one.
+"""Stores: where passages, vectors and BM25 live. The store interface (`interface`), versioned folders behind an
+atomic CURRENT (`versions`), the FAISS folder (`faiss_folder` on disk, `faiss_store` as a store), Qdrant Edge
+in-process (`edge_store`, `edge_write`) and a Qdrant server (`qdrant_store`, `qdrant_write`), the two Qdrant
+stores sharing one point schema (`qdrant_schema`); `backends` opens one.
 
-May import: `embeddings.types`, `embeddings.errors`, `embeddings.lexical`; faiss and qdrant-client inside functions.
+May import: `embeddings.types`, `embeddings.errors`, `embeddings.lexical`; faiss, qdrant_edge and qdrant-client inside functions.
 Must not import: `embeddings.ingest`, `embeddings.encoders`, `embeddings.build`, `qa`, `ui` (vectors arrive as arrays).
 """
 

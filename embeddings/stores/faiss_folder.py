@@ -1,6 +1,7 @@
-"""Index storage: versioned folders, an atomic `CURRENT` pointer, a manifest, and a writer lock.
+"""The FAISS folder on disk: what a version holds, and how it is written, checked and loaded.
 
-Layout of an index folder::
+Versioned folders, the atomic `CURRENT` pointer and the writer lock are embeddings.stores.versions (shared
+with the Qdrant Edge store). Layout of an index folder::
 
     index/
       CURRENT              name of the live version (replaced atomically)
@@ -24,24 +25,20 @@ encode their candidate sentences at question time instead (qa.answering.answer).
 from __future__ import annotations
 
 import dataclasses
-import errno
-import fcntl
 import hashlib
 import json
-import os
 import shutil
-import time
-import uuid
 from collections.abc import Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from embeddings.errors import IndexCorruptError, IndexLockedError, IndexMissingError
+from embeddings.errors import IndexCorruptError, IndexMissingError
 from embeddings.lexical import LexicalIndex
 from embeddings.types import Chunk, Document
+
+from .versions import commit_version, current_version, new_version_dir, prune_versions, read_jsonl, write_jsonl, writer_lock  # noqa: F401 - prune_versions, writer_lock: re-exported for tests
 
 FORMAT_VERSION = 2
 APPROX_MIN_CHUNKS = 20_000  # exact search costs ~4 ms at 20k x 384 on 2 cores, ~20 ms at 100k
@@ -164,29 +161,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _write_jsonl(path: Path, rows) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def _fsync_tree(folder: Path) -> None:
-    for path in folder.rglob("*"):
-        if path.is_file():
-            with path.open("rb") as fh:
-                os.fsync(fh.fileno())
-
-
-def current_version(index_dir: Path) -> Path | None:
-    pointer = index_dir / "CURRENT"
-    if not pointer.exists():
-        return None
-    name = pointer.read_text().strip()
-    if not name.startswith("v-") or "/" in name:
-        raise IndexCorruptError(f"{pointer} is damaged (it does not name an index version); {_REBUILD}")
-    return index_dir / name
-
-
 def save_index(
     index_dir: Path,
     manifest: dict,
@@ -205,12 +179,10 @@ def save_index(
     """
     import faiss
 
-    index_dir.mkdir(parents=True, exist_ok=True)
-    tmp = index_dir / f"tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
+    tmp = new_version_dir(index_dir)
     try:
-        _write_jsonl(tmp / "documents.jsonl", (dataclasses.asdict(d) for d in documents))
-        _write_jsonl(tmp / "chunks.jsonl", (dataclasses.asdict(c) for c in chunks))
+        write_jsonl(tmp / "documents.jsonl", (dataclasses.asdict(d) for d in documents))
+        write_jsonl(tmp / "chunks.jsonl", (dataclasses.asdict(c) for c in chunks))
         np.save(tmp / "embeddings.npy", np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
         faiss.write_index(faiss_index, str(tmp / "faiss.index"))
         (tmp / "bm25").mkdir()
@@ -233,32 +205,10 @@ def save_index(
             **({"n_sentences": len(sentence_keys)} if sentence_vectors is not None else {}),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
-        _fsync_tree(tmp)
-        version = index_dir / f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        os.replace(tmp, version)
-        pointer_tmp = index_dir / f"CURRENT.{uuid.uuid4().hex[:6]}"
-        pointer_tmp.write_text(version.name + "\n")
-        with pointer_tmp.open("rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(pointer_tmp, index_dir / "CURRENT")  # the commit point
+        return commit_version(index_dir, tmp, keep=2)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    prune_versions(index_dir, keep=2)
-    return version
-
-
-def prune_versions(index_dir: Path, keep: int = 2) -> None:
-    """Delete abandoned temp folders and all but the newest `keep` versions (the live one always stays)."""
-    live = current_version(index_dir)
-    for tmp in index_dir.glob("tmp-*"):
-        shutil.rmtree(tmp, ignore_errors=True)
-    for stray in index_dir.glob("CURRENT.*"):
-        stray.unlink(missing_ok=True)
-    versions = sorted(index_dir.glob("v-*"), key=lambda p: p.name, reverse=True)
-    for old in versions[keep:]:
-        if old != live:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 def read_manifest(index_dir: Path) -> tuple[Path, dict]:
@@ -305,11 +255,6 @@ def _verify_files(version: Path, manifest: dict) -> None:
             raise IndexCorruptError(f"{path} is damaged (checksum mismatch); {_REBUILD}")
 
 
-def _read_jsonl(path: Path, cls):
-    with path.open(encoding="utf-8") as fh:
-        return [cls(**json.loads(line)) for line in fh if line.strip()]
-
-
 def load_index(index_dir: Path, model: str | None = None) -> LoadedIndex:
     """Load and validate the live index. Raises IndexMissingError / IndexCorruptError with the fix."""
     import faiss
@@ -318,8 +263,8 @@ def load_index(index_dir: Path, model: str | None = None) -> LoadedIndex:
     check_model(manifest, index_dir, model)
     _verify_files(version, manifest)
     try:
-        documents = {d.doc_id: d for d in _read_jsonl(version / "documents.jsonl", Document)}
-        chunks = _read_jsonl(version / "chunks.jsonl", Chunk)
+        documents = {d.doc_id: d for d in read_jsonl(version / "documents.jsonl", Document)}
+        chunks = read_jsonl(version / "chunks.jsonl", Chunk)
         vectors = np.load(version / "embeddings.npy", allow_pickle=False)
         faiss_index = faiss.read_index(str(version / "faiss.index"))
         lexical = LexicalIndex.load(version / "bm25")
@@ -337,34 +282,3 @@ def load_index(index_dir: Path, model: str | None = None) -> LoadedIndex:
     ):
         raise IndexCorruptError(f"{version}: sentence keys and sentence vectors disagree in size; {_REBUILD}")
     return LoadedIndex(version, manifest, documents, chunks, vectors, faiss_index, lexical, sentence_keys, sentence_vectors)
-
-
-@contextmanager
-def writer_lock(index_dir: Path, wait_seconds: float = 0.0):
-    """Hold the index's writer lock; a second writer waits up to `wait_seconds`, then gets IndexLockedError."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    path = index_dir / ".lock"
-    fh = path.open("a+")
-    deadline = time.monotonic() + wait_seconds
-    try:
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    fh.seek(0)
-                    holder = fh.read().strip() or "?"
-                    raise IndexLockedError(
-                        f"another `qa index` (pid {holder}) is updating {index_dir}; wait for it to finish and try again"
-                    ) from None
-                time.sleep(0.2)
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
-        yield
-    finally:
-        fh.close()  # closing releases the flock, also when the process is killed

@@ -15,8 +15,9 @@ import numpy as np
 from embeddings.lexical import LexicalIndex
 from embeddings.types import Chunk
 
-from .faiss_folder import LoadedIndex, build_faiss, choose_index_type, find_rows, load_index, save_index, writer_lock
+from .faiss_folder import LoadedIndex, build_faiss, choose_index_type, find_rows, load_index, save_index
 from .interface import FilterLike, WritePlan, embed_key, sample_rows
+from .versions import writer_lock
 
 
 class FaissStore:

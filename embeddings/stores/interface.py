@@ -1,7 +1,8 @@
 """The store interface retrieval reads through, and `open_store`, which picks the backend.
 
-Two implementations: the FAISS folder (`embeddings.stores.faiss_store`, the default: versioned folders,
-atomic CURRENT, bm25s) and Qdrant (`embeddings.stores.qdrant_store`: local folder or server). Retrieval
+Three implementations: the FAISS folder (`embeddings.stores.faiss_store`, the default: versioned folders,
+atomic CURRENT, bm25s), Qdrant Edge in-process (`embeddings.stores.edge_store`: `--store qdrant` without a
+server URL, versioned folders too) and a Qdrant server (`embeddings.stores.qdrant_store`). Retrieval
 asks a store for candidates and their scores; fusion, signals and answers stay in `qa/` and run
 the same on both. Ids are opaque (a row number for FAISS, a chunk id for Qdrant): callers pass back
 what the store handed out.
@@ -94,22 +95,46 @@ class VectorStore(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class StoreConfig:
-    """Which store to open: `kind` faiss|qdrant; `url` a folder (Qdrant local mode) or http(s)://host:6333."""
+    """Which store to open: `kind` faiss|qdrant; for qdrant, `url` http(s)://host:6333 (a server) or a folder (Edge).
+
+    >>> StoreConfig("qdrant", Path("index")).edge_dir, StoreConfig("qdrant", url="http://q:6333").server
+    (PosixPath('index/qdrant-edge'), True)
+    """
 
     kind: str = "faiss"
-    index_dir: Path = Path("index")  # the FAISS folder; also Qdrant's local folder when no url is given
-    url: str = ""
+    index_dir: Path = Path("index")  # the FAISS folder; the Qdrant Edge shard lives in index_dir/qdrant-edge when no url is given
+    url: str = ""  # Qdrant: http(s)://host:6333 for a server, else a folder that holds qdrant-edge/
     api_key: str = ""
-    collection: str = "qa_news"
+    collection: str = "qa_news"  # the server's collection (an Edge shard is one collection by itself)
 
     def __post_init__(self):
         if self.kind not in STORES:
             raise ValueError(f"unknown store {self.kind!r}; choose one of {', '.join(STORES)} (QA_STORE / --store)")
 
+    @property
+    def server(self) -> bool:
+        """True for a Qdrant server (an http(s) URL); False for FAISS and for Qdrant Edge."""
+        return self.kind == "qdrant" and self.url.startswith(("http://", "https://"))
+
+    @property
+    def edge_dir(self) -> Path:
+        """The Qdrant Edge root (CURRENT, versions): `qdrant-edge/` in the --store-url folder, else in the index folder.
+
+        subtle: a subfolder, so that a FAISS index and an Edge shard can share one index folder without their CURRENTs meeting.
+        """
+        return (Path(self.url) if self.url else self.index_dir) / "qdrant-edge"
+
+    @property
+    def name(self) -> str:
+        """The store's name in JSON and benchmark output: faiss | qdrant-edge | qdrant."""
+        return "faiss" if self.kind == "faiss" else "qdrant" if self.server else "qdrant-edge"
+
     def describe(self) -> str:
         if self.kind == "faiss":
             return str(self.index_dir)
-        return f"Qdrant collection {self.collection} at {self.url or self.index_dir}"
+        if not self.server:
+            return f"the Qdrant Edge shard in {self.edge_dir}"
+        return f"Qdrant collection {self.collection} at {self.url}"
 
 
 @dataclass(frozen=True, slots=True)

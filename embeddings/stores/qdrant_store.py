@@ -1,156 +1,71 @@
-"""Qdrant as a `VectorStore`: local mode (`QdrantClient(path=...)`, tests and small corpora) or a server.
+"""The Qdrant server as a `VectorStore`, through qdrant-client (`--store qdrant --store-url http(s)://host:6333`).
 
-Three collections: `<name>` (one point per chunk: a dense vector, a sparse BM25 vector, the chunk
-as payload), `<name>-docs` (one point per article) and `<name>-meta` (manifest, token document
-frequencies, the ids behind the z-score sample). Point ids are uuid5 of the chunk/document id,
-which stays in the payload. Dates are stored as integer days, so date filters are integer ranges
-(20x faster than datetime ranges in local mode).
-
-BM25: the sparse vectors hold our own tokens (embeddings.lexical: folded syllables and pairs) with
-client-side term-frequency weights tf / (tf + k1 (1 - b + b dl / avgdl)); Qdrant's `Modifier.IDF`
-multiplies in the same IDF as bm25s, so scores equal the FAISS folder's bm25s scores.
+Three collections: `<name>` (one point per chunk in the schema of embeddings.stores.qdrant_schema, the
+same as a Qdrant Edge shard's), `<name>-docs` (one point per article) and `<name>-meta` (manifest, token
+document frequencies, the ids behind the z-score sample). Without a server URL, `--store qdrant` is Qdrant
+Edge in-process (embeddings.stores.edge_store); qdrant-client's pure-Python local mode is not used.
 
 Not here: writing (embeddings.stores.qdrant_write: incremental upserts and deletes, not atomic; an interrupted
 build is marked and refused on open, and redone by the next `qa index`), and sentence vectors: English
 answers over Qdrant encode their candidate sentences at question time.
+May import: embeddings.errors, embeddings.lexical, embeddings.types, .interface, .qdrant_schema; qdrant-client inside functions.
 """
 
 from __future__ import annotations
 
-import atexit
-import dataclasses
-import hashlib
 import json
 import math
-import uuid
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import date
-from functools import lru_cache
 
 import numpy as np
 
-from embeddings.errors import IndexCorruptError, IndexLockedError, IndexMissingError, StoreUnavailableError
+from embeddings.errors import IndexCorruptError, IndexMissingError, StoreUnavailableError
 from embeddings.lexical import tokenize
 from embeddings.types import Chunk, Document
 
 from .interface import FilterLike, StoreConfig
+from .qdrant_schema import DENSE, SPARSE, chunk_from, filter_terms, point_id, query_weights, sparse_items, token_index
 
-K1, B = 1.2, 0.75  # the bm25s defaults the FAISS folder uses
-BATCH = 256
-_NAMESPACE = uuid.UUID("6f1c2a57-3c1e-4f5a-9a2b-7d0f1e2c3b4a")
-_META_ID = str(uuid.uuid5(_NAMESPACE, "manifest"))
-_EPOCH = date(1970, 1, 1)
-_LOCAL: dict = {}  # resolved folder -> the process' local-mode client (the UI reads while its rebuild writes)
-
-
-def point_id(key: str) -> str:
-    """uuid5 of a chunk or document id (Qdrant ids are unsigned integers or UUIDs)."""
-    return str(uuid.uuid5(_NAMESPACE, key))
-
-
-@lru_cache(maxsize=1 << 20)
-def token_index(token: str) -> int:
-    """A token's sparse dimension: 32 bits of blake2b (no vocabulary to keep in sync; collisions are rare and only merge two tokens)."""
-    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=4).digest(), "little")
-
-
-def day_number(iso: str | None) -> int | None:
-    """'2022-03-18' -> days since 1970-01-01; None for missing or unparseable dates."""
-    try:
-        return (date.fromisoformat(iso) - _EPOCH).days if iso else None
-    except ValueError:
-        return None
-
-
-def bm25_weights(tokens: Sequence[str], avgdl: float) -> dict[int, float]:
-    """Sparse dimension -> BM25 term-frequency weight of one passage (the IDF comes from Qdrant)."""
-    tokens = list(tokens) or ["<empty>"]
-    dl = len(tokens)
-    out: dict[int, float] = {}
-    for token, tf in Counter(tokens).items():
-        idx = token_index(token)
-        out[idx] = out.get(idx, 0.0) + tf / (tf + K1 * (1 - B + B * dl / avgdl))
-    return out
-
-
-def query_weights(query: str, mode: str) -> dict[int, float]:
-    """Sparse dimension -> count of the token in the query (bm25s sums a repeated token twice)."""
-    out: dict[int, float] = {}
-    for token in tokenize(query, mode):
-        idx = token_index(token)
-        out[idx] = out.get(idx, 0.0) + 1.0
-    return out
+_META_ID = point_id("manifest")
 
 
 def _sparse(weights: Mapping[int, float]):
     from qdrant_client import models
 
-    items = sorted(weights.items())
-    return models.SparseVector(indices=[i for i, _ in items], values=[float(v) for _, v in items])
+    indices, values = sparse_items(weights)
+    return models.SparseVector(indices=indices, values=values)
 
 
 def store_filter(filters: FilterLike | None):
     """Filters -> a Qdrant payload filter (None when nothing is filtered)."""
     from qdrant_client import models
 
-    if filters is None:
-        return None
     must = []
-    if filters.doc_ids:
-        must.append(models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(filters.doc_ids))))
-    if filters.sources:
-        must.append(models.FieldCondition(key="source_lc", match=models.MatchAny(any=[s.lower() for s in filters.sources])))
-    if filters.date_from or filters.date_to:
-        bounds = {}
-        for name, value in (("gte", filters.date_from), ("lte", filters.date_to)):
-            if value:
-                day = day_number(value)
-                if day is None:
-                    raise ValueError(f"date filter {value!r} is not an ISO date (yyyy-mm-dd)")
-                bounds[name] = day
-        must.append(models.FieldCondition(key="day", range=models.Range(**bounds)))
+    for field, kind, value in filter_terms(filters):
+        if kind == "range":
+            must.append(models.FieldCondition(key=field, range=models.Range(**value)))
+        else:
+            must.append(models.FieldCondition(key=field, match=models.MatchAny(any=value)))
     return models.Filter(must=must) if must else None
 
 
-def _is_server(config: StoreConfig) -> bool:
-    return config.url.startswith(("http://", "https://"))
-
-
 def close_local_clients() -> None:
-    """Release every local-mode folder this process opened (tests call it to reopen a folder fresh)."""
-    while _LOCAL:
-        _LOCAL.popitem()[1].close()
+    """Nothing to close any more (qdrant-client's local mode is gone; an Edge store closes with `close()`).
+
+    Kept for callers written against the local mode.
+    """
 
 
 def connect(config: StoreConfig):
-    """A QdrantClient for `config`: a server URL, or local mode in a folder. Errors name the fix."""
+    """A QdrantClient for the server `config.url` names; StoreUnavailableError (naming the fix) when it does not answer."""
     from qdrant_client import QdrantClient
 
-    target = config.url or str(config.index_dir)
     try:
-        if _is_server(config):
-            client = QdrantClient(url=target, api_key=config.api_key or None, timeout=10, check_compatibility=False)
-            client.get_collections()  # fail here, clearly, rather than in the middle of a build
-            return client
-        from pathlib import Path
-
-        folder = target if target == ":memory:" else Path(target).resolve()
-        if folder not in _LOCAL:  # subtle: local mode locks its folder per client, so one process shares one client
-            if folder != ":memory:":
-                folder.mkdir(parents=True, exist_ok=True)
-            if not _LOCAL:
-                atexit.register(close_local_clients)  # before interpreter teardown, where the client's __del__ fails noisily
-            _LOCAL[folder] = QdrantClient(":memory:") if folder == ":memory:" else QdrantClient(path=str(folder))
-        return _LOCAL[folder]
-    except RuntimeError as exc:
-        if "already accessed" in str(exc):
-            raise IndexLockedError(
-                f"another process holds the Qdrant folder {target}; wait for it to finish, or use a Qdrant server"
-            ) from None
-        raise
+        client = QdrantClient(url=config.url, api_key=config.api_key or None, timeout=10, check_compatibility=False)
+        client.get_collections()  # fail here, clearly, rather than in the middle of a build
+        return client
     except Exception as exc:  # noqa: BLE001 - connection and HTTP failures come in many classes
-        raise StoreUnavailableError(_explain(exc, target)) from None
+        raise StoreUnavailableError(_explain(exc, config.url)) from None
 
 
 def _explain(exc: Exception, target: str) -> str:
@@ -168,8 +83,7 @@ def _guard(client, target: str):
 
     class Guarded:
         def close(self):
-            if not any(c is client for c in _LOCAL.values()):  # shared local clients live as long as the process
-                client.close()
+            client.close()
 
         def __getattr__(self, name):
             fn = getattr(client, name)
@@ -190,9 +104,7 @@ def _guard(client, target: str):
 def read_meta(client, config: StoreConfig) -> dict:
     meta_name = f"{config.collection}-meta"
     if not client.collection_exists(meta_name):
-        raise IndexMissingError(
-            f"no index in {config.describe()}: run `qa index --store qdrant --store-url {config.url or config.index_dir}`"
-        )
+        raise IndexMissingError(f"no index in {config.describe()}: run `qa index --store qdrant --store-url {config.url}`")
     points = client.retrieve(meta_name, [_META_ID], with_payload=True)
     if not points:
         raise IndexCorruptError(f"{config.describe()} has no manifest; run `qa index --rebuild --store qdrant`")
@@ -207,7 +119,7 @@ def read_meta(client, config: StoreConfig) -> dict:
 
 def check_built(config: StoreConfig) -> None:
     """IndexMissingError / IndexCorruptError unless the collection holds a finished build."""
-    client = _guard(connect(config), config.url or str(config.index_dir))
+    client = _guard(connect(config), config.url)
     try:
         read_meta(client, config)
     finally:
@@ -230,13 +142,12 @@ class QdrantStore:
         }
         self._chunks: dict[str, Chunk] = {}
         self._all: list[Chunk] | None = None
-        self._dense: dict[str, float] = {}
+        self._dense: tuple[bytes, dict[str, float]] = (b"", {})  # the last dense search: (query vector, scores)
         self._lexical: tuple[str, dict[str, float]] = ("", {})
 
     @classmethod
     def open(cls, config: StoreConfig, model: str | None = None) -> QdrantStore:
-        target = config.url or str(config.index_dir)
-        client = _guard(connect(config), target)
+        client = _guard(connect(config), config.url)
         meta = read_meta(client, config)
         manifest = json.loads(meta["manifest"])
         if model is not None and manifest.get("model") != model:
@@ -259,17 +170,17 @@ class QdrantStore:
             self._chunks.clear()
         ids = []
         for p in points:
-            chunk = _chunk_from(p.payload)
+            chunk = chunk_from(p.payload, self.documents)
             self._chunks[chunk.chunk_id] = chunk
             ids.append(chunk.chunk_id)
         return ids
 
     def dense_search(self, qvec: np.ndarray, k: int, filters: FilterLike | None) -> tuple[list[str], np.ndarray]:
         found = self.client.query_points(
-            self.name, query=qvec.tolist(), using="dense", limit=k, query_filter=store_filter(filters), with_payload=True
+            self.name, query=qvec.tolist(), using=DENSE, limit=k, query_filter=store_filter(filters), with_payload=True
         ).points
         ids = self._remember(found)
-        self._dense = dict(zip(ids, (p.score for p in found)))
+        self._dense = (np.asarray(qvec, np.float32).tobytes(), dict(zip(ids, (p.score for p in found))))
         return ids, np.array([p.score for p in found], dtype=np.float32)
 
     def lexical_search(self, query: str, k: int, filters: FilterLike | None) -> tuple[list[str], np.ndarray]:
@@ -277,7 +188,7 @@ class QdrantStore:
         if not weights:
             return [], np.zeros(0, np.float32)
         found = self.client.query_points(
-            self.name, query=_sparse(weights), using="bm25", limit=k, query_filter=store_filter(filters), with_payload=True
+            self.name, query=_sparse(weights), using=SPARSE, limit=k, query_filter=store_filter(filters), with_payload=True
         ).points
         found = [p for p in found if p.score > 0]
         ids = self._remember(found)
@@ -285,14 +196,14 @@ class QdrantStore:
         return ids, np.array([p.score for p in found], dtype=np.float32)
 
     def dense_scores(self, ids: Sequence[str], qvec: np.ndarray) -> np.ndarray:
-        missing = [i for i in ids if i not in self._dense]
-        scores = dict(self._dense)
+        scores = dict(self._dense[1]) if self._dense[0] == np.asarray(qvec, np.float32).tobytes() else {}
+        missing = [i for i in ids if i not in scores]
         if missing:
             points = self.client.retrieve(
-                self.name, [point_id(i) for i in missing], with_payload=["chunk_id"], with_vectors=["dense"]
+                self.name, [point_id(i) for i in missing], with_payload=["chunk_id"], with_vectors=[DENSE]
             )
             for p in points:
-                scores[p.payload["chunk_id"]] = float(np.asarray(p.vector["dense"], np.float32) @ qvec)
+                scores[p.payload["chunk_id"]] = float(np.asarray(p.vector[DENSE], np.float32) @ qvec)
         return np.array([scores.get(i, 0.0) for i in ids], dtype=np.float32)
 
     def lexical_scores(self, query: str, ids: Sequence[str]) -> np.ndarray:
@@ -309,10 +220,10 @@ class QdrantStore:
                 idx = token_index(token)
                 idf[idx] = idf.get(idx, 0.0) + math.log(1 + (n - df + 0.5) / (df + 0.5))
             points = self.client.retrieve(
-                self.name, [point_id(i) for i in missing], with_payload=["chunk_id"], with_vectors=["bm25"]
+                self.name, [point_id(i) for i in missing], with_payload=["chunk_id"], with_vectors=[SPARSE]
             )
             for p in points:
-                sparse = p.vector["bm25"]
+                sparse = p.vector[SPARSE]
                 known[p.payload["chunk_id"]] = sum(idf.get(i, 0.0) * v for i, v in zip(sparse.indices, sparse.values))
         return np.array([max(known.get(i, 0.0), 0.0) for i in ids], dtype=np.float32)
 
@@ -330,9 +241,9 @@ class QdrantStore:
         if not self._sample_ids:
             return np.zeros((0, int(self.manifest.get("dim") or 0)), np.float32)
         points = self.client.retrieve(
-            self.name, [point_id(i) for i in self._sample_ids], with_payload=["chunk_id"], with_vectors=["dense"]
+            self.name, [point_id(i) for i in self._sample_ids], with_payload=["chunk_id"], with_vectors=[DENSE]
         )
-        by_id = {p.payload["chunk_id"]: p.vector["dense"] for p in points}
+        by_id = {p.payload["chunk_id"]: p.vector[DENSE] for p in points}
         return np.array([by_id[i] for i in self._sample_ids if i in by_id], dtype=np.float32)
 
     def document_frequencies(self) -> Mapping[str, int]:
@@ -344,16 +255,12 @@ class QdrantStore:
 
     def all_chunks(self) -> list[Chunk]:
         if self._all is None:
-            chunks = [_chunk_from(p.payload) for p in _scroll(self.client, self.name)]
+            chunks = [chunk_from(p.payload, self.documents) for p in _scroll(self.client, self.name)]
             self._all = sorted(chunks, key=lambda c: (c.doc_id, c.start))
         return self._all
 
     def close(self) -> None:
         self.client.close()
-
-
-def _chunk_from(payload: dict) -> Chunk:
-    return Chunk(**{f.name: payload.get(f.name) for f in dataclasses.fields(Chunk)})
 
 
 def _scroll(client, name: str, with_vectors=False, scroll_filter=None):

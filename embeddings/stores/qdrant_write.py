@@ -1,26 +1,35 @@
-"""Writing a Qdrant index (see embeddings.stores.qdrant_store for the layout): full builds and incremental upserts.
+"""Writing the Qdrant server's collections (layout: embeddings.stores.qdrant_store): full builds and incremental upserts.
 
 An incremental build deletes the points of changed and removed articles and upserts the new
 passages; the manifest is marked `building` first and cleared last, so an interrupted build is
-refused on open and redone by the next `qa index`. Not atomic, and no writer lock on a server.
+refused on open and redone by the next `qa index`. Not atomic, and no writer lock on a server
+(Qdrant Edge builds are both: embeddings.stores.edge_write).
+May import: .interface, .qdrant_schema, .qdrant_store; qdrant-client inside functions.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections import Counter
 from collections.abc import Mapping
 
 import numpy as np
 
-from embeddings.lexical import tokenize
 from embeddings.types import Chunk
 
-from .interface import StoreConfig, WritePlan, embed_key, sample_rows
-from .qdrant_store import _META_ID, BATCH, _guard, _is_server, _sparse, bm25_weights, connect, day_number, point_id, read_meta
-
-AVGDL_TOLERANCE = 0.01  # incremental builds re-weight all sparse vectors only when the mean length moved more than 1%
+from .interface import StoreConfig, WritePlan
+from .qdrant_schema import (
+    BATCH,
+    DENSE,
+    PAYLOAD_INDEXES,
+    SPARSE,
+    bm25_weights,
+    chunk_payload,
+    corpus_stats,
+    point_id,
+    store_manifest,
+)
+from .qdrant_store import _META_ID, _guard, _sparse, connect, read_meta
 
 
 class QdrantWriter:
@@ -36,7 +45,7 @@ class QdrantWriter:
         self._meta: dict | None = None
 
     def __enter__(self) -> QdrantWriter:
-        self.client = _guard(connect(self.config), self.config.url or str(self.config.index_dir))
+        self.client = _guard(connect(self.config), self.config.url)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -60,10 +69,10 @@ class QdrantWriter:
         ids = list(by_point)
         for start in range(0, len(ids), BATCH):
             for p in self.client.retrieve(
-                self.name, ids[start : start + BATCH], with_payload=["embed_key"], with_vectors=["dense"]
+                self.name, ids[start : start + BATCH], with_payload=["embed_key"], with_vectors=[DENSE]
             ):
                 if p.payload.get("embed_key") == by_point[str(p.id)]:
-                    out[by_point[str(p.id)]] = np.asarray(p.vector["dense"], dtype=np.float32)
+                    out[by_point[str(p.id)]] = np.asarray(p.vector[DENSE], dtype=np.float32)
         return out
 
     def cached_sentence_vectors(self, keys) -> dict[str, np.ndarray]:
@@ -77,14 +86,13 @@ class QdrantWriter:
                 self.client.delete_collection(name)
         self.client.create_collection(
             self.name,
-            vectors_config={"dense": models.VectorParams(size=dim, distance=models.Distance.DOT)},
-            sparse_vectors_config={"bm25": models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
+            sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
         )
         self.client.create_collection(f"{self.name}-docs", vectors_config={})
         self.client.create_collection(f"{self.name}-meta", vectors_config={})
-        if _is_server(self.config):  # payload indexes serve filters on a server; local mode ignores them
-            for field, schema in (("doc_id", "keyword"), ("source_lc", "keyword"), ("day", "integer")):
-                self.client.create_payload_index(self.name, field, field_schema=schema)
+        for field, schema in PAYLOAD_INDEXES:
+            self.client.create_payload_index(self.name, field, field_schema=schema)
 
     def _set_meta(self, manifest: dict, df: dict | None = None, sample_ids: list[str] | None = None) -> None:
         from qdrant_client import models
@@ -100,24 +108,9 @@ class QdrantWriter:
         from qdrant_client import models
 
         docs_by_id = {d.doc_id: d for d in plan.documents}
-        tokens = [tokenize(c.embed_text, plan.token_mode) or ["<empty>"] for c in plan.chunks]
-        avgdl = float(np.mean([len(t) for t in tokens])) if tokens else 1.0
-        df = Counter(t for toks in tokens for t in set(toks))
-        sample_ids = [plan.chunks[i].chunk_id for i in sample_rows(len(plan.chunks))]
         old = json.loads(self._meta["manifest"]) if plan.incremental and self._meta is not None else None
-        # subtle: every point must carry weights for one avgdl; keep the stored one while the true mean is within 1%
-        weights_avgdl = avgdl
-        if old and old.get("weights_avgdl") and abs(avgdl - old["weights_avgdl"]) <= AVGDL_TOLERANCE * old["weights_avgdl"]:
-            weights_avgdl = old["weights_avgdl"]
-        reweight = bool(old) and weights_avgdl != old.get("weights_avgdl")
-        manifest = {
-            **plan.manifest,
-            "n_chunks": len(plan.chunks),
-            "n_documents": len(plan.documents),
-            "avgdl": avgdl,
-            "weights_avgdl": weights_avgdl,
-            "store": "qdrant",
-        }
+        stats = corpus_stats(plan, old)
+        manifest = store_manifest(plan, stats, "qdrant")
         if old:
             self._set_meta({**old, "building": True})
             gone = [*plan.replaced, *plan.removed]
@@ -128,33 +121,27 @@ class QdrantWriter:
         else:
             self._create(plan.manifest["dim"])
             self._set_meta({**manifest, "building": True}, {}, [])
-        fresh = {c.doc_id for c in plan.targets} | set(plan.replaced)
-        if not old:
-            fresh = set(docs_by_id)
+        fresh = {c.doc_id for c in plan.targets} | set(plan.replaced) if old else set(docs_by_id)
         doc_points = [
             models.PointStruct(id=point_id(d), vector={}, payload=dataclasses.asdict(docs_by_id[d])) for d in sorted(fresh)
         ]
         for start in range(0, len(doc_points), BATCH):
             self.client.upsert(f"{self.name}-docs", doc_points[start : start + BATCH])
-        token_of = {c.chunk_id: t for c, t in zip(plan.chunks, tokens)}
+        model = plan.manifest["model"]
         for start in range(0, len(plan.targets), BATCH):
-            points = []
-            for chunk, vector in zip(plan.targets[start : start + BATCH], plan.vectors[start : start + BATCH]):
-                doc = docs_by_id[chunk.doc_id]
-                payload = {
-                    **dataclasses.asdict(chunk),
-                    "embed_key": _embed_key(plan.manifest["model"], chunk.embed_text),
-                    "source_lc": (doc.source or "").lower() or None,
-                    "day": day_number(chunk.date),
-                }
-                sparse = _sparse(bm25_weights(token_of[chunk.chunk_id], weights_avgdl))
-                points.append(
-                    models.PointStruct(
-                        id=point_id(chunk.chunk_id), vector={"dense": vector.tolist(), "bm25": sparse}, payload=payload
-                    )
+            points = [
+                models.PointStruct(
+                    id=point_id(chunk.chunk_id),
+                    vector={
+                        DENSE: vector.tolist(),
+                        SPARSE: _sparse(bm25_weights(stats.tokens[chunk.chunk_id], stats.weights_avgdl)),
+                    },
+                    payload=chunk_payload(chunk, docs_by_id[chunk.doc_id], model),
                 )
+                for chunk, vector in zip(plan.targets[start : start + BATCH], plan.vectors[start : start + BATCH])
+            ]
             self.client.upsert(self.name, points)
-        if reweight:
+        if stats.reweight:
             targeted = {c.chunk_id for c in plan.targets}
             rest = [c for c in plan.chunks if c.chunk_id not in targeted]
             for start in range(0, len(rest), BATCH):
@@ -162,15 +149,11 @@ class QdrantWriter:
                     self.name,
                     [
                         models.PointVectors(
-                            id=point_id(c.chunk_id), vector={"bm25": _sparse(bm25_weights(token_of[c.chunk_id], weights_avgdl))}
+                            id=point_id(c.chunk_id),
+                            vector={SPARSE: _sparse(bm25_weights(stats.tokens[c.chunk_id], stats.weights_avgdl))},
                         )
                         for c in rest[start : start + BATCH]
                     ],
                 )
-        self._set_meta(manifest, dict(df), sample_ids)
+        self._set_meta(manifest, stats.df, stats.sample_ids)
         return f"qdrant:{self.name}@{manifest['created_at']}"
-
-
-def _embed_key(model: str, text: str) -> str:
-
-    return embed_key(model, text)

@@ -97,7 +97,8 @@ def add_store_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--store", choices=["faiss", "qdrant"], help="where the index lives (default faiss, or $QA_STORE)")
     p.add_argument(
         "--store-url",
-        help="Qdrant: a local folder or http(s)://host:6333 (default: local mode in --index-dir, or $QA_STORE_URL)",
+        help="Qdrant: http(s)://host:6333 for a server, or a folder for Qdrant Edge in-process "
+        "(default: Edge in --index-dir, or $QA_STORE_URL)",
     )
 
 

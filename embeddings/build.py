@@ -177,7 +177,8 @@ def build_index(
                 if previous.get("model") != options.model:
                     previous = None  # other model: its vectors are no cache for us
         # the file and the text read from it: a better cleaner (captions dropped) re-chunks unchanged files
-        new_hashes = {d.doc_id: (d.content_hash, text_hash(d.text)) for d in docs}
+        # ... and the outlet's province, which the passages are indexed with
+        new_hashes = {d.doc_id: (d.content_hash, text_hash(f"{d.place}\n{d.text}" if d.place else d.text)) for d in docs}
         for doc_id, digest in new_hashes.items():
             target = (
                 summary.unchanged

@@ -51,7 +51,7 @@ def chunk_document(doc: Document, splitter) -> list[Chunk]:
         seen[cid] = seen.get(cid, 0) + 1
         if seen[cid] > 1:
             cid = f"{cid}-{seen[cid]}"
-        chunks.append(Chunk(cid, doc.doc_id, start, start + len(piece), piece, doc.title, doc.date))
+        chunks.append(Chunk(cid, doc.doc_id, start, start + len(piece), piece, doc.title, doc.date, doc.place))
         search_from = start + 1
     return chunks
 

@@ -18,6 +18,7 @@ class Document:
     author: str | None = None
     path: str = ""
     date_precision: str | None = None  # "day" | "month" | "partial"; None when there is no date
+    place: str | None = None  # the province its outlet names ("Báo Nghệ An", baonghean-vn_...): see embeddings.ingest.outlets
 
     @property
     def meta(self) -> dict:
@@ -29,6 +30,7 @@ class Document:
             "date_precision": self.date_precision,
             "source": self.source,
             "author": self.author,
+            "place": self.place,
         }
 
 
@@ -43,8 +45,10 @@ class Chunk:
     text: str
     title: str = ""
     date: str | None = None
+    place: str | None = None  # its article's outlet's province, which the text itself may never name
 
     @property
     def embed_text(self) -> str:
-        """What the encoder sees: the title gives the passage its context."""
-        return f"{self.title}\n{self.text}" if self.title else self.text
+        """What the encoder sees (and BM25 indexes): the title, and the outlet's province, give the passage its context."""
+        head = f"{self.title} ({self.place})" if self.place else self.title
+        return f"{head}\n{self.text}" if head else self.text

@@ -166,3 +166,10 @@ def test_question_language(question, language):
     from qa.reading.asking import question_language
 
     assert question_language(question) == language
+
+
+def test_an_opening_common_noun_is_no_part_of_the_name():
+    assert question_entities("Phim Địa đạo đạt doanh thu bao nhiêu?") == ("Địa",)
+    assert question_entities("Trận HAGL - SHB Đà Nẵng diễn ra khi nào?") == ("HAGL - SHB Đà Nẵng",)
+    assert question_entities("Bão Noru gây thiệt hại gì ở Quảng Trị?") == ("Noru", "Quảng Trị")
+    assert question_entities("Nhà Bè có bao nhiêu hộ dân?") == ("Nhà Bè",)  # a place that opens with a common word

@@ -2,7 +2,7 @@
 and the leave-one-corpus-out replay of the same rule, on rows written by hand."""
 
 from qa.answering.answerability import FEATURES, AnswerabilityModel
-from qa.evaluation.shift import choose_refuse_quantile, leave_one_corpus_out, outcome_metrics, outcome_of
+from qa.evaluation.shift import choose_refuse_below, leave_one_corpus_out, outcome_metrics, outcome_of
 
 
 def _model(threshold=0.6, refuse=0.2) -> AnswerabilityModel:
@@ -49,7 +49,8 @@ def test_leave_one_corpus_out_fits_without_the_corpus_it_measures():
         ]
 
     corpora = {"a": corpus(1.0), "b": corpus(-1.0), "c": corpus(1.0)}
-    table = leave_one_corpus_out(corpora, refuse_quantile=0.05)
-    assert table["a"]["answerable_refused"] < 0.2 and table["b"]["answerable_refused"] > 0.5
-    q, chosen = choose_refuse_quantile(corpora, 0.05)
-    assert q == 0.0 and chosen.keys() == corpora.keys()
+    table = leave_one_corpus_out(corpora, refuse_below=0.5)
+    assert table["a"]["answerable_refused"] == 0.0 and table["b"]["answerable_refused"] == 1.0
+    refuse_below, chosen = choose_refuse_below(corpora, 0.05)
+    # the largest threshold that refuses no more than 5% of any corpus' answerable questions: "b"'s are "not sure"
+    assert refuse_below == 0.3 and chosen["b"]["answerable_refused"] == 0.0 and chosen["b"]["answerable_unsure"] == 1.0

@@ -52,10 +52,23 @@ def test_a_city_names_its_province_too():
 
 
 def test_the_outlet_names_the_province_a_provincial_paper_never_writes():
-    from qa.reading.places import outlet_places
+    from embeddings.ingest.outlets import outlet_places
 
     assert outlet_places("Báo Nghệ An", "bai-viet", "Toàn tỉnh kết nạp được 412 đảng viên mới") == ("Nghệ An",)
     assert outlet_places(None, "baonghean-vn_ket-nap-dang-vien", "") == ("Nghệ An",)  # the page host in the file name
     assert outlet_places(None, "bai-viet", "(NAO) - Toàn tỉnh kết nạp ...") == ("Nghệ An",)  # the lead's signature
     assert outlet_places("thaibinh.gov.vn", "x", "") == ("Thái Bình",)
+    assert outlet_places("QTO", "x", "") == ("Quảng Trị",)  # a signature taken as the source line
     assert outlet_places("Tuổi Trẻ", "000_a5e41cd1fa4addb6", "Sáng 6/11, ...") == ()
+
+
+def test_the_loader_records_the_outlets_province_and_the_passages_carry_it():
+    from embeddings.chunk import chunk_documents, make_splitter
+    from embeddings.ingest.load import parse_article
+
+    raw = "Vượt chỉ tiêu đề ra\n\n(NAO) - Toàn tỉnh kết nạp được 412 đảng viên mới trong năm.\n\nTheo Báo Nghệ An"
+    doc = parse_article("baonghean-vn_ket-nap-dang-vien", raw, "h")
+    assert doc.place == "Nghệ An" and "Nghệ An" not in doc.text
+    chunk = chunk_documents([doc], make_splitter(300, 60, lambda s: len(s.split())))[0]
+    assert chunk.place == "Nghệ An" and chunk.embed_text.startswith("Vượt chỉ tiêu đề ra (Nghệ An)\n")
+    assert parse_article("000_a5e41cd1fa4addb6", "Tin\n\nHải Phòng kiến nghị.", "h").place is None

@@ -20,6 +20,7 @@ from embeddings.types import Document
 from .clean import clean_lines
 from .dates import lead_date, parse_date_line
 from .formats import READERS, Hints, sniff
+from .outlets import outlet_place
 
 TEXT_SUFFIXES = (".txt", ".md")
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
@@ -106,16 +107,18 @@ def parse_article(doc_id: str, raw_text: str, content_hash: str, path: str = "",
     date = date or hints.date_hint  # last: what the file says of itself (a Word file's creation month)
     if not body:
         raise CorpusError(f"{path or doc_id}: only a title and metadata, no article body")
+    text = "\n\n".join(body)
     return Document(
         doc_id=doc_id,
         title=title or body[0][:120],
-        text="\n\n".join(body),
+        text=text,
         content_hash=content_hash,
         date=date.iso if date else None,
         date_precision=date.precision if date else None,
         source=source,
         author=author,
         path=path,
+        place=outlet_place(source, doc_id, text),
     )
 
 

@@ -105,7 +105,7 @@ def chunk_from(payload: Mapping, documents: Mapping[str, Document]) -> Chunk:
     """The chunk a payload places in its document (as embeddings.chunk cut it: the document's title and date)."""
     doc = documents[payload["doc_id"]]
     start, end = payload["start"], payload["end"]
-    return Chunk(payload["chunk_id"], doc.doc_id, start, end, doc.text[start:end], doc.title, doc.date)
+    return Chunk(payload["chunk_id"], doc.doc_id, start, end, doc.text[start:end], doc.title, doc.date, doc.place)
 
 
 def filter_terms(filters: FilterLike | None) -> list[tuple[str, str, object]]:

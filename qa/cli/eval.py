@@ -202,7 +202,7 @@ def _loco(args, settings) -> int:
     model fitted on all tuning splits with the refuse threshold chosen here."""
     from qa.answering.answerability import DEFAULT_MODEL_PATH, save_model
     from qa.evaluation.answers import calibrate, run_answers
-    from qa.evaluation.shift import choose_refuse_quantile, leave_one_corpus_out
+    from qa.evaluation.shift import choose_refuse_below, leave_one_corpus_out
 
     pairs = [(Path(args.dataset), settings.index_dir), *((Path(d), Path(i)) for d, i in args.also or ())]
     corpora, sets = {}, []
@@ -211,20 +211,20 @@ def _loco(args, settings) -> int:
         corpora[dataset.stem] = run_answers(searcher, questions, None, settings.answer)
         sets.append((searcher, [q for q in questions if q.split == "tune"]))
     measure = {Path(name).stem: ["tune"] for name in args.tune_only or ()}
-    if args.refuse_quantile is None:
-        q, table = choose_refuse_quantile(corpora, 0.05, measure)
+    if args.refuse_below is None:
+        q, table = choose_refuse_below(corpora, 0.05, measure)
     else:
-        q, table = args.refuse_quantile, leave_one_corpus_out(corpora, args.refuse_quantile, measure)
+        q, table = args.refuse_below, leave_one_corpus_out(corpora, args.refuse_below, measure)
     print(
-        f"leave-one-corpus-out, refuse quantile {q} ({'chosen' if args.refuse_quantile is None else 'given'}; "
+        f"leave-one-corpus-out, refused below p = {q} ({'chosen' if args.refuse_below is None else 'given'}; "
         f"tuning split only for: {', '.join(measure) or 'none'})"
     )
     print(format_loco_table(table))
     if args.json:
-        args.json.write_text(json.dumps({"refuse_quantile": q, "loco": table}, indent=2))
+        args.json.write_text(json.dumps({"refuse_below": q, "loco": table}, indent=2))
     if args.calibrate:
         target = settings.answer_model or DEFAULT_MODEL_PATH
-        model = calibrate(sets, settings.answer, dataset=" + ".join(corpora), refuse_quantile=q)
+        model = calibrate(sets, settings.answer, dataset=" + ".join(corpora), refuse_below=q)
         save_model(model, target)
         f = model.fitted
         print(
@@ -324,9 +324,9 @@ def register(add) -> None:
         help="with --loco: measure only this set's tune split (its held-out part stays unread)",
     )
     p.add_argument(
-        "--refuse-quantile",
+        "--refuse-below",
         type=float,
-        help="with --loco: use this quantile instead of choosing it (<= 5%% refused on the worst fold)",
+        help="with --loco: refuse below this probability instead of choosing it (<= 5%% refused on the worst fold)",
     )
     p.add_argument(
         "--also",

@@ -3,6 +3,6 @@ noun and the post (`asking`), names, numbers, aliases and answer spans (`evidenc
 (`places`), and the word lists they read (`lexicon/`, data files with a README).
 
 Both retrieval and answering read questions, so this room sits below both of them.
-May import: `embeddings.lexical`, `qa.reading.lexicon`. Must not import: `qa.retrieval`, `qa.answering`,
+May import: `embeddings.lexical`, `embeddings.ingest.outlets` (the provinces), `qa.reading.lexicon`. Must not import: `qa.retrieval`, `qa.answering`,
 `qa.evaluation`, `qa.cli`, `ui`, or any store or encoder.
 """

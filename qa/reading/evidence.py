@@ -24,6 +24,7 @@ _INSTITUTION_NAMES = lexicon.words("institutions")
 INSTITUTIONS = frozenset(x.lower() for x in _INSTITUTION_NAMES) | frozenset(
     fold(x).lower() for x in _INSTITUTION_NAMES if " " in x
 )
+_SENTENCE_START_NOUNS = frozenset(x.lower() for x in lexicon.words("sentence_start_nouns"))
 # Words that start a question or a clause with a capital without naming anything.
 _LEADING = frozenset(x.lower() for x in lexicon.words("leading_words"))
 _WORD = re.compile(r"[\wÀ-ỹĐđ]+(?:[-'’][\wÀ-ỹĐđ]+)*", re.UNICODE)
@@ -68,9 +69,12 @@ def question_entities(question: str) -> tuple[str, ...]:
         i += max(span, 1)
     names = []
     for run in runs:
+        if run[0][0] == 0 and len(run) > 1 and run[0][1].lower() in _SENTENCE_START_NOUNS:
+            run = run[1:]  # "Phim Địa đạo ...": the opening common noun is no part of the name
         if (run[0][0] == 0 and len(run) == 1) or (len(run) == 1 and len(run[0][1]) < 2):
             continue  # the question's first word, or a lone letter ("Bộ Y tế")
-        names.append(" ".join(w for _, w in run))
+        # a spaced dash stays: "Cát Linh - Hà Đông", "HAGL - SHB Đà Nẵng" are two names a text may write apart
+        names.append("".join((_joiner(question, found[i - 1], found[i]) if k else "") + w for k, (i, w) in enumerate(run)))
     # typed without capitals, names are still found where a list (provinces, cities) or a committee names them
     for name in (*named_after_committee(question), *place_spans(question)):
         key = _spaced(name)
@@ -79,6 +83,11 @@ def question_entities(question: str) -> tuple[str, ...]:
         # a listed place replaces the part of it read as a name: "TP.HCM" for "HCM", "Bà Rịa - Vũng Tàu" for "Rịa Vũng Tàu"
         names = [n for n in names if _spaced(n) not in key] + [name]
     return tuple(dict.fromkeys(names))
+
+
+def _joiner(question: str, before: re.Match, after: re.Match) -> str:
+    """How two words of one name are joined: " - " across a dash, else one space."""
+    return " - " if question[before.end() : after.start()].strip() in ("-", "–") else " "
 
 
 _ENGLISH_FIELD = re.compile(
@@ -156,6 +165,7 @@ def aliases_of(name: str) -> tuple[str, ...]:
 
 
 # "Covid-19" = "Covid 19", "PET/CT" = "PET CT", "Cát Linh - Hà Đông" = "Cát Linh Hà Đông"
+_DASHED = re.compile(r"\s+[-–]\s+")  # a spaced dash between two names
 _SEPARATORS = re.compile(r"(?<=\w)\s*[-–/]\s*(?=\w)")
 
 
@@ -165,6 +175,9 @@ def contains_folded(needle: str, haystack_folded: str) -> bool:
     Hyphens and slashes between letters count as spaces ('Covid-19' = 'Covid 19', 'PET/CT'); a one-word name also matches the syllables it
     joins ('Hanoi' in 'hà nội'), as English spells them; known aliases match each other (ALIASES).
     """
+    parts = _DASHED.split(needle)
+    if len(parts) > 1:  # "HAGL - SHB Đà Nẵng": each side, wherever the text writes it
+        return all(contains_folded(part, haystack_folded) for part in parts if part.strip())
     target = _SEPARATORS.sub(" ", folded_lower(needle))
     if not target:
         return False

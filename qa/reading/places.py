@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from embeddings.ingest.outlets import PROVINCES
 from embeddings.lexical import fold
 
 from . import lexicon
 
-PROVINCES = lexicon.words("provinces")  # the 63 provinces and centrally-run cities
+# PROVINCES: the 63 provinces and centrally-run cities (embeddings/ingest/data/provinces.txt: the build needs them too)
 CITIES = lexicon.words("cities")  # cities, towns and regions news names on their own (no one-syllable names)
 _SPELLINGS = dict(lexicon.table("place_spellings"))  # English and short spellings -> the folded Vietnamese name
 _COMMITTEE = re.compile(
@@ -85,27 +86,4 @@ def named_after_committee(text: str) -> list[str]:
     return out
 
 
-_DISPLAY = {_key(p): p for p in (*PROVINCES, *CITIES)}  # folded -> as written: "nghe an" -> "Nghệ An"
-# provinces as page hosts write them, without spaces: "baonghean" holds "nghean", "thaibinh.gov.vn" "thaibinh"
-_HOST_FORMS = {_key(p).replace(" ", ""): _key(p) for p in PROVINCES if len(_key(p).replace(" ", "")) >= 6}
-_HOST_PATTERN = re.compile("|".join(sorted(map(re.escape, _HOST_FORMS), key=len, reverse=True)))
-_SIGNATURES = dict(lexicon.table("outlet_signatures"))  # "(NAO)" -> "nghe an": how provincial papers sign a lead
-_SIGNATURE = re.compile(r"\((" + "|".join(map(re.escape, _SIGNATURES)) + r")\)") if _SIGNATURES else None
-
-
-@lru_cache(maxsize=8192)
-def outlet_places(source: str | None, doc_id: str, lead: str) -> tuple[str, ...]:
-    """The places an article's outlet names, as written ("Nghệ An"): provincial papers and portals never name
-    their own province, but their outlet line ("Theo Báo Nghệ An"), page host or file name ("baonghean-vn_...")
-    and the signature of their lead ("(NAO) - Toàn tỉnh ...") do.
-
-    >>> outlet_places("Báo Thái Bình", "x", ""), outlet_places(None, "baonghean-vn_ket-nap", "(NAO) - Toàn tỉnh ...")
-    (('Thái Bình',), ('Nghệ An',))
-    """
-    found = set(places_in(source)) if source else set()
-    for host in (doc_id.split("_", 1)[0], source or ""):  # "baonghean-vn_...", "thaibinh.gov.vn"
-        squeezed = re.sub(r"[\s\-.]", "", fold(host).lower())
-        found |= {_HOST_FORMS[m] for m in _HOST_PATTERN.findall(squeezed)}
-    if _SIGNATURE is not None:
-        found |= {_SIGNATURES[m] for m in _SIGNATURE.findall(lead[:80])}
-    return tuple(sorted(_DISPLAY.get(p, p) for p in found))
+LEAD_CHARS = 300  # an article's opening, where news names its place and date (and provincial papers sign)

@@ -269,3 +269,19 @@ def test_a_question_about_a_deputy_is_not_answered_by_the_post_holder():
     question = "Phó Chủ tịch Hiệp hội Lương thực Việt Nam là ai?"
     assert role_support(question, "Ông Lâm Quốc Thắng, Chủ tịch Hiệp hội Lương thực Việt Nam (VFA), cho biết.") == 0.0
     assert role_support(question, "Ông Đỗ Hà Nam, Phó Chủ tịch Hiệp hội Lương thực Việt Nam, cho biết.") == 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "found"),
+    [
+        ("Có bao nhiêu ca phải nhập viện?", "Đã có 64 trường hợp nhập viện điều trị.", True),  # another word, same count
+        ("Bão làm bao nhiêu người thiệt mạng?", "Bão làm 18 người chết và 5 người mất tích.", True),  # the head alone
+        ("khanh hoa bao nhieu ca sxh 2024", "toan tinh ghi nhan 3.215 ca mac sot xuat huyet", True),  # an abbreviation
+        ("kien xuong cay may dat bao nhieu phan tram", "ty le cay may dat 62%", True),  # "cấy máy", not "mấy"
+        ("Bao nhiêu hộ phải sơ tán?", "Lửa thiêu rụi 300 ha rừng.", False),  # another thing counted stays missing
+    ],
+)
+def test_counted_nouns_survive_rewording(question, sentence, found):
+    from qa.reading.asking import counted_noun, number_before
+
+    assert number_before(counted_noun(question), sentence) is found

@@ -2,7 +2,7 @@
 and the leave-one-corpus-out replay of the same rule, on rows written by hand."""
 
 from qa.answering.answerability import FEATURES, AnswerabilityModel
-from qa.evaluation.shift import choose_refuse_below, leave_one_corpus_out, outcome_metrics, outcome_of
+from qa.evaluation.shift import choose_operating_point, leave_one_corpus_out, outcome_metrics, outcome_of
 
 
 def _model(threshold=0.6, refuse=0.2) -> AnswerabilityModel:
@@ -51,6 +51,16 @@ def test_leave_one_corpus_out_fits_without_the_corpus_it_measures():
     corpora = {"a": corpus(1.0), "b": corpus(-1.0), "c": corpus(1.0)}
     table = leave_one_corpus_out(corpora, refuse_below=0.5)
     assert table["a"]["answerable_refused"] == 0.0 and table["b"]["answerable_refused"] == 1.0
-    refuse_below, chosen = choose_refuse_below(corpora, 0.05)
-    # the largest threshold that refuses no more than 5% of any corpus' answerable questions: "b"'s are "not sure"
-    assert refuse_below == 0.3 and chosen["b"]["answerable_refused"] == 0.0 and chosen["b"]["answerable_unsure"] == 1.0
+    cap, refuse_below, chosen = choose_operating_point(corpora, 0.05, caps=(None, 2.0), thresholds=(0.0, 0.3, 0.5))
+    # the point that refuses no more than 5% of any corpus' answerable questions: "b"'s are "not sure", not refused
+    assert all(m["answerable_refused"] <= 0.05 for m in chosen.values()) and chosen["b"]["answerable_unsure"] == 1.0
+    # nothing separates unanswerable questions on every fold here, so no threshold above 0 is worth its risk
+    assert (cap, refuse_below) == (None, 0.0)
+
+
+def test_a_cap_keeps_one_signal_from_deciding_alone():
+    coef = tuple(5.0 if f == "counted_missing" else 0.0 for f in FEATURES)  # one flipped word: 5 log-odds
+    row = dict.fromkeys(FEATURES, 0.0) | {"counted_missing": -1.0}
+    uncapped = AnswerabilityModel(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), coef, 0.0, 0.5)
+    capped = AnswerabilityModel(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), coef, 0.0, 0.5, cap=2.0)
+    assert uncapped.probability(row) < 0.01 and 0.1 < capped.probability(row) < 0.2  # sigmoid(-2) = 0.119

@@ -92,6 +92,9 @@ class AnswerabilityModel:
     fitted: dict = field(default_factory=dict)  # what it was fitted on and how well it did
     # refuse below this; between it and `threshold` the answer is shown as "not sure". None: no such band
     refuse_threshold: float | None = None
+    # no feature moves the log-odds by more than this either way: one reworded word that flips a signal from 1 to 0
+    # must not decide alone (chosen by leave-one-corpus-out, qa.evaluation.shift). None: uncapped
+    cap: float | None = None
 
     def outcome(self, p: float) -> str:
         """ "answered" (p >= threshold), "unsure" (p >= refuse_threshold) or "refused"."""
@@ -101,8 +104,13 @@ class AnswerabilityModel:
 
     def probability(self, values: dict[str, float]) -> float:
         x = np.array([values[f] for f in self.features], dtype=np.float64)
-        z = self.intercept + float(np.dot(self.coef, (x - np.array(self.mean)) / np.array(self.scale)))
+        z = self.intercept + float(capped(np.array(self.coef) * (x - np.array(self.mean)) / np.array(self.scale), self.cap).sum())
         return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+
+
+def capped(contributions: np.ndarray, cap: float | None) -> np.ndarray:
+    """Each feature's log-odds contribution, clipped to [-cap, cap] (unchanged for cap None)."""
+    return contributions if cap is None else np.clip(contributions, -cap, cap)
 
 
 def answerability_features(
@@ -325,6 +333,7 @@ def fit_model(
     max_false_abstention: float = 0.05,
     groups: Sequence[str] | None = None,
     refuse_below: float | None = None,
+    cap: float | None = None,
     **fitted,
 ) -> AnswerabilityModel:
     """Logistic regression with 5-fold cross-validated regularisation; threshold from out-of-fold probabilities.
@@ -336,7 +345,7 @@ def fit_model(
     """
     from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
     from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
     y = np.array(answerable, dtype=int)
     if len(set(y)) < 2 or min(np.bincount(y)) < 5:
@@ -353,7 +362,11 @@ def fit_model(
         warnings.simplefilter("ignore", FutureWarning)
         search = LogisticRegressionCV(Cs=np.logspace(-2, 2, 9).tolist(), cv=folds, scoring="roc_auc", max_iter=2000).fit(xs, y)
     c = float(search.C_[0])
-    out_of_fold = cross_val_predict(LogisticRegression(C=c, max_iter=2000), xs, y, cv=folds, method="predict_proba")[:, 1]
+    out_of_fold = np.zeros(len(y))
+    for train, test in folds:  # the threshold comes from what the capped model says of questions it was not fitted on
+        fold = LogisticRegression(C=c, max_iter=2000).fit(xs[train], y[train])
+        z = fold.intercept_[0] + capped(fold.coef_[0] * xs[test], cap).sum(axis=1)
+        out_of_fold[test] = 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
     threshold = float(np.quantile(out_of_fold[y == 1], max_false_abstention, method="lower"))
     # `refuse_below` (a probability chosen by leave-one-corpus-out, qa.evaluation.shift): refuse only below it; between
     # it and `threshold`, answer as "not sure". A probability carries across corpora; a quantile of this fit does not.
@@ -368,6 +381,7 @@ def fit_model(
         intercept=float(final.intercept_[0]),
         threshold=threshold,
         refuse_threshold=refuse,
+        cap=cap,
         fitted={
             **fitted,
             "questions": len(y),

@@ -201,36 +201,35 @@ def _loco(args, settings) -> int:
     """qa eval --loco: leave-one-corpus-out over --dataset and every --also set; with --calibrate, also write the
     model fitted on all tuning splits with the refuse threshold chosen here."""
     from qa.answering.answerability import DEFAULT_MODEL_PATH, save_model
-    from qa.evaluation.answers import calibrate, run_answers
-    from qa.evaluation.shift import choose_refuse_below, leave_one_corpus_out
+    from qa.evaluation.answers import run_answers
+    from qa.evaluation.shift import choose_operating_point, fit_on_tuning_rows, leave_one_corpus_out
 
     pairs = [(Path(args.dataset), settings.index_dir), *((Path(d), Path(i)) for d, i in args.also or ())]
-    corpora, sets = {}, []
+    corpora = {}
     for dataset, index_dir in pairs:
         searcher, questions = _open_set(settings, index_dir, dataset, "all")
         corpora[dataset.stem] = run_answers(searcher, questions, None, settings.answer)
-        sets.append((searcher, [q for q in questions if q.split == "tune"]))
     measure = {Path(name).stem: ["tune"] for name in args.tune_only or ()}
     if args.refuse_below is None:
-        q, table = choose_refuse_below(corpora, 0.05, measure)
+        cap, q, table = choose_operating_point(corpora, 0.05, measure)
     else:
-        q, table = args.refuse_below, leave_one_corpus_out(corpora, args.refuse_below, measure)
+        cap, q = args.cap, args.refuse_below
+        table = leave_one_corpus_out(corpora, q, measure, cap)
+    how = "chosen" if args.refuse_below is None else "given"
     print(
-        f"leave-one-corpus-out, refused below p = {q} ({'chosen' if args.refuse_below is None else 'given'}; "
-        f"tuning split only for: {', '.join(measure) or 'none'})"
+        f"leave-one-corpus-out, each feature capped at {cap}, refused below p = {q} ({how}; tuning split only for: {', '.join(measure) or 'none'})"
     )
     print(format_loco_table(table))
     if args.json:
-        args.json.write_text(json.dumps({"refuse_below": q, "loco": table}, indent=2))
+        args.json.write_text(json.dumps({"cap": cap, "refuse_below": q, "loco": table}, indent=2))
     if args.calibrate:
         target = settings.answer_model or DEFAULT_MODEL_PATH
-        model = calibrate(sets, settings.answer, dataset=" + ".join(corpora), refuse_below=q)
+        model = fit_on_tuning_rows(corpora, q, cap)
         save_model(model, target)
         f = model.fitted
         print(
             f"wrote {target}: CV AUROC {f['cv_auroc']:.3f}, answer threshold {model.threshold:.3f}, "
-            f"refuse threshold {model.refuse_threshold:.3f} (CV: refuses {f['cv_refused_answerable']:.1%} of answerable, "
-            f"{f['cv_refused_unanswerable']:.1%} of unanswerable)"
+            f"refuse threshold {model.refuse_threshold:.3f}, each feature capped at {model.cap}"
         )
     return 0
 
@@ -323,6 +322,7 @@ def register(add) -> None:
         metavar="DATASET",
         help="with --loco: measure only this set's tune split (its held-out part stays unread)",
     )
+    p.add_argument("--cap", type=float, help="with --loco --refuse-below: cap each feature's log-odds contribution at this")
     p.add_argument(
         "--refuse-below",
         type=float,

@@ -151,6 +151,7 @@ def calibrate(
     max_false_abstention: float = 0.05,
     dataset: str = "",
     refuse_below: float | None = None,
+    cap: float | None = None,
 ) -> AnswerabilityModel:
     """Fit the answerability model on (searcher, questions) sets, each a tuning split over its own corpus,
     from the same features the answer path computes."""
@@ -161,4 +162,4 @@ def calibrate(
         labels += [r["answerable"] for r in rows]
         groups += [f"{n}:{q.group or q.id}" for q in questions]
     splits = sorted({q.split or "all" for _, questions in sets for q in questions})
-    return fit_model(features, labels, max_false_abstention, groups, refuse_below, dataset=dataset, split=splits)
+    return fit_model(features, labels, max_false_abstention, groups, refuse_below, cap, dataset=dataset, split=splits)

@@ -3,11 +3,11 @@
 Held-out splits of sets written by the same hands overstate quality, so the headline number is the worst corpus
 when the model is fitted on the other corpora only (`leave_one_corpus_out`). Answer rows come from
 `run_answers(..., model=None)` once per corpus (features do not depend on the model); each fold refits the model
-and replays the outcome rule of `answer_question` on the left-out corpus (`outcome_of`). `choose_refuse_below`
-picks the refuse threshold, a probability, so that the worst fold refuses at most 5% of answerable questions. A
-probability carries across corpora better than a quantile of the training fit's probabilities (measured on these
-folds: at the same worst-fold answerable refused, 0.49 against 0.23 of unanswerable questions refused on the worst
-fold).
+and replays the outcome rule of `answer_question` on the left-out corpus (`outcome_of`). `choose_operating_point`
+picks the cap on each feature's contribution and the refuse threshold (a probability) that refuse the most
+unanswerable questions on the worst fold while refusing at most 5% of answerable ones on every fold. A probability
+carries across corpora better than a quantile of the training fit's probabilities, and a cap keeps one reworded word
+from deciding alone (measured on these folds: see the README's evaluation section).
 Not here: running the answers (qa.evaluation.answers), printing (qa.cli.eval).
 """
 
@@ -19,7 +19,8 @@ from collections.abc import Mapping, Sequence
 from qa.answering.answerability import AnswerabilityModel, fit_model
 
 OUTCOMES = ("answered", "unsure", "refused")
-REFUSE_BELOW = (0.0, 0.01, 0.02, 0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3)  # the probabilities choose_refuse_below tries
+REFUSE_BELOW = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)  # the refuse thresholds tried
+CAPS = (None, 3.0, 2.5, 2.0, 1.5)  # the caps on one feature's log-odds contribution tried (None: uncapped)
 
 
 def outcome_of(row: dict, model: AnswerabilityModel) -> str:
@@ -58,19 +59,31 @@ def outcome_metrics(rows: Sequence[dict], outcomes: Sequence[str]) -> dict[str, 
     return out
 
 
-def _fit(rows: Sequence[dict], corpus_of: Sequence[str]) -> AnswerabilityModel:
+def _fit(rows: Sequence[dict], corpus_of: Sequence[str], cap: float | None = None, **fitted) -> AnswerabilityModel:
     groups = [f"{c}:{r.get('group') or r['id']}" for r, c in zip(rows, corpus_of)]
-    return fit_model([r["evidence"] for r in rows], [r["answerable"] for r in rows], 0.05, groups)
+    return fit_model([r["evidence"] for r in rows], [r["answerable"] for r in rows], 0.05, groups, cap=cap, **fitted)
 
 
-def _folds(corpora: Mapping[str, Sequence[dict]], measure) -> dict[str, tuple[AnswerabilityModel, list[dict]]]:
+def fit_on_tuning_rows(
+    corpora: Mapping[str, Sequence[dict]], refuse_below: float | None, cap: float | None
+) -> AnswerabilityModel:
+    """The shipped model: fitted on the tuning rows of every corpus, with the chosen cap and refuse threshold."""
+    train = [(r, c) for c, rows in corpora.items() for r in rows if r["split"] == "tune"]
+    model = _fit([r for r, _ in train], [c for _, c in train], cap, dataset=" + ".join(corpora), split=["tune"])
+    refuse = None if refuse_below is None else min(model.threshold, refuse_below)
+    return dataclasses.replace(model, refuse_threshold=refuse)
+
+
+def _folds(
+    corpora: Mapping[str, Sequence[dict]], measure, cap: float | None = None
+) -> dict[str, tuple[AnswerabilityModel, list[dict]]]:
     """Left-out corpus -> (the model fitted on the other corpora's tuning rows, the rows measured on it)."""
     out = {}
     for left_out in corpora:
         train = [(r, c) for c, rows in corpora.items() if c != left_out for r in rows if r["split"] == "tune"]
         splits = (measure or {}).get(left_out)
         rows = [r for r in corpora[left_out] if splits is None or r["split"] in splits]
-        out[left_out] = (_fit([r for r, _ in train], [c for _, c in train]), rows)
+        out[left_out] = (_fit([r for r, _ in train], [c for _, c in train], cap), rows)
     return out
 
 
@@ -86,29 +99,36 @@ def leave_one_corpus_out(
     corpora: Mapping[str, Sequence[dict]],
     refuse_below: float | None,
     measure: Mapping[str, Sequence[str]] | None = None,
+    cap: float | None = None,
 ) -> dict[str, dict[str, float]]:
-    """Corpus name -> outcome_metrics on it, the model fitted on the tuning rows of the other corpora only, refusing
-    below `refuse_below`.
+    """Corpus name -> outcome_metrics on it, the model (capped at `cap`) fitted on the tuning rows of the other
+    corpora only, refusing below `refuse_below`.
 
     `corpora` maps a name to its answer rows (each with "split"); `measure` names the splits measured per corpus
     (default: all of them; a set whose held-out part is kept unread until the final measurement passes ["tune"])."""
-    return _table(_folds(corpora, measure), refuse_below)
+    return _table(_folds(corpora, measure, cap), refuse_below)
 
 
-def choose_refuse_below(
+def choose_operating_point(
     corpora: Mapping[str, Sequence[dict]],
     max_refused: float = 0.05,
     measure: Mapping[str, Sequence[str]] | None = None,
-) -> tuple[float, dict[str, dict[str, float]]]:
-    """The largest probability of REFUSE_BELOW whose worst leave-one-corpus-out fold refuses at most `max_refused`
-    of its answerable questions (the smallest if none does), and that fold table. The folds are fitted once."""
-    folds = _folds(corpora, measure)
-    best = None
-    for refuse_below in REFUSE_BELOW:
-        table = _table(folds, refuse_below)
-        worst = max(m.get("answerable_refused", 0.0) for m in table.values())
-        if best is None or worst <= max_refused:
-            best = (refuse_below, table)
-        if worst > max_refused:
-            break
-    return best
+    caps: Sequence[float | None] = CAPS,
+    thresholds: Sequence[float] = REFUSE_BELOW,
+) -> tuple[float | None, float, dict[str, dict[str, float]]]:
+    """(cap, refuse threshold, fold table): of CAPS x REFUSE_BELOW, the pair whose worst leave-one-corpus-out fold
+    refuses the most unanswerable questions while no fold refuses more than `max_refused` of its answerable ones
+    (ties: the smaller threshold, then no cap). Falls back to no cap and no refusal by probability. `caps` and
+    `thresholds` are the grids searched."""
+    best_key, best = None, None
+    for cap in caps:
+        folds = _folds(corpora, measure, cap)  # fitted once per cap
+        for refuse_below in thresholds:
+            table = _table(folds, refuse_below)
+            if max(m.get("answerable_refused", 0.0) for m in table.values()) > max_refused:
+                break  # higher thresholds only refuse more
+            worst = min(m.get("unanswerable_refused", 1.0) for m in table.values())
+            key = (worst, -refuse_below, cap is None)
+            if best_key is None or key > best_key:
+                best_key, best = key, (cap, refuse_below, table)
+    return best if best is not None else (None, 0.0, _table(_folds(corpora, measure), 0.0))

@@ -96,7 +96,9 @@ def answer_type(question: str) -> str:
     return "what"
 
 
-_COUNTED = re.compile(r"\b(?:bao nhieu|may)\s+(\w+(?:\s+\w+)?)")
+# "bao nhiêu" first: where a question has both, its "may" is "máy" (a machine: "cấy máy", "cay may")
+_COUNTED = (re.compile(r"\bbao nhieu\s+(\w+(?:\s+\w+)?)"), re.compile(r"\bmay\s+(\w+(?:\s+\w+)?)"))
+_SYNONYMS = {form: group for group in lexicon.groups("counted_synonyms") for form in group}
 _NOT_COUNTED = frozenset(lexicon.words("not_counted"))  # "giảm còn bao nhiêu sau nhiệm kỳ": no counted noun
 _LOOSE_SECOND = frozenset(lexicon.words("loose_second_words"))  # "bao nhieu nha o quang ngai": "nhà" counts alone
 _UNITS = dict(lexicon.table("units"))  # units as questions spell them -> as articles write them after a number
@@ -105,7 +107,7 @@ _UNITS = dict(lexicon.table("units"))  # units as questions spell them -> as art
 def counted_noun(question: str) -> str | None:
     """What a Vietnamese how-many question counts, folded: 'có bao nhiêu đảng viên?' -> 'dang vien'."""
     folded = _folded_question(question)
-    m = _COUNTED.search(folded)
+    m = _COUNTED[0].search(folded) or _COUNTED[1].search(folded)
     if not m or m.group(1).split()[0] in _NOT_COUNTED:
         # "GRDP tăng bao nhiêu?": a rise or fall with nothing counted is a percentage in the news
         return "phan tram" if re.search(r"\b(tang|giam) (them |len |xuong )?bao nhieu$", folded) else None
@@ -113,16 +115,40 @@ def counted_noun(question: str) -> str | None:
     return words[0] if len(words) > 1 and words[1] in _LOOSE_SECOND else m.group(1)
 
 
-def counted_pattern(noun: str) -> str:
-    """Regex (group 1: the number) for a number standing before `noun`, at most two words apart; units
-    also as abbreviated: 'dài bao nhiêu mét' is answered by '1.247 m', 'bao nhiêu phần trăm' by '8,95%'."""
+def counted_pattern(noun: str, loose: bool = False) -> str:
+    """Regex (group 1: the number) for a number standing before `noun` or a synonym, at most two words apart; units
+    also as abbreviated: 'dài bao nhiêu mét' is answered by '1.247 m', 'bao nhiêu phần trăm' by '8,95%'. `loose`:
+    a two-word noun's first word alone, and its synonyms ("bao nhiêu người thiệt mạng" by "18 người chết"), for
+    when the strict pattern finds nothing (strict first: "55.369 đảng viên", not "15 đảng bộ")."""
     for unit, written in _UNITS.items():
         if noun == unit or noun.startswith(unit + " "):
             return rf"(\d[\d.,]*\s*(?:{written}))(?!\w)"
-    first, _, rest = noun.partition(" ")
+    alternatives = "|".join(_noun_pattern(form) for form in counted_forms(noun, loose))
+    return rf"(\d[\d.,]*%?)\s+(?:\w+\s+){{0,2}}?(?:{alternatives})(?!\w)"
+
+
+def counted_forms(noun: str, loose: bool = False) -> tuple[str, ...]:
+    """The ways an article may write what `noun` counts, longest first: itself and its synonyms
+    (lexicon/counted_synonyms.txt); `loose` adds its first word alone and that word's synonyms."""
+    forms = {noun, *_SYNONYMS.get(noun, ())}
+    if loose and " " in noun:
+        head = noun.split()[0]
+        forms |= {head, *_SYNONYMS.get(head, ())}
+    return tuple(sorted(forms, key=lambda f: (-len(f), f)))
+
+
+def find_counted(noun: str, folded_text: str) -> re.Match | None:
+    """The first number counting `noun` in a folded text: strictly if any, else loosely (see counted_pattern)."""
+    return re.search(counted_pattern(noun), folded_text) or (
+        re.search(counted_pattern(noun, loose=True), folded_text) if " " in noun else None
+    )
+
+
+def _noun_pattern(noun: str) -> str:
     # a two-word noun may be split by a word or three: "bao nhiêu hộ thiếu nước" -> "7.200 hộ dân bị thiếu"
+    first, _, rest = noun.partition(" ")
     tail = rf"(?:\s+\w+){{0,3}}?\s+{re.escape(rest)}" if rest else ""
-    return rf"(\d[\d.,]*%?)\s+(?:\w+\s+){{0,2}}?{re.escape(first)}{tail}(?!\w)"
+    return re.escape(first) + tail
 
 
 # A person's post as questions name it: "Chủ tịch UBND tỉnh", "Phó Bí thư Thường trực", "Giám đốc Sở Du lịch"
@@ -166,8 +192,8 @@ def post_mismatch(role: str, sentence: str) -> bool:
 
 
 def number_before(noun: str, text: str) -> bool:
-    """A number stands right before `noun` (folded) in `text`, at most two words apart: '55.369 đảng viên'."""
-    return re.search(counted_pattern(noun), folded_lower(text)) is not None
+    """A number stands right before `noun` (folded) or a synonym in `text`, at most two words apart: '55.369 đảng viên'."""
+    return find_counted(noun, folded_lower(text)) is not None
 
 
 _RECENT = re.compile(r"mới nhất|gần đây nhất|gần nhất|moi nhat|gan day nhat|latest|most recent|newest", re.IGNORECASE)

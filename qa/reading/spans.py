@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .asking import counted_pattern, folded_lower
+from .asking import find_counted, folded_lower
 from .evidence import _NUMBER, _WORD, _YEAR, contains_folded, question_entities
 from .question import Question, as_question
 
@@ -54,7 +54,7 @@ def find_answer_span(sentence: str, kind: str, question: Question | str = "") ->
         noun = question.counted if question else None
         folded = folded_lower(sentence)
         if noun and len(folded) == len(sentence):  # folding keeps offsets for NFC text
-            m = re.search(counted_pattern(noun), folded)
+            m = find_counted(noun, folded)
             if m and m.group(1).rstrip(".,") not in asked:
                 return Span(m.start(1), m.start(1) + len(m.group(1).rstrip(".,")))
         for m in _NUMBER.finditer(sentence):

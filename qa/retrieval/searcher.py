@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -240,6 +240,11 @@ class Searcher:
     def document_frequency(self, token: str) -> int:
         """Number of passages holding a BM25 token (a folded syllable or 'a_b' syllable pair)."""
         return self._df.get(token, 0)
+
+    @cached_property
+    def places_of_outlets(self) -> frozenset[str]:
+        """Folded places the articles' outlets name though no passage may ("Theo Báo Quảng Trị", baonghean-vn_...)."""
+        return frozenset(fold(d.place).lower() for d in self.index.documents.values() if d.place)
 
     def vocabulary_share(self, question: Question | str) -> float:
         """Share of the question's folded syllables that occur anywhere in the corpus."""

@@ -197,12 +197,25 @@ def format_loco_table(table: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
+def format_ablation_table(ablation: dict[str, dict[str, float]]) -> str:
+    """Markdown table: each feature held constant, the worst fold's AUROC and refusal rates, against all features."""
+    base = ablation["all"]
+    lines = ["| without | worst AUROC | worst answerable refused | worst unanswerable refused |", "|---|---|---|---|"]
+    for name, m in sorted(ablation.items(), key=lambda kv: (kv[0] != "all", kv[1]["auroc"] - base["auroc"])):
+        delta = "" if name == "all" else f" ({m['auroc'] - base['auroc']:+.3f})"
+        lines.append(
+            f"| {'(nothing)' if name == 'all' else name} | {m['auroc']:.3f}{delta} | {m['answerable_refused']:.3f} | "
+            f"{m['unanswerable_refused']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
 def _loco(args, settings) -> int:
     """qa eval --loco: leave-one-corpus-out over --dataset and every --also set; with --calibrate, also write the
     model fitted on all tuning splits with the refuse threshold chosen here."""
     from qa.answering.answerability import DEFAULT_MODEL_PATH, save_model
     from qa.evaluation.answers import run_answers
-    from qa.evaluation.shift import choose_operating_point, fit_on_tuning_rows, leave_one_corpus_out
+    from qa.evaluation.shift import choose_operating_point, feature_ablation, fit_on_tuning_rows, leave_one_corpus_out
 
     pairs = [(Path(args.dataset), settings.index_dir), *((Path(d), Path(i)) for d, i in args.also or ())]
     corpora = {}
@@ -220,8 +233,12 @@ def _loco(args, settings) -> int:
         f"leave-one-corpus-out, each feature capped at {cap}, refused below p = {q} ({how}; tuning split only for: {', '.join(measure) or 'none'})"
     )
     print(format_loco_table(table))
+    ablation = None
+    if args.ablation:
+        ablation = feature_ablation(corpora, q, cap, measure)
+        print(format_ablation_table(ablation))
     if args.json:
-        args.json.write_text(json.dumps({"cap": cap, "refuse_below": q, "loco": table}, indent=2))
+        args.json.write_text(json.dumps({"cap": cap, "refuse_below": q, "loco": table, "ablation": ablation}, indent=2))
     if args.calibrate:
         target = settings.answer_model or DEFAULT_MODEL_PATH
         model = fit_on_tuning_rows(corpora, q, cap)
@@ -321,6 +338,11 @@ def register(add) -> None:
         action="append",
         metavar="DATASET",
         help="with --loco: measure only this set's tune split (its held-out part stays unread)",
+    )
+    p.add_argument(
+        "--ablation",
+        action="store_true",
+        help="with --loco: also each feature's ablation on the folds (slow: a refit per feature)",
     )
     p.add_argument("--cap", type=float, help="with --loco --refuse-below: cap each feature's log-odds contribution at this")
     p.add_argument(

@@ -16,7 +16,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 
-from qa.answering.answerability import AnswerabilityModel, fit_model
+from qa.answering.answerability import FEATURES, AnswerabilityModel, fit_model
+from qa.evaluation.answers import auroc
 
 OUTCOMES = ("answered", "unsure", "refused")
 REFUSE_BELOW = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)  # the refuse thresholds tried
@@ -92,7 +93,36 @@ def _table(folds, refuse_below: float | None) -> dict[str, dict[str, float]]:
         refuse = None if refuse_below is None else min(model.threshold, refuse_below)
         return dataclasses.replace(model, refuse_threshold=refuse)
 
-    return {name: outcome_metrics(rows, [outcome_of(r, refusing(m)) for r in rows]) for name, (m, rows) in folds.items()}
+    out = {}
+    for name, (model, rows) in folds.items():
+        out[name] = outcome_metrics(rows, [outcome_of(r, refusing(model)) for r in rows])
+        area = auroc([model.probability(r["evidence"]) for r in rows], [r["answerable"] for r in rows])
+        if area is not None:
+            out[name]["auroc"] = area
+    return out
+
+
+def feature_ablation(
+    corpora: Mapping[str, Sequence[dict]],
+    refuse_below: float | None,
+    cap: float | None,
+    measure: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, dict[str, float]]:
+    """Feature -> the worst fold's auroc, answerable_refused (max) and unanswerable_refused (min) with that feature
+    held constant (so it carries nothing), and "all" with every feature: what each signal is worth under shift."""
+
+    def worst(table: dict[str, dict[str, float]]) -> dict[str, float]:
+        return {
+            "auroc": min(m.get("auroc", 1.0) for m in table.values()),
+            "answerable_refused": max(m.get("answerable_refused", 0.0) for m in table.values()),
+            "unanswerable_refused": min(m.get("unanswerable_refused", 1.0) for m in table.values()),
+        }
+
+    out = {"all": worst(leave_one_corpus_out(corpora, refuse_below, measure, cap))}
+    for feature in FEATURES:
+        blanked = {c: [r | {"evidence": r["evidence"] | {feature: 0.0}} for r in rows] for c, rows in corpora.items()}
+        out[feature] = worst(leave_one_corpus_out(blanked, refuse_below, measure, cap))
+    return out
 
 
 def leave_one_corpus_out(

@@ -52,9 +52,19 @@ def fake_encoder():
 # again per test would cost ~470 MB and 10 s each); only what the app writes per run is moved.
 @pytest.fixture(scope="session", autouse=True)
 def session_upload_folder(tmp_path_factory):
-    """For fixtures wider than a test (a `qa chat` shared by a module): set before any of them starts."""
+    """For fixtures wider than a test (a `qa chat` shared by a module): set before any of them starts.
+
+    Also the per-user caches and settings other tools write (Chromium's profile scraps in ~/.cache/chromium-headless,
+    dconf, matplotlib's font cache) go to this session's temporary folder; the converted model stays where it was
+    (QA_CACHE_DIR is pinned to it first, since moving XDG_CACHE_HOME would move it too)."""
     patch = pytest.MonkeyPatch()
-    folder = tmp_path_factory.getbasetemp() / "gradio-uploads"
+    from embeddings.encoders.convert import cache_root
+
+    patch.setenv("QA_CACHE_DIR", str(cache_root()))
+    base = tmp_path_factory.getbasetemp()
+    for name, sub in (("XDG_CACHE_HOME", "xdg-cache"), ("XDG_CONFIG_HOME", "xdg-config"), ("MPLCONFIGDIR", "matplotlib")):
+        patch.setenv(name, str(base / sub))
+    folder = base / "gradio-uploads"
     patch.setenv("GRADIO_TEMP_DIR", str(folder))
     yield folder
     patch.undo()

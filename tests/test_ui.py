@@ -326,6 +326,14 @@ def _user_cache_files() -> set[str]:
     )
 
 
+def _home_cache_entries() -> set[str]:
+    """What lies in the user's own ~/.cache and ~/.config (Chromium, dconf and matplotlib write there if let)."""
+    home = Path.home()
+    return {str(p.relative_to(home)) for d in (home / ".cache", home / ".config") if d.exists() for p in d.rglob("*")} - {
+        str(p.relative_to(home)) for p in (home / ".cache" / "qa-news" / "models").rglob("*")
+    }
+
+
 ROWS_JS = "document.querySelectorAll('#articles-table .virtual-row')"  # gr.Dataframe renders only rows in view
 
 
@@ -364,7 +372,7 @@ def test_browser_articles_panel_upload_filter_remove(real_index_dir, browser, tm
     from .conftest import CORPUS
     from .format_files import ISSUE24_PARAGRAPHS, ISSUE24_TITLE, make_docx
 
-    cache_before = _user_cache_files()
+    cache_before, home_before = _user_cache_files(), _home_cache_entries()
     corpus, index, uploads = tmp_path / "corpus", tmp_path / "index", tmp_path / "gradio-uploads"
     shutil.copytree(CORPUS, corpus)
     shutil.copytree(real_index_dir, index)
@@ -449,3 +457,4 @@ def test_browser_articles_panel_upload_filter_remove(real_index_dir, browser, tm
         proc.wait(timeout=20)
     assert list(uploads.iterdir()) == []  # the app removed its upload folder when it stopped
     assert _user_cache_files() == cache_before  # nothing but the converted model in the user's cache
+    assert sorted(_home_cache_entries() - home_before) == []  # and nothing of Chromium's either

@@ -71,3 +71,30 @@ def test_two_windows_of_one_sentence_quoted_in_a_row_join_without_inner_ellipses
     text, citations = assemble(windows, [hit], None, 120)
     assert len(citations) == 2  # too long for one citation
     assert text == f"{windows[0].text} [1] {windows[1].text}… [2]"
+
+
+def test_a_what_answer_goes_on_past_the_sentence_that_announces_it():
+    from qa.reading.asking import announces
+
+    assert announces("Tuy nhiên, việc thực hiện Nghị quyết vẫn còn một số hạn chế.")
+    assert announces("Ban Tổ chức cũng chỉ ra những nguyên nhân khiến việc tạo nguồn gặp khó khăn.")
+    assert announces("Các nhiệm vụ trọng tâm gồm:") and not announces("Bão làm 9 người chết.")
+    body = (
+        "Tuy nhiên, việc thực hiện Nghị quyết vẫn còn một số hạn chế. "
+        "Một số cấp ủy còn bao biện, làm thay hoặc buông lỏng lãnh đạo. "
+        "Thành phố sẽ khắc phục trong năm tới."
+    )
+
+    class Words:
+        def sentence_overlap(self, question, sentence):
+            return 1.0 if "hạn chế" in sentence else 0.0
+
+        def coverage(self, question, sentence):
+            return 0.0
+
+        def document_frequency(self, token):
+            return 1
+
+    text, citations = build_extractive("Việc thực hiện Nghị quyết còn những hạn chế gì?", [_hit(body)], Words())
+    assert "bao biện, làm thay" in citations[0].quote  # the content, right after its announcement, in the same [1]
+    assert text.startswith("Tuy nhiên") and "khắc phục" not in text

@@ -21,7 +21,7 @@ import numpy as np
 from qa.errors import QuestionError
 from qa.messages import t
 from qa.params import MAX_QUESTION_CHARS, MAX_QUOTE_CHARS, AnswerParams
-from qa.reading.asking import FACTOID_TYPES, number_before
+from qa.reading.asking import FACTOID_TYPES, announces, number_before
 from qa.reading.evidence import coverage_of
 from qa.reading.places import place_spans
 from qa.reading.question import Question, as_question, read_question
@@ -188,7 +188,20 @@ def build_extractive(
         overlap = overlap + params.role_bonus * np.array([role_support(question, s.text) for s in sentences])
     chosen = select_sentences(sentences, overlap, prior, params, typed)
     lead = chosen[0]
+    if kind in ("what", "why") and announces(lead.text):
+        chosen = _with_content(chosen, sentences)
     return assemble(chosen, hits, spans.get((lead.hit_index, lead.start)), params.max_quote_chars)
+
+
+def _with_content(chosen: list[Sentence], sentences: Sequence[Sentence]) -> list[Sentence]:
+    """The lead announces content ("... vẫn còn một số hạn chế."): the next sentence of its passage, which gives it,
+    follows the lead in the answer (moved up if it was chosen later)."""
+    lead = chosen[0]
+    after = [s for s in sentences if s.hit_index == lead.hit_index and s.start >= lead.end]
+    if not after:
+        return chosen
+    content = min(after, key=lambda s: s.start)
+    return [lead, content, *(s for s in chosen[1:] if s is not content)]
 
 
 def _typed_strength(sentence: Sentence, spans: dict, noun: str | None) -> float:

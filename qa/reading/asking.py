@@ -202,3 +202,17 @@ _RECENT = re.compile(r"mới nhất|gần đây nhất|gần nhất|moi nhat|gan
 def wants_recent(question: str) -> bool:
     """The question asks for the latest articles: "tin mới nhất", "the latest report"."""
     return bool(_RECENT.search(question))
+
+
+_ANNOUNCING = re.compile(
+    r"\b(?:mot so|nhung|cac|nhieu|hai|ba|bon)\s+(?:\w+\s+){0,2}?(?:"
+    + "|".join(map(re.escape, lexicon.words("announcing_nouns")))
+    # what may follow the noun: a few words ("... hạn chế cần khắc phục."), or a clause about what it concerns
+    + r")\b(?:\s+(?:khien|lam|dan den|cua|trong|de|o|tai|ve)\b(?:\s+\w+){0,10}|(?:\s+\w+){0,4})\s*[.:]?\s*$"
+)
+
+
+def announces(sentence: str) -> bool:
+    """The sentence announces content it does not give ("Tuy nhiên, ... vẫn còn một số hạn chế."): a what/why
+    answer must go on with the sentence after it."""
+    return bool(_ANNOUNCING.search(folded_lower(sentence).strip())) or sentence.rstrip().endswith(":")

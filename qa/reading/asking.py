@@ -10,12 +10,14 @@ Not here: which names and numbers a question is about (qa.reading.evidence).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from embeddings.lexical import fold
 
 from . import lexicon
 
 
+@lru_cache(maxsize=16384)  # the same passages and headers are matched against many names and numbers per answer
 def folded_lower(text: str) -> str:
     """fold(text).lower(): Vietnamese typed with or without diacritics reads the same."""
     return fold(text).lower()

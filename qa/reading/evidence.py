@@ -169,6 +169,11 @@ _DASHED = re.compile(r"\s+[-–]\s+")  # a spaced dash between two names
 _SEPARATORS = re.compile(r"(?<=\w)\s*[-–/]\s*(?=\w)")
 
 
+@lru_cache(maxsize=16384)  # one passage is searched for every name and number of the question
+def _unseparated(folded: str) -> str:
+    return _SEPARATORS.sub(" ", folded)
+
+
 def contains_folded(needle: str, haystack_folded: str) -> bool:
     """Whole-word containment after folding both sides: 'Can Tho' in 'thành phố cần thơ' -> True.
 
@@ -181,7 +186,7 @@ def contains_folded(needle: str, haystack_folded: str) -> bool:
     target = _SEPARATORS.sub(" ", folded_lower(needle))
     if not target:
         return False
-    haystack = _SEPARATORS.sub(" ", haystack_folded)
+    haystack = _unseparated(haystack_folded)
     forms = _ALIAS_OF.get(target, (target,))
     if target.isdigit():
         # "Terminal 3" is written "nhà ga T3": one letter may stand right before a number

@@ -15,7 +15,16 @@ from .common import make_progress, settings_from
 
 ORDER = ("dense", "bm25", "hybrid")
 TABLE_METRICS = METRICS
-ANSWER_METRICS = ("answer_accuracy", "false_abstention", "abstain_unanswerable", "abstention_precision", "auroc")
+# refused = abstained; "not sure" answers are shown (with a warning), so they count as answered in the first four
+ANSWER_METRICS = (
+    "answer_accuracy",
+    "false_abstention",
+    "answerable_unsure",
+    "abstain_unanswerable",
+    "unanswerable_unsure",
+    "abstention_precision",
+    "auroc",
+)
 
 
 def format_table(report: dict) -> str:
@@ -47,7 +56,8 @@ def format_answer_table(report: dict) -> str:
     """Answer-level metrics overall, then per slice, question type and category."""
     cols = ("questions", *ANSWER_METRICS)
     head = "".rjust(18) + "".join(
-        c.replace("abstention_", "abst_").rjust(22 if c == "abstain_unanswerable" else 18) for c in cols
+        c.replace("abstention_", "abst_").rjust(22 if c.endswith("unanswerable") or c.startswith("unanswerable") else 18)
+        for c in cols
     )
     lines = ["answers (hybrid; a quote must hold the expected answer)", head]
 
@@ -55,7 +65,7 @@ def format_answer_table(report: dict) -> str:
         cells = []
         for c in cols:
             v = metrics.get(c)
-            width = 22 if c == "abstain_unanswerable" else 18
+            width = 22 if c.endswith("unanswerable") or c.startswith("unanswerable") else 18
             cells.append(("—" if v is None else (f"{int(v)}" if c == "questions" else f"{v:.3f}")).rjust(width))
         return name[:18].ljust(18) + "".join(cells)
 

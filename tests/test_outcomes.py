@@ -64,3 +64,23 @@ def test_a_cap_keeps_one_signal_from_deciding_alone():
     uncapped = AnswerabilityModel(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), coef, 0.0, 0.5)
     capped = AnswerabilityModel(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), coef, 0.0, 0.5, cap=2.0)
     assert uncapped.probability(row) < 0.01 and 0.1 < capped.probability(row) < 0.2  # sigmoid(-2) = 0.119
+
+
+def test_not_sure_is_shown_distinctly_and_in_the_json():
+    from qa.answering.answer import Answer, answer_to_dict
+    from ui.render import answer_markdown
+
+    unsure = Answer(
+        "q",
+        "q",
+        "Toàn tỉnh kết nạp 412 đảng viên. [1]",
+        False,
+        status="unsure",
+        warnings=("Chưa chắc chắn (độ tin cậy 40%) ...",),
+    )
+    data = answer_to_dict(unsure)
+    assert data["status"] == "unsure" and data["abstained"] is False  # shown, not refused
+    assert answer_to_dict(Answer("q", "q", "...", True))["status"] == "refused"
+    vi, en = answer_markdown(data, "vi"), answer_markdown(data, "en")
+    assert 'class="unsure-banner"' in vi and "Chưa chắc chắn" in vi and "Not sure" in en
+    assert "unsure-banner" not in answer_markdown(answer_to_dict(Answer("q", "q", "x [1]", False, status="answered")), "vi")

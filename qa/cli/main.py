@@ -121,6 +121,8 @@ def cmd_ask(args) -> int:
     if args.json:
         print(json.dumps(answer_to_dict(answer), ensure_ascii=False, indent=2))
         return 0
+    if answer.outcome == "unsure":
+        print(f"[{t('unsure_label', settings.lang)}]")
     print(answer.text)
     if answer.confidence is not None:
         print(f"({t('confidence', settings.lang)}: {answer.confidence:.0%})")

@@ -279,6 +279,9 @@ def test_a_question_about_a_deputy_is_not_answered_by_the_post_holder():
         ("khanh hoa bao nhieu ca sxh 2024", "toan tinh ghi nhan 3.215 ca mac sot xuat huyet", True),  # an abbreviation
         ("kien xuong cay may dat bao nhieu phan tram", "ty le cay may dat 62%", True),  # "cấy máy", not "mấy"
         ("Bao nhiêu hộ phải sơ tán?", "Lửa thiêu rụi 300 ha rừng.", False),  # another thing counted stays missing
+        ("Trami là cơn bão thứ mấy vào Philippines?", "Trami là cơn bão thứ 11 vào Philippines.", True),  # an ordinal
+        ("Trami là cơn bão thứ mấy vào Philippines?", "Bão số 11 đã tan.", False),  # "số 11" is a name, not "thứ"
+        ("Bão số 2 gây thiệt hại bao nhiêu ở Hải Hậu?", "Thiệt hại ước khoảng 18,6 tỷ đồng.", True),  # damage: money
     ],
 )
 def test_counted_nouns_survive_rewording(question, sentence, found):

@@ -106,13 +106,25 @@ _LOOSE_SECOND = frozenset(lexicon.words("loose_second_words"))  # "bao nhieu nha
 _UNITS = dict(lexicon.table("units"))  # units as questions spell them -> as articles write them after a number
 
 
+ORDINAL = "thu"  # the counted noun of "thứ mấy": the number stands after "thứ", not before a noun
+_ORDINAL_ASKED = re.compile(r"\bthu (?:may|bao nhieu)\b")
+_MONEY_ASKED = re.compile(
+    r"\b(?:thiet hai|kinh phi|chi phi|von|gia tri|tong muc dau tu|doanh thu|loi nhuan|ngan sach)(?: \w+){0,2} bao nhieu\b"
+)
+
+
 def counted_noun(question: str) -> str | None:
     """What a Vietnamese how-many question counts, folded: 'có bao nhiêu đảng viên?' -> 'dang vien'."""
     folded = _folded_question(question)
+    if _ORDINAL_ASKED.search(folded):
+        return ORDINAL  # "cơn bão thứ mấy", "lần thứ bao nhiêu": the number after "thứ"
     m = _COUNTED[0].search(folded) or _COUNTED[1].search(folded)
     if not m or m.group(1).split()[0] in _NOT_COUNTED:
         # "GRDP tăng bao nhiêu?": a rise or fall with nothing counted is a percentage in the news
-        return "phan tram" if re.search(r"\b(tang|giam) (them |len |xuong )?bao nhieu$", folded) else None
+        if re.search(r"\b(tang|giam) (them |len |xuong )?bao nhieu$", folded):
+            return "phan tram"
+        # "thiệt hại bao nhiêu", "tổng kinh phí bao nhiêu": an amount of money
+        return "tien" if _MONEY_ASKED.search(folded) else None
     words = m.group(1).split()
     return words[0] if len(words) > 1 and words[1] in _LOOSE_SECOND else m.group(1)
 
@@ -122,6 +134,8 @@ def counted_pattern(noun: str, loose: bool = False) -> str:
     also as abbreviated: 'dài bao nhiêu mét' is answered by '1.247 m', 'bao nhiêu phần trăm' by '8,95%'. `loose`:
     a two-word noun's first word alone, and its synonyms ("bao nhiêu người thiệt mạng" by "18 người chết"), for
     when the strict pattern finds nothing (strict first: "55.369 đảng viên", not "15 đảng bộ")."""
+    if noun == ORDINAL:  # "thứ 11", "lần thứ XIX"
+        return r"(?<!\w)thu\s+(\d+|[ivxlc]+)(?!\w)"
     for unit, written in _UNITS.items():
         if noun == unit or noun.startswith(unit + " "):
             return rf"(\d[\d.,]*\s*(?:{written}))(?!\w)"

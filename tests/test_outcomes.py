@@ -29,6 +29,7 @@ def test_missing_names_step_down_and_unknown_names_refuse():
     assert outcome_of(_row(2.0, missing=True), model) == "unsure"  # named elsewhere in the corpus, not in the passages
     assert outcome_of(_row(0.0, missing=True), model) == "refused"  # p 0.5: unsure, one step down
     assert outcome_of(_row(2.0, missing=True, unknown=True), model) == "refused"  # written nowhere in the corpus
+    assert outcome_of(_row(2.0, conflict=True), model) == "refused"  # the quote's person holds another post
     assert outcome_of(_row(-5.0, recency=True), model) == "answered"  # "the latest article" is always answerable
 
 
@@ -84,3 +85,14 @@ def test_not_sure_is_shown_distinctly_and_in_the_json():
     vi, en = answer_markdown(data, "vi"), answer_markdown(data, "en")
     assert 'class="unsure-banner"' in vi and "Chưa chắc chắn" in vi and "Not sure" in en
     assert "unsure-banner" not in answer_markdown(answer_to_dict(Answer("q", "q", "x [1]", False, status="answered")), "vi")
+
+
+def test_a_deputy_does_not_answer_who_holds_the_post():
+    from qa.answering.answerability import post_conflict
+
+    deputy = "Ông Lò Minh Hùng, Phó Chủ tịch UBND tỉnh Sơn La, đã ký văn bản."
+    assert post_conflict("chu tich ubnd tinh son la la ai", deputy)
+    assert post_conflict("Chủ tịch UBND tỉnh Sơn La là ai?", deputy)
+    assert not post_conflict("Phó Chủ tịch UBND tỉnh Sơn La là ai?", deputy)
+    assert post_conflict("Phó Chủ tịch Hiệp hội là ai?", "Ông Lâm Quốc Thắng, Chủ tịch Hiệp hội, cho biết.")
+    assert not post_conflict("Sơn La có bao nhiêu vụ cháy?", deputy)  # no post asked for

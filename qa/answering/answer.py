@@ -333,7 +333,7 @@ def answer_question(
     question asks about that the first passages never mention lowers the outcome one step, and the answer says the
     quote does not name it; a name written nowhere in the corpus, under any spelling, is refused outright.
     """
-    from .answerability import answerability_features, name_in_corpus
+    from .answerability import answerability_features, name_in_corpus, post_conflict
 
     question = clean_question(question, max_chars, lang)
     query = expand_query(question, history)
@@ -353,8 +353,8 @@ def answer_question(
         status = "refused" if should_abstain(result.signals, params) else "answered"
     missing = missing_names(read, hits, searcher) if params.entity_guard else ()
     unknown = tuple(n for n in missing if not name_in_corpus(n, searcher))
-    if unknown:
-        status = "refused"
+    if unknown or (citations and post_conflict(read, citations[0].quote)):
+        status = "refused"  # nowhere in the corpus, or the quote's person holds another post ("Phó Chủ tịch ...")
     elif missing:
         status = {"answered": "unsure", "unsure": "refused"}.get(status, status)
     found = {"confidence": confidence, "evidence": evidence, "missing": missing}

@@ -243,6 +243,15 @@ def role_support(question: Question | str, sentence: str) -> float:
     return sum(p in present or bool(set(p.split("_")) & acronyms & present) for p in pairs) / len(pairs)
 
 
+def post_conflict(question: Question | str, sentence: str) -> bool:
+    """A who-question's post is named in `sentence` only as another's: "Phó Chủ tịch UBND tỉnh" for "Chủ tịch UBND
+    tỉnh", or the post itself when its deputy is asked for. The person quoted holds another post."""
+    question = as_question(question)
+    if question.kind != "who" or not question.post:
+        return False
+    return post_mismatch(_HLV.sub("huan luyen vien", question.post), _HLV.sub("huấn luyện viên", sentence))
+
+
 def question_constraints(question: Question | str, searcher: Searcher) -> tuple[str, ...]:
     """What an answer's passage must hold to be about what the question asks: its names (as the corpus
     writes them) and its numbers and years."""

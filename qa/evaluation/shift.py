@@ -25,10 +25,11 @@ CAPS = (None, 3.0, 2.5, 2.0, 1.5)  # the caps on one feature's log-odds contribu
 
 
 def outcome_of(row: dict, model: AnswerabilityModel) -> str:
-    """The outcome `answer_question` gives a row's question under `model` (same rule: unknown names refuse,
-    names missing from the passages lower the outcome one step, "latest" questions are always answered)."""
+    """The outcome `answer_question` gives a row's question under `model` (same rule: unknown names and a quote whose
+    person holds another post refuse, names missing from the passages lower the outcome one step, "latest" questions
+    are always answered)."""
     status = "answered" if row.get("recency") else model.outcome(model.probability(row["evidence"]))
-    if row.get("unknown"):
+    if row.get("unknown") or row.get("conflict"):
         return "refused"
     if row.get("missing"):
         return {"answered": "unsure", "unsure": "refused"}.get(status, status)

@@ -312,6 +312,8 @@ def register(add) -> None:
         "Evaluate retrieval (recall@k, MRR, nDCG) and answers (expected answer quoted, abstention, AUROC) on a question set.",
         "qa eval --dataset tests/data/dev_seed.jsonl --split heldout --plot eval.png\n"
         "  qa eval --dataset tests/data/dev_seed.jsonl --calibrate          # fit the answerability model on the tune split\n"
+        "  qa eval --loco --dataset tests/data/dev_seed.jsonl --also tests/data/dev_news2.jsonl index-news2\n"
+        "                                                 # leave-one-corpus-out: fit on the others, measure the one left out\n"
         "  qa eval --compare runs/a.json runs/b.json --dataset tests/data/eval_dev.jsonl\n"
         "  qa eval --feedback-to-dataset feedback.jsonl regression.jsonl",
     )

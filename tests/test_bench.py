@@ -1,5 +1,7 @@
 """BENCHMARKS.md is assembled from a results dict: every table renders from the keys the runs write."""
 
+import numpy as np
+
 from qa.evaluation.bench import kept_sections, markdown
 
 
@@ -58,3 +60,47 @@ def test_hand_written_sections_survive_a_rewrite():
     assert kept_sections(existing) == "\n## Notes on the encoder\n\nwhy\n\n## Stores at scale\n\nhours of measurements\n"
     assert kept_sections("# Benchmarks\n\n## Stores at scale\n\nx\n") == "\n## Stores at scale\n\nx\n"
     assert kept_sections("# Benchmarks\n") == ""
+
+
+def _scale_row(store, n, search_p95=6.0):
+    return {
+        "store": store,
+        "passages": n,
+        "build_s": 4.5,
+        "build_peak_mb": 670,
+        "serve_peak_mb": 450,
+        "disk_mb": 112,
+        "search_ms": {"p50": 4.4, "p95": search_p95},
+        "answer_ms": {"p50": 9.5, "p95": 10.3},
+        "load_s": 0.7,
+        "load_avg_1min": [0.4, 0.5, 0.6],
+    }
+
+
+def test_scale_rows_merge_by_store_and_size_and_render(tmp_path):
+    from qa.evaluation.bench_stores import skipped_row
+    from qa.evaluation.scale_report import format_rows, write_rows
+
+    path = tmp_path / "scale.json"
+    write_rows(path, [_scale_row("qdrant-edge", 10000), _scale_row("faiss", 10000)])
+    rows = write_rows(path, [_scale_row("faiss", 10000, search_p95=7.0), skipped_row("faiss", 1_000_000, "not built here")])
+    assert [(r["store"], r["passages"]) for r in rows] == [("faiss", 10000), ("qdrant-edge", 10000), ("faiss", 1_000_000)]
+    assert rows[0]["search_ms"]["p95"] == 7.0  # the newer measurement replaced the older
+    text = format_rows(rows)
+    assert "| 10,000 | faiss | 4.5 | 670 | 450 | 112 | 4.4 / 7.0 | 9.5 / 10.3 | 0.7 | 0.4 → 0.5 → 0.6 |" in text
+    assert "| 1,000,000 | faiss | not built here |" in text
+
+
+def test_synthetic_batches_hold_exact_offsets_and_their_vectors():
+    from qa.evaluation.bench import synthetic_embeddings
+    from qa.evaluation.bench_stores import synthetic_batches
+
+    from .conftest import CORPUS
+
+    batches = list(synthetic_batches(CORPUS, 25, per_batch=10))
+    assert [len(b.chunks) for b in batches] == [10, 10, 5]
+    for b in batches:
+        docs = {d.doc_id: d for d in b.documents}
+        assert all(docs[c.doc_id].text[c.start : c.end] == c.text for c in b.chunks)
+    stacked = np.concatenate([b.vectors for b in batches])
+    assert np.array_equal(stacked, synthetic_embeddings(25))  # the same rows as the whole matrix

@@ -254,3 +254,56 @@ def test_query_path_imports_neither_torch_nor_gradio(real_index_dir, ort_fp32):
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["onnx-fp32", "001_528bc86e38a8c041", "[]"]
+
+
+@pytest.mark.parametrize("text", ["ab ba", " ab\tab  ba ", "", "ab, ba."])
+def test_word_by_word_ids_equal_encode_and_say_where_each_word_starts(text):
+    ids, starts = TINY.encode_with_starts(text)
+    assert ids == TINY.encode(text) and len(starts) == len(ids)
+    assert starts[0] == starts[-1] == -1
+    assert all(s == len(text) - 1 or (text[s] not in " \t" and (s == 0 or text[s - 1] in " \t")) for s in starts[1:-1])
+
+
+def test_span_pool_means_the_tokens_inside_each_span():
+    from embeddings.encoders.ort import span_pool
+
+    hidden = np.array([[9.0, 9.0], [3.0, 0.0], [0.0, 4.0], [1.0, 1.0]])
+    starts = np.array([-1, 0, 3, 10])  # <s>, a word at 0, a word at 3, a word at 10
+    first, both, none = span_pool(hidden, starts, [(0, 3), (0, 10), (20, 30)])
+    assert np.allclose(first, [1.0, 0.0]) and np.allclose(both, [0.6, 0.8]) and none is None
+
+
+@pytest.mark.slow
+def test_encode_spans_gives_encodes_vectors_and_a_vector_per_sentence(ort_fp32):
+    from embeddings.build.batches import passage_sentences
+    from embeddings.ingest.load import load_corpus
+    from embeddings.types import Chunk
+
+    from .conftest import CORPUS
+
+    doc = load_corpus(CORPUS).documents[0]
+    text = doc.text[:900]
+    chunk = Chunk("c", doc.doc_id, 0, len(text), text, doc.title, doc.date)
+    spans = [(a, b) for _, a, b in passage_sentences(chunk)]
+    vectors, pooled = ort_fp32.encode_spans([chunk.embed_text], [spans], "passage")
+    assert np.allclose(vectors, ort_fp32.encode([chunk.embed_text], "passage"), atol=1e-5)
+    assert len(pooled[0]) == len(spans) and all(abs(np.linalg.norm(v) - 1) < 1e-5 for v in pooled[0])
+    alone = ort_fp32.encode([chunk.embed_text[a:b] for a, b in spans], "passage")
+    assert min(float(v @ w) for v, w in zip(pooled[0], alone)) > 0.7  # in context, yet close to the sentence alone
+
+
+@pytest.mark.slow
+def test_word_by_word_ids_equal_the_models_on_every_passage(options):
+    """encode_spans pools sentences only where the word-by-word ids are the model's: on the corpus they always are."""
+    from embeddings.chunk import chunk_documents, make_splitter
+    from embeddings.encoders.convert import converted_model_dir
+    from embeddings.encoders.encode import token_counter
+    from embeddings.ingest.load import load_corpus
+
+    from .conftest import CORPUS
+
+    ours = UnigramTokenizer.from_files(ensure_vocab(converted_model_dir()))
+    count, _ = token_counter(options.model)
+    chunks = chunk_documents(load_corpus(CORPUS).documents, make_splitter(300, 60, count))
+    texts = ["passage: " + c.embed_text for c in chunks]
+    assert [t[:40] for t in texts if ours.encode_with_starts(t)[0] != ours.encode(t)] == []

@@ -45,6 +45,29 @@ def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return (mean / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
+def span_pool(hidden: np.ndarray, starts: np.ndarray, spans) -> list[np.ndarray | None]:
+    """Per (start, end) character span: the L2-normalized mean of the rows of `hidden` (t, d) whose token starts
+    inside it (`starts` (t,) offsets, -1 for special tokens); None when no token does (cut by the model's window).
+
+    >>> [v.round(3).tolist() for v in span_pool(np.array([[3.0, 0.0], [0.0, 4.0], [9.0, 9.0]]), np.array([-1, 0, 5]), [(0, 4)])]
+    [[0.0, 1.0]]
+    """
+    out = []
+    for a, b in spans:
+        rows = (starts >= a) & (starts < b)
+        if not rows.any():
+            out.append(None)
+            continue
+        mean = hidden[rows].mean(axis=0)
+        out.append((mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32))
+    return out
+
+
+def _starts(encoding) -> tuple[list[int], list[int]]:
+    """(ids, start offset of each token) from a `tokenizers` Encoding; -1 for special tokens."""
+    return encoding.ids, [-1 if special else a for (a, _), special in zip(encoding.offsets, encoding.special_tokens_mask)]
+
+
 def _json(path: Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
@@ -77,6 +100,7 @@ class OrtEncoder:
 
             unigram = UnigramTokenizer.from_files(vocab_dir)
             self.token_ids = lambda text: unigram.encode(text, self.max_tokens)
+            self.token_starts = lambda text: unigram.encode_with_starts(text, self.max_tokens)
         else:
             from tokenizers import Tokenizer
 
@@ -84,6 +108,7 @@ class OrtEncoder:
             tokenizer.no_padding()
             tokenizer.enable_truncation(self.max_tokens)  # as sentence-transformers: special tokens included
             self.token_ids = lambda text: tokenizer.encode(text).ids
+            self.token_starts = lambda text: _starts(tokenizer.encode(text))
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -108,3 +133,30 @@ class OrtEncoder:
             (hidden,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
             out[rows] = mean_pool(hidden, mask)
         return out
+
+    def encode_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], kind: str):
+        """(vectors, pooled): `encode(texts, kind)`'s (len(texts), dim) vectors, and for text i one vector per character
+        span of `spans[i]` (offsets into texts[i]), pooled from the same forward pass (`span_pool`), None when it
+        has no token in the model's window or the word-wise tokenization disagrees with the model's.
+
+        Sentence vectors without encoding the sentences again: a passage's forward pass gives its sentences too.
+        """
+        prefix = self.prompts.get(kind, "")
+        encodings = []
+        for text in texts:
+            ids, starts = self.token_starts(prefix + text)
+            model_ids = self.token_ids(prefix + text)  # subtle: the passage vector must be `encode`'s, whatever the offsets say
+            encodings.append((model_ids, np.array(starts) - len(prefix), ids == model_ids))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i][0]))
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        pooled: list = [None] * len(texts)
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            ids, mask = pad_batch([encodings[i][0] for i in rows], self.pad_id)
+            (hidden,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+            out[rows] = mean_pool(hidden, mask)
+            for j, i in enumerate(rows):
+                _, starts, agrees = encodings[i]
+                n = len(starts)
+                pooled[i] = span_pool(hidden[j, :n], starts, spans[i]) if agrees else [None] * len(spans[i])
+        return out, pooled

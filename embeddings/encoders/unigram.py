@@ -25,6 +25,7 @@ UNK_PENALTY = 10.0  # tokenizers' K_UNK_PENALTY
 # Rust's \s (Unicode White_Space), which is what the Replace normalizer matches; Python's \s differs (\x1c-\x1f)
 _WHITE = re.compile("[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 _SPACES = re.compile(" {2,}")
+_RUNS = re.compile("[^" + _WHITE.pattern[1:-1] + "]+")  # runs of characters that are not (Rust's) white space
 _EXPECTED = {
     "normalizer": {
         "type": "Sequence",
@@ -111,6 +112,26 @@ class UnigramTokenizer:
             position = match.end()
         ids += self._segment(text[position:])
         return [self.bos_id, *ids[: max(0, max_tokens - 2)], self.eos_id]
+
+    def encode_with_starts(self, text: str, max_tokens: int = 512) -> tuple[list[int], list[int]]:
+        """`encode(text)` and, per id, where its word starts in `text` (-1 for <s> and </s>).
+
+        Word by word over the text's runs of non-white characters: the normalizer only maps and squeezes white
+        space, so the same words, hence the same ids, come out (callers compare with `encode` to be sure).
+        """
+        ids: list[int] = []
+        starts: list[int] = []
+        for run in _RUNS.finditer(text):
+            for word in metaspace_words(normalize(run.group())):
+                word_ids = self.word_ids(word)
+                ids += word_ids
+                starts += [run.start()] * len(word_ids)
+        if text and _WHITE.match(text[-1]):  # subtle: trailing white space is a word of its own ("▁")
+            tail = self.word_ids(SPACE)
+            ids += tail
+            starts += [len(text) - 1] * len(tail)
+        keep = max(0, max_tokens - 2)
+        return [self.bos_id, *ids[:keep], self.eos_id], [-1, *starts[:keep], -1]
 
     def _segment(self, text: str) -> list[int]:
         out: list[int] = []

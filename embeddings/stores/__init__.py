@@ -1,6 +1,6 @@
 """Stores: where passages, vectors and BM25 live. The store interface (`interface`), versioned folders behind an
-atomic CURRENT (`versions`), the FAISS folder (`faiss_folder` on disk, `faiss_store` as a store), Qdrant Edge
-in-process (`edge_store`, `edge_write`) and a Qdrant server (`qdrant_store`, `qdrant_write`), the two Qdrant
+atomic CURRENT (`versions`), the FAISS folder (`faiss_folder` on disk, `faiss_write` writing it batch by batch, `chunk_table` its passages, `faiss_store` as a store), Qdrant Edge
+in-process (`edge_store`, `edge_write`, `edge_points`) and a Qdrant server (`qdrant_store`, `qdrant_write`), the two Qdrant
 stores sharing one point schema (`qdrant_schema`); `backends` opens one.
 
 May import: `embeddings.types`, `embeddings.errors`, `embeddings.lexical`; faiss, qdrant_edge and qdrant-client inside functions.

@@ -9,7 +9,8 @@ with the Qdrant Edge store). Layout of an index folder::
       v-20261123T101500-1a2b/
         manifest.json      model, dim, chunker, per-document hashes, files and checksums
         documents.jsonl    one Document per line
-        chunks.jsonl       one Chunk per line, row i = vector i
+        chunks.jsonl       one passage per line, row i = vector i: chunk_id, doc_id, start, end (its text is
+                           doc.text[start:end]; indexes built before streaming builds also repeat text, title, date)
         embeddings.npy     (n, d) float32, L2-normalized
         faiss.index        inner-product index over the same rows
         bm25/              bm25s arrays and vocabulary (no pickle)
@@ -24,10 +25,8 @@ encode their candidate sentences at question time instead (qa.answering.answer).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,9 +35,10 @@ import numpy as np
 
 from embeddings.errors import IndexCorruptError, IndexMissingError
 from embeddings.lexical import LexicalIndex
-from embeddings.types import Chunk, Document
+from embeddings.types import Document
 
-from .versions import commit_version, current_version, new_version_dir, prune_versions, read_jsonl, write_jsonl, writer_lock  # noqa: F401 - prune_versions, writer_lock: re-exported for tests
+from .chunk_table import ChunkTable
+from .versions import current_version, prune_versions, read_jsonl, writer_lock  # noqa: F401 - prune_versions, writer_lock: re-exported for tests
 
 FORMAT_VERSION = 2
 APPROX_MIN_CHUNKS = 20_000  # exact search costs ~4 ms at 20k x 384 on 2 cores, ~20 ms at 100k
@@ -54,7 +54,7 @@ class LoadedIndex:
     path: Path
     manifest: dict
     documents: dict[str, Document]
-    chunks: list[Chunk]
+    chunks: ChunkTable  # a Sequence[Chunk]: each Chunk made when asked for, its text sliced from its article
     vectors: np.ndarray
     faiss_index: object
     lexical: LexicalIndex
@@ -70,8 +70,9 @@ def choose_index_type(n_vectors: int) -> str:
     return "ivf" if n_vectors >= APPROX_MIN_CHUNKS else "flat"
 
 
-def exact_top_k(vectors: np.ndarray, queries: np.ndarray, k: int = 10, block: int = 65536) -> np.ndarray:
-    """(n_queries, k) row ids of the exact top-k by inner product, in blocks to bound memory."""
+def exact_top_k(vectors: np.ndarray, queries: np.ndarray, k: int = 10, block: int = 8192) -> np.ndarray:
+    """(n_queries, k) row ids of the exact top-k by inner product, in blocks to bound memory (8,192 rows: ~50 MB of
+    temporaries for 500 queries; 65,536 took ~0.8 GB of a 100,000-passage build's peak)."""
     best_scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
     best_ids = np.zeros((len(queries), k), dtype=np.int64)
     for start in range(0, len(vectors), block):
@@ -161,54 +162,13 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save_index(
-    index_dir: Path,
-    manifest: dict,
-    documents: list[Document],
-    chunks: list[Chunk],
-    vectors: np.ndarray,
-    lexical: LexicalIndex,
-    faiss_index,
-    sentence_keys: Sequence[str] = (),
-    sentence_vectors: np.ndarray | None = None,
-) -> Path:
-    """Write a new version folder, then atomically make it current. Returns the version folder.
-
-    `sentence_vectors` (len(sentence_keys), d), when given, are stored as float16 (half the size; cosines
-    move by ~1e-3) in key order, so that a lookup is a binary search over the memory-mapped keys.
-    """
-    import faiss
-
-    tmp = new_version_dir(index_dir)
-    try:
-        write_jsonl(tmp / "documents.jsonl", (dataclasses.asdict(d) for d in documents))
-        write_jsonl(tmp / "chunks.jsonl", (dataclasses.asdict(c) for c in chunks))
-        np.save(tmp / "embeddings.npy", np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
-        faiss.write_index(faiss_index, str(tmp / "faiss.index"))
-        (tmp / "bm25").mkdir()
-        lexical.save(tmp / "bm25")
-        if sentence_vectors is not None:
-            keys = np.array(list(sentence_keys), dtype=bytes)
-            order = np.argsort(keys, kind="stable")
-            np.save(tmp / "sentence_keys.npy", keys[order], allow_pickle=False)
-            np.save(tmp / "sentences.npy", np.asarray(sentence_vectors, dtype=np.float16)[order], allow_pickle=False)
-        files = {}
-        for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
-            size = path.stat().st_size
-            files[str(path.relative_to(tmp))] = {"bytes": size, "sha256": _sha256(path) if size <= _CHECKSUM_MAX_BYTES else None}
-        manifest = {
-            **manifest,
-            "format_version": FORMAT_VERSION,
-            "files": files,
-            "n_chunks": len(chunks),
-            "n_documents": len(documents),
-            **({"n_sentences": len(sentence_keys)} if sentence_vectors is not None else {}),
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
-        return commit_version(index_dir, tmp, keep=2)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+def file_entries(version: Path) -> dict:
+    """name -> {"bytes", "sha256"} of every file in a version folder (sha256 only up to 64 MB: checked on load)."""
+    files = {}
+    for path in sorted(p for p in version.rglob("*") if p.is_file()):
+        size = path.stat().st_size
+        files[str(path.relative_to(version))] = {"bytes": size, "sha256": _sha256(path) if size <= _CHECKSUM_MAX_BYTES else None}
+    return files
 
 
 def read_manifest(index_dir: Path) -> tuple[Path, dict]:
@@ -264,7 +224,7 @@ def load_index(index_dir: Path, model: str | None = None) -> LoadedIndex:
     _verify_files(version, manifest)
     try:
         documents = {d.doc_id: d for d in read_jsonl(version / "documents.jsonl", Document)}
-        chunks = read_jsonl(version / "chunks.jsonl", Chunk)
+        chunks = ChunkTable.read(version / "chunks.jsonl", documents)
         vectors = np.load(version / "embeddings.npy", allow_pickle=False)
         faiss_index = faiss.read_index(str(version / "faiss.index"))
         lexical = LexicalIndex.load(version / "bm25")

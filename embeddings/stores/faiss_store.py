@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings.lexical import LexicalIndex
 from embeddings.types import Chunk
 
-from .faiss_folder import LoadedIndex, build_faiss, choose_index_type, find_rows, load_index, save_index
+from .faiss_folder import LoadedIndex, find_rows, load_index
+from .faiss_write import write_folder
 from .interface import FilterLike, WritePlan, embed_key, sample_rows
 from .versions import writer_lock
 
@@ -25,7 +25,8 @@ class FaissStore:
         self.loaded = index
         self.manifest = index.manifest
         self.documents = index.documents
-        self._docs = [index.documents[c.doc_id] for c in index.chunks]
+        self._doc_list = list(index.documents.values())
+        self._doc_rows = index.chunks.doc_rows  # row -> position of its article in _doc_list
         self._exact = index.manifest.get("index_type", "flat") == "flat"
         self._lexical_cache: tuple[str, np.ndarray] | None = None
 
@@ -44,7 +45,7 @@ class FaissStore:
     def _allowed(self, filters: FilterLike | None) -> np.ndarray:
         if filters is None:
             return np.ones(self.n_chunks, dtype=bool)
-        return np.array([filters.allows(d) for d in self._docs], dtype=bool)
+        return np.array([filters.allows(d) for d in self._doc_list], dtype=bool)[self._doc_rows]  # per article, then per row
 
     def _all_lexical(self, query: str) -> np.ndarray:
         # subtle: a hybrid search asks for the top-k and then for scores of the dense candidates; one bm25s pass serves both
@@ -61,12 +62,14 @@ class FaissStore:
             found, ids = self.loaded.faiss_index.search(qvec[None, :], k)
             keep = ids[0] >= 0
             rows, scores = ids[0][keep], found[0][keep]
-        order = np.argsort(-scores, kind="stable")[:k]
+        order = top_rows(scores, k)
         return [int(r) for r in rows[order]], np.asarray(scores[order], dtype=np.float32)
 
     def lexical_search(self, query: str, k: int, filters: FilterLike | None) -> tuple[list[int], np.ndarray]:
-        scores = np.where(self._allowed(filters), self._all_lexical(query), 0.0)
-        top = np.argsort(-scores, kind="stable")[:k]
+        scores = self._all_lexical(query)
+        if filters is not None:
+            scores = np.where(self._allowed(filters), scores, 0.0)
+        top = top_rows(scores, k)
         top = top[scores[top] > 0]
         return [int(r) for r in top], scores[top].astype(np.float32)
 
@@ -100,6 +103,20 @@ class FaissStore:
         return {tok: int(counts[i]) for tok, i in lexical.vocab.items() if i < len(counts)}
 
 
+def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k highest scores, best first, ties in index order (a full stable sort's first k, without
+    sorting all n: at 100,000 passages the sort was most of a lexical search).
+
+    >>> top_rows(np.array([0.5, 2.0, 0.5, 1.0]), 3).tolist()
+    [1, 3, 0]
+    """
+    if k >= len(scores):
+        return np.argsort(-scores, kind="stable")
+    kth = np.partition(-scores, k - 1)[k - 1]  # the k-th best score: everything better, plus ties at it
+    rows = np.flatnonzero(-scores <= kth)
+    return rows[np.argsort(-scores[rows], kind="stable")][:k]
+
+
 def stored_sentence_vectors(index: LoadedIndex, keys: Sequence[str], dim: int) -> tuple[np.ndarray, np.ndarray]:
     """((len(keys), dim) float32 L2-normalized vectors, (len(keys),) bool found) from a loaded index's sentence files."""
     out = np.zeros((len(keys), dim), dtype=np.float32)
@@ -116,12 +133,14 @@ class FaissWriter:
     """Builds write a complete new version folder (atomic switch of CURRENT, under the writer lock)."""
 
     rewrites_everything = True  # every build writes all vectors into a new version folder
+    streams = True  # takes the plan's batches one at a time (embeddings.stores.faiss_write)
     stores_sentences = True  # sentence_keys.npy + sentences.npy: English answers read their sentence vectors
 
     def __init__(self, index_dir: Path, lock_wait_seconds: float = 0.0):
         self.index_dir = index_dir
         self.lock_wait_seconds = lock_wait_seconds
         self._previous: LoadedIndex | None = None
+        self._rows: dict[str, int] | None = None  # embed key -> row of the previous version
         self._lock = None
 
     def __enter__(self) -> FaissWriter:
@@ -141,15 +160,12 @@ class FaissWriter:
         return self._previous.version if self._previous else ""
 
     def cached_vectors(self, wanted: Mapping[str, Chunk], key) -> dict[str, np.ndarray]:
-        """embed key -> stored vector, for the wanted keys the previous version holds."""
+        """embed key -> stored vector, for the wanted keys the previous version holds (asked once per batch)."""
         if self._previous is None:
             return {}
-        out = {}
-        for chunk, vector in zip(self._previous.chunks, self._previous.vectors):
-            k = key(chunk)
-            if k in wanted:
-                out[k] = vector
-        return out
+        if self._rows is None:  # every stored passage's key, computed once per build
+            self._rows = {key(c): i for i, c in enumerate(self._previous.chunks)}
+        return {k: self._previous.vectors[self._rows[k]] for k in wanted if k in self._rows}
 
     def cached_sentence_vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         """key -> stored sentence vector (float16 widened to float32, not re-normalized: a reused vector is
@@ -161,24 +177,4 @@ class FaissWriter:
         return dict(zip((k for k, f in zip(keys, found) if f), vectors))
 
     def write(self, plan: WritePlan) -> str:
-        lexical = LexicalIndex.build([c.embed_text for c in plan.chunks], plan.token_mode)
-        index_type = choose_index_type(len(plan.chunks)) if plan.index_type == "auto" else plan.index_type
-        faiss_index, nprobe_recall = build_faiss(plan.vectors, index_type)
-        manifest = {
-            **plan.manifest,
-            "index_type": index_type,
-            "nprobe": getattr(faiss_index, "nprobe", None),  # IVF search width, tuned to recall@10 >= 0.97
-            "nprobe_recall": nprobe_recall,  # the recall@10 against exact search measured for that width
-        }
-        sentences = plan.sentences
-        return save_index(
-            self.index_dir,
-            manifest,
-            plan.documents,
-            plan.chunks,
-            plan.vectors,
-            lexical,
-            faiss_index,
-            sentences.keys if sentences else (),
-            sentences.vectors if sentences else None,
-        ).name
+        return write_folder(self.index_dir, plan)

@@ -12,8 +12,9 @@ Not here: building (embeddings.build drives a `StoreWriter`), fusion and abstent
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -164,6 +165,48 @@ class WritePlan:
     replaced: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     sentences: SentenceVectors | None = None  # every distinct sentence; None when the store keeps none
+    # A streaming build leaves documents/chunks/targets/vectors empty and hands its articles over here instead,
+    # a bounded batch at a time (embeddings.build): the writer consumes it once, in corpus order.
+    stream: Iterable[WriteBatch] | None = None
+
+    def batches(self) -> Iterator[WriteBatch]:
+        """The plan's articles as batches: the stream, or the lists as one batch."""
+        if self.stream is not None:
+            yield from self.stream
+        elif self.documents or self.chunks:
+            yield WriteBatch(self.documents, self.chunks, self.targets, self.vectors, self.sentences)
+
+    def materialized(self) -> WritePlan:
+        """The same plan with every batch gathered into the lists (for a writer that needs the whole corpus at once)."""
+        if self.stream is None:
+            return self
+        docs, chunks, targets, vectors, keys, rows = [], [], [], [], {}, []
+        for b in self.batches():
+            docs += b.documents
+            chunks += b.chunks
+            targets += b.targets
+            vectors.append(b.vectors.reshape(len(b.targets), -1))
+            for k, v in zip(b.sentences.keys if b.sentences else (), b.sentences.vectors if b.sentences else ()):
+                if k not in keys:
+                    keys[k] = len(rows)
+                    rows.append(v)
+        dim = int(self.manifest.get("dim") or 0)
+        matrix = np.concatenate(vectors).astype(np.float32) if targets else np.zeros((0, dim), np.float32)
+        sentences = SentenceVectors(tuple(keys), np.array(rows, np.float32).reshape(len(rows), -1)) if keys else self.sentences
+        return dataclasses.replace(
+            self, documents=docs, chunks=chunks, targets=targets, vectors=matrix, sentences=sentences, stream=None
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WriteBatch:
+    """A run of whole articles of a streaming build: all their passages, and vectors for those the store receives."""
+
+    documents: list[Document]  # each article once, in corpus order
+    chunks: list[Chunk]  # every passage of these articles, in order
+    targets: list[Chunk]  # the passages the store receives: all of them, or (incremental) those of added/changed articles
+    vectors: np.ndarray  # (len(targets), dim) float32
+    sentences: SentenceVectors | None = None  # vectors of these passages' sentences; a key may recur in later batches
 
 
 class StoreWriter(Protocol):

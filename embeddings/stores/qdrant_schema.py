@@ -48,10 +48,19 @@ def point_id(key: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, key))
 
 
-@lru_cache(maxsize=1 << 20)
+_TOKEN_INDEX: dict[
+    str, int
+] = {}  # memo of token_index: a plain dict (an lru_cache call per token was most of a build's BM25 cost)
+
+
 def token_index(token: str) -> int:
     """A token's sparse dimension: 32 bits of blake2b (no vocabulary to keep in sync; collisions are rare and only merge two tokens)."""
-    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=4).digest(), "little")
+    idx = _TOKEN_INDEX.get(token)
+    if idx is None:
+        if len(_TOKEN_INDEX) >= 1 << 21:
+            _TOKEN_INDEX.clear()
+        idx = _TOKEN_INDEX[token] = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=4).digest(), "little")
+    return idx
 
 
 def day_number(iso: str | None) -> int | None:
@@ -65,11 +74,14 @@ def day_number(iso: str | None) -> int | None:
 def bm25_weights(tokens: Sequence[str], avgdl: float) -> dict[int, float]:
     """Sparse dimension -> BM25 term-frequency weight of one passage (the IDF comes from the engine)."""
     tokens = list(tokens) or ["<empty>"]
-    dl = len(tokens)
+    norm = K1 * (1 - B + B * len(tokens) / avgdl)
     out: dict[int, float] = {}
+    known = _TOKEN_INDEX.get
     for token, tf in Counter(tokens).items():
-        idx = token_index(token)
-        out[idx] = out.get(idx, 0.0) + tf / (tf + K1 * (1 - B + B * dl / avgdl))
+        idx = known(token)
+        if idx is None:
+            idx = token_index(token)
+        out[idx] = out.get(idx, 0.0) + tf / (tf + norm)
     return out
 
 
@@ -164,13 +176,58 @@ def corpus_stats(plan: WritePlan, old: Mapping | None) -> CorpusStats:
     )
 
 
-def store_manifest(plan: WritePlan, stats: CorpusStats, store: str) -> dict:
+def store_manifest(plan: WritePlan, stats, store: str, n_chunks: int | None = None, n_documents: int | None = None) -> dict:
     """The manifest a Qdrant store keeps: the build's, plus counts and the BM25 lengths."""
     return {
         **plan.manifest,
-        "n_chunks": len(plan.chunks),
-        "n_documents": len(plan.documents),
+        "n_chunks": len(plan.chunks) if n_chunks is None else n_chunks,
+        "n_documents": len(plan.documents) if n_documents is None else n_documents,
         "avgdl": stats.avgdl,
         "weights_avgdl": stats.weights_avgdl,
         "store": store,
     }
+
+
+class StreamStats:
+    """CorpusStats gathered batch by batch (a streaming build): lengths, document frequencies, chunk ids.
+
+    `weights_avgdl` is the length the sparse weights are written with: the stored one (incremental build), else
+    the first batch's mean; `reweight_needed()` says whether the final mean moved more than AVGDL_TOLERANCE from it.
+    """
+
+    def __init__(self, token_mode: str, weights_avgdl: float | None = None):
+        self.mode = token_mode
+        self.weights_avgdl = weights_avgdl
+        self.df: Counter = Counter()
+        self.ids: list[str] = []
+        self.total = 0
+
+    def add(self, chunks: Sequence[Chunk]) -> dict[str, list[str]]:
+        """Count a batch's passages; returns chunk id -> BM25 tokens for this batch only."""
+        tokens = {c.chunk_id: tokenize(c.embed_text, self.mode) or ["<empty>"] for c in chunks}
+        for toks in tokens.values():
+            self.df.update(set(toks))
+            self.total += len(toks)
+        self.ids.extend(tokens)
+        if self.weights_avgdl is None and tokens:
+            self.weights_avgdl = sum(map(len, tokens.values())) / len(tokens)
+        return tokens
+
+    def prime(self, chunks: Sequence[Chunk]) -> None:
+        """Take the weights' mean length from `chunks` (the first batch) before they are added part by part."""
+        if self.weights_avgdl is None and chunks:
+            self.weights_avgdl = sum(len(tokenize(c.embed_text, self.mode) or ["<empty>"]) for c in chunks) / len(chunks)
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @property
+    def avgdl(self) -> float:
+        return self.total / self.n if self.n else 1.0
+
+    def reweight_needed(self) -> bool:
+        return self.weights_avgdl is not None and abs(self.avgdl - self.weights_avgdl) > AVGDL_TOLERANCE * self.weights_avgdl
+
+    def sample_ids(self) -> list[str]:
+        return [self.ids[i] for i in sample_rows(self.n)]

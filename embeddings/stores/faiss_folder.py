@@ -26,7 +26,6 @@ encode their candidate sentences at question time instead (qa.answering.answer).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +37,7 @@ from embeddings.lexical import LexicalIndex
 from embeddings.types import Document
 
 from .chunk_table import ChunkTable
-from .versions import current_version, prune_versions, read_jsonl, writer_lock  # noqa: F401 - prune_versions, writer_lock: re-exported for tests
+from .versions import current_version, prune_versions, read_jsonl, read_version_manifest, writer_lock  # noqa: F401 - prune_versions, writer_lock: re-exported for tests
 
 FORMAT_VERSION = 2
 APPROX_MIN_CHUNKS = 20_000  # exact search costs ~4 ms at 20k x 384 on 2 cores, ~20 ms at 100k
@@ -178,19 +177,7 @@ def read_manifest(index_dir: Path) -> tuple[Path, dict]:
         if (index_dir / "manifest.json").exists():
             raise IndexCorruptError(f"{index_dir} holds an index in an older format (version 1); {_REBUILD}")
         raise IndexMissingError(f"no index in {index_dir}: run `qa index` to build it from your corpus")
-    path = version / "manifest.json"
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise IndexCorruptError(f"{path} is missing; {_REBUILD}") from None
-    except (ValueError, UnicodeDecodeError):
-        raise IndexCorruptError(f"{path} is damaged (not valid JSON); {_REBUILD}") from None
-    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
-        found = manifest.get("format_version") if isinstance(manifest, dict) else None
-        raise IndexCorruptError(
-            f"{index_dir} was built by format version {found}, this program reads {FORMAT_VERSION}; {_REBUILD}"
-        )
-    return version, manifest
+    return version, read_version_manifest(index_dir, version, FORMAT_VERSION, _REBUILD)
 
 
 def check_model(manifest: dict, index_dir: Path, model: str | None) -> None:

@@ -43,6 +43,22 @@ def current_version(root: Path, fix: str = "run `qa index --rebuild`") -> Path |
     return root / name
 
 
+def read_version_manifest(root: Path, version: Path, expected_format: int, fix: str) -> dict:
+    """The manifest of `version` (a version folder of `root`), checked to be of `expected_format`; IndexCorruptError
+    naming the file and `fix` when it is missing, damaged or of another format."""
+    path = version / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexCorruptError(f"{path} is missing; {fix}") from None
+    except (ValueError, UnicodeDecodeError):
+        raise IndexCorruptError(f"{path} is damaged (not valid JSON); {fix}") from None
+    if not isinstance(manifest, dict) or manifest.get("format_version") != expected_format:
+        found = manifest.get("format_version") if isinstance(manifest, dict) else None
+        raise IndexCorruptError(f"{root} was built by format version {found}, this program reads {expected_format}; {fix}")
+    return manifest
+
+
 def new_version_dir(root: Path) -> Path:
     """A fresh `tmp-` folder in `root` to write a version into (it becomes live only through `commit_version`)."""
     root.mkdir(parents=True, exist_ok=True)

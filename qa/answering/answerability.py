@@ -29,7 +29,7 @@ from qa.reading.evidence import (
     coverage_of,
     years_in,
 )
-from qa.reading.places import LEAD_CHARS, places_in
+from qa.reading.places import places_in
 from qa.reading.question import Question, as_question
 from qa.reading.spans import find_answer_span
 from qa.retrieval.searcher import Hit, Searcher, SearchResult
@@ -207,6 +207,9 @@ def lead_features(
         "lead_overlap": searcher.sentence_overlap(question, quote),
         "lead_pairs": searcher.coverage(question, quote),
     }
+
+
+LEAD_CHARS = 300  # an article's opening, where news names its place and date (and provincial papers sign)
 
 
 def article_header(document: Document) -> str:

@@ -84,6 +84,3 @@ def named_after_committee(text: str) -> list[str]:
         elif m.group("name") not in _VERB_PHRASES and first not in _NOT_A_NAME_START:
             out.append(text[m.start("name") : m.end("name")])
     return out
-
-
-LEAD_CHARS = 300  # an article's opening, where news names its place and date (and provincial papers sign)

@@ -10,6 +10,8 @@ written and no model is loaded, so a re-run takes well under a second. A store t
 sentence vectors (FAISS) also gets one vector per distinct sentence of the chunks (the
 sentences answers quote), cached the same way, so English answers need no encoding but the question's
 (`BuildOptions.sentence_pooling` takes them from the passage's own forward pass instead: faster, less accurate).
+`from_index` (`qa index --from-index DIR`) names another built index, FAISS or Qdrant Edge, asked for the vectors the
+target's cache lacks before anything is encoded: moving an index to another store needs no re-encoding.
 
 May import: embeddings.ingest, .encoders, .stores, .chunk, .lexical, .sentences, .types, .errors (the one place that
 joins the build's rooms).
@@ -21,6 +23,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +39,7 @@ from embeddings.lexical import DEFAULT_MODE
 from embeddings.sentences import MAX_QUOTE_CHARS
 from embeddings.stores.backends import open_writer
 from embeddings.stores.interface import SentenceVectors, StoreConfig, WritePlan
+from embeddings.stores.vector_source import open_source
 
 from .batches import ENCODER_OVERHEAD_TOKENS, Batches, can_pool  # noqa: F401 - ENCODER_OVERHEAD_TOKENS: re-exported
 
@@ -77,6 +81,9 @@ class BuildSummary:
     sentences: int = 0  # distinct sentences given a vector (0 when the store keeps none)
     sentences_embedded: int = 0
     sentences_reused: int = 0
+    taken: int = 0  # passage vectors taken from the --from-index index (not counted in `reused`)
+    sentences_taken: int = 0
+    from_index: str = ""  # the --from-index folder, when one was given
     truncated: int = 0
     seconds: float = 0.0
     written: bool = False
@@ -94,6 +101,11 @@ class BuildSummary:
                 f"sentences: {self.sentences} distinct, {self.sentences_embedded} embedded, "
                 f"{self.sentences_reused} reused from the previous index"
             )
+        if self.from_index:
+            out.append(
+                f"from {self.from_index}: {self.taken} passages and {self.sentences_taken} sentences taken, "
+                f"{self.embedded} passages and {self.sentences_embedded} sentences encoded"
+            )
         out += [f"skipped {s.reason}" for s in self.skipped]
         if self.truncated:
             out.append(f"warning: {self.truncated} chunks exceed the model's window and are truncated; lower --chunk-tokens")
@@ -101,6 +113,31 @@ class BuildSummary:
             out.append(self.note)
         out.append(f"{'wrote ' + self.version if self.written else 'index unchanged'} in {self.seconds:.1f} s")
         return out
+
+
+def same_sentence_kind(manifest: dict, settings: dict) -> bool:
+    """Whether an index's stored sentence vectors (its `manifest`) are what a build with `settings` would compute:
+    both encoded on their own, or both pooled from passages cut the same way (a pooled vector depends on its passage).
+
+    >>> same_sentence_kind({"settings": {"chunk_tokens": 300}}, {"chunk_tokens": 200, "sentence_chars": 400})
+    True
+    """
+    theirs = manifest.get("settings", {})
+    if theirs.get("sentence_vectors") != settings.get("sentence_vectors"):
+        return False
+    chunking = ("chunk_tokens", "overlap_tokens")
+    return settings.get("sentence_vectors") != "pooled" or all(theirs.get(k) == settings.get(k) for k in chunking)
+
+
+@contextmanager
+def vector_source(folder: Path | None, model: str):
+    """The --from-index index open for the build (None when no folder is given), closed after it."""
+    source = open_source(folder, model) if folder is not None else None
+    try:
+        yield source
+    finally:
+        if source is not None:
+            source.close()
 
 
 def text_hash(text: str) -> str:
@@ -117,15 +154,20 @@ def build_index(
     progress: Progress | None = None,
     lock_wait_seconds: float = 0.0,
     store: StoreConfig | None = None,
+    from_index: Path | None = None,
 ) -> BuildSummary:
     """Bring the index (the FAISS folder `index_dir`, or the store `store` names) up to date with `corpus_dir`.
 
-    The previous index stays live until the store's write (FAISS: an atomic folder switch).
+    The previous index stays live until the store's write (FAISS: an atomic folder switch). `from_index`: a FAISS
+    folder or Qdrant Edge shard built with `options.model` whose vectors are taken for passages and sentences of the
+    same text (IndexMissingError / IndexCorruptError / ConfigError before anything is read or written otherwise).
     """
     started = time.perf_counter()
     report = progress or (lambda fraction, message: None)
-    with open_writer(store or StoreConfig(index_dir=index_dir), lock_wait_seconds) as writer:
-        summary = BuildSummary()
+    target = store or StoreConfig(index_dir=index_dir)
+    # the source first: a wrong --from-index is refused before the target is even locked
+    with vector_source(from_index, options.model) as source, open_writer(target, lock_wait_seconds) as writer:
+        summary = BuildSummary(from_index=str(from_index) if from_index is not None else "")
         report(0.0, "reading articles")
         previous = None
         if not rebuild:
@@ -229,6 +271,8 @@ def build_index(
             bool(old_hashes),  # same settings: the stored sentence vectors are of this kind
             encoder or (lambda: load_encoder(options.model, batch_size=options.batch_size)),  # loaded only if needed
             report,
+            source,
+            source is not None and source.keeps_sentences and same_sentence_kind(source.manifest, settings),
         )
         plan = WritePlan(
             manifest,

@@ -2,7 +2,8 @@
 
 `Batches` is what a build hands its store (WritePlan.stream): iterating it chunks the next run of articles
 (about BATCH_PASSAGES passages), looks their passages and sentences up in the previous index (the embedding
-cache), encodes what is new, and yields one WriteBatch; the store writes it and the batch is forgotten, so the
+cache), then in the `--from-index` one when given (embeddings.stores.vector_source), encodes what is new, and yields
+one WriteBatch; the store writes it and the batch is forgotten, so the
 build's memory holds one batch, not the corpus. Sentence vectors (a store that keeps them) are mean-pooled from
 the passage's own forward pass when the encoder offers `encode_spans` (embeddings.encoders.ort), else encoded
 on their own; a sentence seen in an earlier batch is not handed over again.
@@ -57,12 +58,16 @@ class Batches:
     """The build's articles as WriteBatches (iterate once). Fills `summary` counts and `manifest["dim"]` as it goes."""
 
     def __init__(self, docs, splitter, tokens, writer, options, summary, manifest, fresh, cache, sentences, pooled,
-                 sentence_cache, encoder, report: Callable[[float, str], None]):  # fmt: skip
+                 sentence_cache, encoder, report: Callable[[float, str], None], source=None,
+                 source_sentences: bool = False):  # fmt: skip
         self.docs, self.splitter, (self.count_tokens, self.max_tokens) = docs, splitter, tokens
         self.writer, self.options, self.summary, self.manifest = writer, options, summary, manifest
         self.fresh = fresh  # incremental: the articles whose passages the store receives; None: all of them
         self.cache, self.sentences, self.pooled, self.sentence_cache = cache, sentences, pooled, sentence_cache
         self.encoder, self.report = encoder, report  # an Encoder, or a function that loads one
+        # --from-index: another index (embeddings.stores.vector_source) asked for what the writer's cache lacks;
+        # its sentence vectors only when they are of this build's kind (source_sentences)
+        self.source, self.source_sentences = source, source_sentences
         self.seen: set[str] = set()  # sentence keys handed over in earlier batches
 
     def _encoder(self) -> Encoder:
@@ -88,9 +93,11 @@ class Batches:
         keys = [embed_key(model, c.embed_text) for c in targets]
         wanted = dict(zip(keys, targets))
         vectors = self.writer.cached_vectors(wanted, lambda c: embed_key(model, c.embed_text)) if self.cache else {}
+        taken = self._take(False, {k: c for k, c in wanted.items() if k not in vectors}, vectors)
         todo = [k for k in wanted if k not in vectors]  # distinct keys, first-seen order
         summary.embedded += len(todo)
-        summary.reused += len(chunks) - len(todo)
+        summary.taken += taken
+        summary.reused += len(chunks) - len(todo) - taken
 
         # sentences new to this build; those the previous index stores are copied, the rest computed
         spans = {c.chunk_id: passage_sentences(c) for c in targets} if self.sentences else {}
@@ -101,12 +108,14 @@ class Batches:
                 if k not in self.seen and k not in new:
                     new[k] = text
         stored = self.writer.cached_sentence_vectors(list(new)) if self.sentence_cache and new else {}
-        missing = {k for k in new if k not in stored}
+        sentence_vectors = dict(stored)
+        taken = self._take(True, [k for k in new if k not in stored], sentence_vectors)
+        missing = {k for k in new if k not in sentence_vectors}
         summary.sentences += len(new)
         summary.sentences_reused += len(stored)
+        summary.sentences_taken += taken
         summary.sentences_embedded += len(missing)
 
-        sentence_vectors = dict(stored)
         if todo or missing:
             encoder = self._encoder()
             log.info("embedding %d passages and %d sentences with %s", len(todo), len(missing), encoder.name)
@@ -128,6 +137,15 @@ class Batches:
             rows = np.array([sentence_vectors[k] for k in new], np.float32).reshape(len(new), -1)
             sentences = SentenceVectors(tuple(new), rows)
         return WriteBatch(docs, chunks, targets, matrix, sentences)
+
+    def _take(self, sentences: bool, wanted, into: dict) -> int:
+        """Vectors of the `wanted` keys (passages: key -> Chunk; sentences: keys) the --from-index source holds, put
+        into `into`; returns how many."""
+        if self.source is None or not wanted or (sentences and not self.source_sentences):
+            return 0
+        found = (self.source.sentence_vectors if sentences else self.source.passage_vectors)(wanted)
+        into.update(found)
+        return len(found)
 
     def _pool(self, encoder, targets, keys, vectors, todo, spans, missing, out, batch) -> None:
         """One forward pass per passage that needs its vector or holds a missing sentence: the passage vector, and

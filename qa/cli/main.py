@@ -41,6 +41,7 @@ def cmd_index(args) -> int:
             lock_wait_seconds=args.wait,
             store=settings.store_config(),
             encoder=ray_encoder(args, settings),
+            from_index=getattr(args, "from_index", None),  # `qa chat` building a missing index has no such flag
         )
     finally:
         close()
@@ -187,7 +188,9 @@ def register(add) -> None:
         "index",
         "Build or update the search index from the corpus folder (incremental).",
         "qa index --corpus corpus/ --index-dir index/      # incremental\n  qa index --rebuild                                  # start over\n"
-        "  qa index --store qdrant --store-url qdrant/ --ray   # Qdrant local mode, embedded on a local Ray cluster",
+        "  qa index --store qdrant --store-url qdrant/ --ray   # a Qdrant Edge shard, embedded on a local Ray cluster\n"
+        "  qa index --store qdrant --store-url http://qdrant-host:6333 --from-index index/\n"
+        "                                                      # to a server, the vectors taken from index/: no re-encoding",
     )
     p.add_argument("--corpus", type=Path, help="folder of articles (default: corpus/, or $QA_CORPUS_DIR)")
     p.add_argument("--rebuild", action="store_true", help="ignore the previous index and start over")
@@ -206,6 +209,13 @@ def register(add) -> None:
     )
     p.add_argument(
         "--wait", type=float, default=0.0, help="seconds to wait if another `qa index` holds the lock (default: refuse at once)"
+    )
+    p.add_argument(
+        "--from-index",
+        type=Path,
+        metavar="DIR",
+        help="take vectors from this FAISS folder or Qdrant Edge shard (DIR, or DIR/qdrant-edge) instead of encoding "
+        "passages and sentences it already holds; it must be built with the same model",
     )
     p.set_defaults(func=cmd_index)
 

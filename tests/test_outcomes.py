@@ -96,3 +96,20 @@ def test_a_deputy_does_not_answer_who_holds_the_post():
     assert not post_conflict("Phó Chủ tịch UBND tỉnh Sơn La là ai?", deputy)
     assert post_conflict("Phó Chủ tịch Hiệp hội là ai?", "Ông Lâm Quốc Thắng, Chủ tịch Hiệp hội, cho biết.")
     assert not post_conflict("Sơn La có bao nhiêu vụ cháy?", deputy)  # no post asked for
+
+
+def test_the_guard_says_why_and_the_answer_carries_it(real_searcher):
+    from qa.answering.answer import answer_question, answer_to_dict, guarded_outcome
+    from qa.answering.answerability import load_model
+
+    assert guarded_outcome("answered", False, False, False) == ("answered", "")
+    assert guarded_outcome("unsure", False, False, True) == ("refused", "missing_name")
+    assert guarded_outcome("refused", False, False, False) == ("refused", "low_confidence")
+    assert guarded_outcome("answered", True, True, True) == ("refused", "unknown_name")
+    assert guarded_outcome("answered", False, True, False) == ("refused", "post_conflict")
+    # Quảng Bình is written nowhere in the five articles: refused whatever the model says, and the JSON says why
+    answer = answer_question("Tỉnh Quảng Bình có bao nhiêu đảng viên?", real_searcher, model=load_model())
+    shape = answer_to_dict(answer)
+    assert (answer.outcome, answer.reason) == ("refused", "unknown_name")
+    assert shape["status"] == "refused" and shape["reason"] == "unknown_name" and shape["abstained"]
+    assert answer.missing == ("Quảng Bình",)

@@ -92,6 +92,8 @@ class Answer:
     missing: tuple[str, ...] = ()  # names the question asks about that the passages never mention
     evidence: dict[str, float] = field(default_factory=dict)  # the answerability features (qa.answering.answerability.FEATURES)
     status: str = ""  # "answered" | "unsure" (the best quote, with a warning) | "refused"; "" = from `abstained`
+    # why it was refused or stepped down (REASONS): "" when the model's outcome stands
+    reason: str = ""
 
     @property
     def outcome(self) -> str:
@@ -312,6 +314,26 @@ def missing_names(question: Question | str, hits: Sequence[Hit], searcher: Searc
     return tuple(dict.fromkeys(next((n for n in named if f" {name} " in f" {n} "), name) for name in missing))
 
 
+# Why an answer is not the model's plain outcome. The first two refuse whatever the model says; "missing_name" steps
+# the outcome down one level; "low_confidence" is the model's own refusal; "no_passages": nothing was found.
+REASONS = ("unknown_name", "post_conflict", "missing_name", "low_confidence", "no_passages")
+
+
+def guarded_outcome(status: str, unknown: bool, conflict: bool, missing: bool) -> tuple[str, str]:
+    """(outcome, reason) of the entity guard over the model's `status`: a name written nowhere in the corpus
+    (`unknown`) or a quote whose person holds another post (`conflict`) refuses; a name only missing from the
+    passages found lowers the outcome one step. The one rule answers and the evaluation (qa.evaluation.shift) apply.
+
+    >>> guarded_outcome("answered", False, False, True)
+    ('unsure', 'missing_name')
+    """
+    if unknown or conflict:
+        return "refused", "unknown_name" if unknown else "post_conflict"
+    if missing and status != "refused":
+        return {"answered": "unsure", "unsure": "refused"}[status], "missing_name"
+    return status, "low_confidence" if status == "refused" else ""
+
+
 def answer_question(
     question: str,
     searcher: Searcher,
@@ -341,7 +363,8 @@ def answer_question(
     result = searcher.search(read, k, retriever, filters)
     hits = tuple(result.hits)
     if not hits:
-        return Answer(question, query, t("abstain", lang), True, (), hits, result.signals, status="refused")
+        text = t("abstain", lang)
+        return Answer(question, query, text, True, (), hits, result.signals, status="refused", reason="no_passages")
     text, citations = build_extractive(read, hits, searcher, params, result.qvec)
     lead = next(((h, citations[0].quote) for h in hits if h.chunk.chunk_id == citations[0].chunk_id), None) if citations else None
     evidence = answerability_features(read, result, searcher, lead)
@@ -352,12 +375,10 @@ def answer_question(
     else:
         status = "refused" if should_abstain(result.signals, params) else "answered"
     missing = missing_names(read, hits, searcher) if params.entity_guard else ()
-    unknown = tuple(n for n in missing if not name_in_corpus(n, searcher))
-    if unknown or (citations and post_conflict(read, citations[0].quote)):
-        status = "refused"  # nowhere in the corpus, or the quote's person holds another post ("Phó Chủ tịch ...")
-    elif missing:
-        status = {"answered": "unsure", "unsure": "refused"}.get(status, status)
-    found = {"confidence": confidence, "evidence": evidence, "missing": missing}
+    unknown = any(not name_in_corpus(n, searcher) for n in missing)
+    conflict = bool(citations) and post_conflict(read, citations[0].quote)
+    status, reason = guarded_outcome(status, unknown, conflict, bool(missing))
+    found = {"confidence": confidence, "evidence": evidence, "missing": missing, "reason": reason}
     if status == "refused" or not citations:
         text = t("not_about", lang, entities=", ".join(missing)) if missing else t("abstain", lang)
         return Answer(question, query, text, True, (), hits, result.signals, status="refused", **found)
@@ -402,6 +423,7 @@ def answer_to_dict(answer: Answer) -> dict:
         "query": answer.query,
         "answer": answer.text,
         "status": answer.outcome,
+        "reason": answer.reason,
         "abstained": answer.abstained,
         "mode": answer.mode,
         "warnings": list(answer.warnings),

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from embeddings.lexical import fold
 from qa.answering.answer import answer_question, build_extractive
-from qa.answering.answerability import AnswerabilityModel, fit_model, name_in_corpus, post_conflict
+from qa.answering.answerability import AnswerabilityModel, fit_model
 from qa.params import AnswerParams
 from qa.retrieval.searcher import Searcher
 
@@ -65,8 +65,8 @@ def run_answers(
                 "confidence": answer.confidence,
                 "status": answer.outcome,
                 "missing": bool(answer.missing),
-                "unknown": any(not name_in_corpus(n, searcher) for n in answer.missing),
-                "conflict": bool(quotes) and post_conflict(answer.query, quotes[0]),
+                "unknown": answer.reason == "unknown_name",  # the guard's refusals, whatever the model says
+                "conflict": answer.reason == "post_conflict",
                 "recency": answer.signals.about_recency,
                 "evidence": answer.evidence,
                 "slice": q.slice,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 
+from qa.answering.answer import guarded_outcome
 from qa.answering.answerability import FEATURES, AnswerabilityModel, fit_model
 from qa.evaluation.answers import auroc
 
@@ -25,15 +26,10 @@ CAPS = (None, 3.0, 2.5, 2.0, 1.5)  # the caps on one feature's log-odds contribu
 
 
 def outcome_of(row: dict, model: AnswerabilityModel) -> str:
-    """The outcome `answer_question` gives a row's question under `model` (same rule: unknown names and a quote whose
-    person holds another post refuse, names missing from the passages lower the outcome one step, "latest" questions
-    are always answered)."""
+    """The outcome `answer_question` gives a row's question under `model`: the model's outcome ("latest" questions are
+    always answered), then the same entity guard (qa.answering.answer.guarded_outcome) on the row's recorded reason."""
     status = "answered" if row.get("recency") else model.outcome(model.probability(row["evidence"]))
-    if row.get("unknown") or row.get("conflict"):
-        return "refused"
-    if row.get("missing"):
-        return {"answered": "unsure", "unsure": "refused"}.get(status, status)
-    return status
+    return guarded_outcome(status, bool(row.get("unknown")), bool(row.get("conflict")), bool(row.get("missing")))[0]
 
 
 def outcome_metrics(rows: Sequence[dict], outcomes: Sequence[str]) -> dict[str, float]:

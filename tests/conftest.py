@@ -114,12 +114,20 @@ def real_searcher(real_index_dir):
 
 
 class ReplayEncoder:
-    """Gives back the vectors a real build stored for each passage text: a second store with the real model's vectors, no model run."""
+    """Gives back the vectors a real build stored for each passage and sentence text: a second store with the real
+    model's vectors, no model run (sentences: the stored float16 rows, widened; narrowed again they are the same)."""
 
     def __init__(self, index):
+        from embeddings.sentences import distinct_sentences
+        from embeddings.stores.interface import embed_key
+        from embeddings.stores.sentence_table import stored_rows
+
         self.name = index.manifest["model"]
         self.dim = int(index.vectors.shape[1])
         self.known = {c.embed_text: v for c, v in zip(index.chunks, index.vectors)}
+        texts = distinct_sentences(c.text for c in index.chunks)
+        rows = stored_rows(index.sentence_keys, index.sentence_vectors, [embed_key(self.name, t) for t in texts])
+        self.known.update((t, rows[embed_key(self.name, t)]) for t in texts if embed_key(self.name, t) in rows)
 
     def encode(self, texts, kind):
         return np.stack([self.known[t] for t in texts]).astype(np.float32)

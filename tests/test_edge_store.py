@@ -1,24 +1,32 @@
-"""Qdrant Edge builds: full, incremental (an article added, one changed, one removed), interrupted, reopened.
+"""Qdrant Edge builds: full, incremental (an article added, one changed, one removed), interrupted, reopened;
+the sentence vectors kept beside the shard through the same builds, and a shard built before them.
 
 Fake encoder (tests/conftest.py), the five seed articles, `tmp_path` always. An interruption is an exception
 raised from inside the writer after some points are in the new shard: the previous version must keep
 answering, and the next build must complete from it.
 """
 
+import json
 import math
 
 import numpy as np
 import pytest
 
 from embeddings.build import build_index
-from embeddings.errors import IndexLockedError
+from embeddings.errors import IndexCorruptError, IndexLockedError
 from embeddings.lexical import tokenize
+from embeddings.sentences import distinct_sentences
 from embeddings.stores import edge_write
 from embeddings.stores.backends import open_store
-from embeddings.stores.interface import StoreConfig
+from embeddings.stores.faiss_folder import load_index
+from embeddings.stores.interface import StoreConfig, embed_key
 from embeddings.stores.qdrant_schema import SPARSE, point_id, query_weights, token_index
 from embeddings.stores.versions import writer_lock
+from qa.answering.answer import answer_question
+from qa.params import AnswerParams
 from qa.retrieval.searcher import Filters, Searcher
+
+from .conftest import FakeEncoder
 
 HP = "001_528bc86e38a8c041"  # Hải Phòng: changed below
 NHS = "004_9ddeaedd6e62409b"  # Ngũ Hành Sơn: removed below
@@ -140,3 +148,149 @@ def test_update_interrupt_reopen(edge, corpus_copy, fake_encoder, options, monke
 def test_a_second_writer_is_refused(edge, corpus_copy, fake_encoder, options):
     with writer_lock(edge.edge_dir), pytest.raises(IndexLockedError, match="another `qa index`"):
         build_index(corpus_copy, edge.index_dir, options, encoder=fake_encoder, store=edge)
+
+
+ENGLISH = "What did Hai Phong propose to the Central Committee?"  # English answers read sentence vectors
+
+
+class Counting:
+    """Wraps an encoder and counts the texts encoded per kind ("query", "passage")."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.dim, self.engine = inner, inner.name, inner.dim, "counting"
+        self.counts = {"query": 0, "passage": 0}
+
+    def encode(self, texts, kind):
+        self.counts[kind] += len(texts)
+        return self.inner.encode(texts, kind)
+
+
+class AlwaysAnswer:
+    """An answerability model that always answers: these tests are about where sentence vectors come from."""
+
+    threshold = 0.5
+
+    def probability(self, evidence) -> float:
+        return 1.0
+
+    def outcome(self, p: float) -> str:
+        return "answered"
+
+
+def _english(store, encoder):
+    """(answer, texts encoded per kind) of the English question on `store`."""
+    counting = Counting(encoder)
+    answer = answer_question(ENGLISH, Searcher(store, counting), model=AlwaysAnswer(), params=AnswerParams(entity_guard=False))
+    return answer, counting.counts
+
+
+def _table(store) -> dict[bytes, np.ndarray]:
+    """key -> float16 row of a store's sentence files."""
+    keys, vectors = np.load(store.path / "sentence_keys.npy"), np.load(store.path / "sentences.npy")
+    assert list(keys) == sorted(keys) and vectors.dtype == np.float16
+    return dict(zip(keys.tolist(), vectors))
+
+
+def _same_as_faiss(store, faiss_dir, model) -> None:
+    """The Edge version's sentence table is the FAISS folder's for the same corpus, and holds every sentence of its
+    passages (the split answers quote), each found by text."""
+    texts = distinct_sentences(c.text for c in store.all_chunks())
+    table, faiss = _table(store), load_index(faiss_dir)
+    assert sorted(table) == sorted(embed_key(model, t).encode() for t in texts) == faiss.sentence_keys.tolist()
+    assert store.manifest["n_sentences"] == len(texts)
+    reference = dict(zip(faiss.sentence_keys.tolist(), faiss.sentence_vectors))
+    # the same float16 rows: equal within float16 precision (here bit for bit: same fake vectors, same rounding)
+    assert max(float(np.abs(table[k].astype(np.float32) - reference[k].astype(np.float32)).max()) for k in table) <= 1e-3
+    vectors, found = store.sentence_vectors(texts)
+    assert found.all() and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_sentence_vectors_follow_every_build(edge, tmp_path, corpus_copy, fake_encoder, options):
+    first = build_index(corpus_copy, edge.index_dir, options, encoder=fake_encoder, store=edge)
+    build_index(corpus_copy, tmp_path / "faiss-1", options, encoder=FakeEncoder())  # the reference, same vectors
+    store = open_store(edge)
+    try:
+        _same_as_faiss(store, tmp_path / "faiss-1", options.model)
+        assert first.sentences == first.sentences_embedded == store.manifest["n_sentences"] == 120
+        for name in ("sentence_keys.npy", "sentences.npy"):  # sizes recorded like the other files: truncation shows
+            assert store.manifest["files"][name] == (store.path / name).stat().st_size
+        before = _table(store)
+        gone = set(distinct_sentences(c.text for c in store.all_chunks() if c.doc_id == NHS))
+        answer, counts = _english(store, fake_encoder)
+        assert answer.citations and counts == {"query": 1, "passage": 0}  # no sentence encoded at question time
+    finally:
+        store.close()
+
+    # an update: an article added, one changed, one removed; only the new sentences are encoded
+    (corpus_copy / f"{NEW}.txt").write_text(NEW_TEXT, encoding="utf-8")
+    _edit(corpus_copy / f"{HP}.txt", "Quỳnh Trang", "Đoạn mới về cảng Lạch Huyện của Hải Phòng.\n\nQuỳnh Trang")
+    (corpus_copy / f"{NHS}.txt").unlink()
+    fake_encoder.encoded.clear()
+    second = build_index(corpus_copy, edge.index_dir, options, encoder=fake_encoder, store=edge)
+    encoded = set(fake_encoder.encoded)
+    assert second.changed == [HP] and second.removed == [NHS] and second.added == [NEW]
+    build_index(corpus_copy, tmp_path / "faiss-2", options, encoder=FakeEncoder())
+    store = open_store(edge)  # reopened: the new version
+    try:
+        _same_as_faiss(store, tmp_path / "faiss-2", options.model)
+        after = _table(store)
+        texts = distinct_sentences(c.text for c in store.all_chunks())
+        new = [t for t in texts if embed_key(options.model, t).encode() not in before]
+        assert "Đoạn mới về cảng Lạch Huyện của Hải Phòng." in new and any("Rạch Miễu" in t for t in new)
+        assert second.sentences_embedded == len(new) and second.sentences_reused == len(texts) - len(new)
+        assert second.sentences == len(texts) == len(after)
+        assert set(new) <= encoded and not encoded & (set(texts) - set(new))  # kept sentences were not encoded again
+        # the removed article's own sentences went with it; every kept row is the previous version's, bit for bit
+        assert gone - set(texts) and not {embed_key(options.model, t).encode() for t in gone - set(texts)} & set(after)
+        assert all(np.array_equal(after[k], before[k]) for k in after if k in before)
+        assert _english(store, fake_encoder)[1] == {"query": 1, "passage": 0}
+    finally:
+        store.close()
+
+
+def _as_built_before_sentence_vectors(version) -> None:
+    """Make an Edge version one of the code before Edge kept sentence vectors: no files, no manifest entries."""
+    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    for name in ("sentence_keys.npy", "sentences.npy"):
+        (version / name).unlink()
+        del manifest["files"][name]
+    del manifest["settings"]["sentence_chars"], manifest["n_sentences"]
+    (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_a_shard_without_sentence_files_still_answers(edge, corpus_copy, fake_encoder, options):
+    build_index(corpus_copy, edge.index_dir, options, encoder=fake_encoder, store=edge)
+    store = open_store(edge)
+    expected = _english(store, fake_encoder)[0]
+    store.close()
+    _as_built_before_sentence_vectors(store.path)
+
+    old = open_store(edge)
+    try:
+        vectors, found = old.sentence_vectors(["Hải Phòng kiến nghị.", "Một câu khác."])
+        assert vectors.shape == (2, 64) and not found.any() and not vectors.any()
+        answer, counts = _english(old, fake_encoder)
+        assert counts["passage"] > 0 and answer.citations == expected.citations  # encoded now, the same quote
+    finally:
+        old.close()
+
+    # the next build adds them (the sentence split is a new setting) and re-encodes no passage
+    fake_encoder.encoded.clear()
+    summary = build_index(corpus_copy, edge.index_dir, options, encoder=fake_encoder, store=edge)
+    assert summary.written and summary.embedded == 0 and summary.sentences_embedded == summary.sentences == 120
+    assert summary.note == "settings changed (sentence_chars): every article indexed again"
+    store = open_store(edge)
+    try:
+        assert store.sentence_vectors(["Một câu khác.", *distinct_sentences(c.text for c in store.all_chunks())])[1][1:].all()
+    finally:
+        store.close()
+
+
+def test_a_truncated_sentence_file_is_refused_with_the_fix(edge, corpus_copy, fake_encoder, options):
+    build_index(corpus_copy, edge.index_dir, options, encoder=fake_encoder, store=edge)
+    store = open_store(edge)
+    store.close()
+    path = store.path / "sentences.npy"
+    path.write_bytes(path.read_bytes()[:-768])
+    with pytest.raises(IndexCorruptError, match=r"sentences.npy is missing or truncated .*qa index --rebuild --store qdrant"):
+        open_store(edge)

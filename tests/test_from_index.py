@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import shutil
 
 import numpy as np
 import pytest
@@ -83,11 +84,28 @@ def assert_untouched(target: StoreConfig, before: str | None) -> None:
         assert (root / "CURRENT").read_text().strip() == before and not list(root.glob("tmp-*"))
 
 
+def edge_sentence_files(config: StoreConfig) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted keys, float16 vectors) of the live Edge version's sentence files."""
+    version = config.edge_dir / (config.edge_dir / "CURRENT").read_text().strip()
+    return np.load(version / "sentence_keys.npy"), np.load(version / "sentences.npy")
+
+
+def without_sentence_files(root) -> None:
+    """Make the live Edge version under `root` one built before Edge kept sentence vectors."""
+    version = root / (root / "CURRENT").read_text().strip()
+    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    for name in ("sentence_keys.npy", "sentences.npy"):
+        (version / name).unlink()
+        del manifest["files"][name]
+    del manifest["settings"]["sentence_chars"], manifest["n_sentences"]
+    (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
 def test_faiss_to_edge_encodes_nothing(tmp_path, faiss_source, options):
     edge = StoreConfig(kind="qdrant", index_dir=tmp_path / "index")
     summary = build_index(CORPUS, edge.index_dir, options, encoder=NoEncoder(), store=edge, from_index=faiss_source)
     assert (summary.chunks, summary.taken, summary.embedded, summary.reused) == (29, 29, 0, 0)
-    assert f"from {faiss_source}: 29 passages and 0 sentences taken, 0 passages and 0 sentences encoded" in summary.lines()
+    assert f"from {faiss_source}: 29 passages and 120 sentences taken, 0 passages and 0 sentences encoded" in summary.lines()
     store, source = open_store(edge), open_store(StoreConfig(index_dir=faiss_source))
     try:
         expected, got = faiss_vectors(faiss_source), edge_vectors(store)
@@ -96,14 +114,27 @@ def test_faiss_to_edge_encodes_nothing(tmp_path, faiss_source, options):
         assert_same_search(source, store)
     finally:
         store.close()
+    # the sentence vectors too, bit for bit (float16 widened on the way and narrowed again)
+    keys, vectors = edge_sentence_files(edge)
+    index = load_index(faiss_source)
+    assert np.array_equal(keys, index.sentence_keys) and np.array_equal(vectors, index.sentence_vectors)
 
 
-def test_edge_to_faiss_takes_passages_encodes_only_sentences(tmp_path, edge_source, options):
-    # an Edge shard keeps no sentence vectors: a FAISS target that keeps them encodes those, and only those
+def test_edge_to_faiss_takes_passages_and_sentences(tmp_path, edge_source, options):
+    summary = build_index(CORPUS, tmp_path / "faiss", options, encoder=NoEncoder(), from_index=edge_source)
+    assert (summary.taken, summary.embedded, summary.sentences_taken, summary.sentences_embedded) == (29, 0, 120, 0)
+    keys, vectors = edge_sentence_files(StoreConfig(kind="qdrant", index_dir=edge_source))
+    index = load_index(tmp_path / "faiss")
+    assert np.array_equal(keys, index.sentence_keys) and np.array_equal(vectors, index.sentence_vectors)
+
+    # an Edge shard built before Edge kept sentence vectors: a FAISS target encodes those, and only those
+    old = tmp_path / "old-edge"
+    shutil.copytree(edge_source, old)
+    without_sentence_files(old / "qdrant-edge")
     encoder = FakeEncoder()
-    summary = build_index(CORPUS, tmp_path / "faiss", options, encoder=encoder, from_index=edge_source)
+    summary = build_index(CORPUS, tmp_path / "from-old", options, encoder=encoder, from_index=old)
     assert (summary.taken, summary.embedded, summary.sentences_taken, summary.sentences_embedded) == (29, 0, 0, 120)
-    passages = {c.embed_text for c in load_index(tmp_path / "faiss").chunks}
+    passages = {c.embed_text for c in load_index(tmp_path / "from-old").chunks}
     assert len(encoder.encoded) == 120 and not passages & set(encoder.encoded)
 
     # without sentence vectors nothing at all is encoded; DIR/qdrant-edge names the same shard
@@ -230,7 +261,7 @@ def test_cli_index_from_index(tmp_path, faiss_source, monkeypatch, capsys):
     flags = ["--corpus", str(CORPUS), "--index-dir", str(tmp_path / "index"), "--store", "qdrant", "--quiet"]
     code = main(["index", *flags, "--from-index", str(faiss_source)])
     out = capsys.readouterr().out
-    assert code == 0 and f"from {faiss_source}: 29 passages and 0 sentences taken, 0 passages and 0 sentences encoded" in out
+    assert code == 0 and f"from {faiss_source}: 29 passages and 120 sentences taken, 0 passages and 0 sentences encoded" in out
     assert (tmp_path / "index" / "qdrant-edge" / "CURRENT").exists()
 
     code = main(["index", *flags[:3], str(tmp_path / "other"), *flags[4:], "--from-index", str(tmp_path / "nothing")])

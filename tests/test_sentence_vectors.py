@@ -1,6 +1,6 @@
 """Sentence vectors stored at build time (sentences.npy): the split both layers share, what a build stores
 and reuses, and English answers that read the stored vectors instead of encoding, with the on-the-fly
-fallback for indexes built before them, for Qdrant and for another quote length.
+fallback for indexes built before them and for another quote length; Qdrant Edge keeps them too.
 
 Fake encoder here (fast); the last tests repeat the checks with the real model.
 """
@@ -20,7 +20,6 @@ from embeddings.stores.backends import open_store
 from embeddings.stores.faiss_folder import current_version, load_index
 from embeddings.stores.faiss_store import FaissStore
 from embeddings.stores.interface import StoreConfig, embed_key
-from embeddings.stores.qdrant_store import close_local_clients
 from qa.answering.answer import answer_question, build_extractive
 from qa.answering.sentences import split_sentences
 from qa.params import AnswerParams
@@ -123,6 +122,31 @@ def test_build_stores_one_float16_vector_per_distinct_sentence(fake_index_dir, o
     assert stored.dtype == np.float32 and not stored[-1].any()
     fresh = FakeEncoder().encode(texts, "passage")
     assert np.min(np.sum(stored[:-1] * fresh, axis=1)) >= 0.999
+
+
+def test_sentence_table_round_trip(tmp_path):
+    """Rows added in batches (a key recurring keeps its first row) -> sorted files -> the same rows found by key."""
+    from embeddings.stores.sentence_table import SentenceTableWriter, load_table, lookup, stored_rows
+
+    rows = np.eye(3, dtype=np.float32)
+    table = SentenceTableWriter(tmp_path)
+    table.add(("c", "a"), rows[[0, 1]])  # c -> e0, a -> e1
+    table.add(("a", "b"), rows[[0, 2]])  # a again (its second row ignored), b -> e2
+    assert table.finish(3) == 3 and not (tmp_path / "sentences.f16").exists()
+    keys, vectors = load_table(tmp_path, 3)
+    assert keys.tolist() == [b"a", b"b", b"c"] and vectors.dtype == np.float16
+    assert np.array_equal(vectors, rows[[1, 2, 0]].astype(np.float16))
+    found = stored_rows(keys, vectors, ["b", "x", "c"])
+    assert sorted(found) == ["b", "c"] and np.array_equal(found["c"], rows[0])
+    out, hit = lookup(keys, vectors, ["x", "a"], 3)
+    assert hit.tolist() == [False, True] and not out[0].any() and np.array_equal(out[1], rows[1])
+    assert stored_rows(None, None, ["a"]) == {} and not lookup(None, None, ["a"], 3)[1].any()  # a version without them
+
+    (tmp_path / "empty").mkdir()
+    assert SentenceTableWriter(tmp_path / "empty").finish(3) == 0  # no rows: the index's width still
+    assert load_table(tmp_path / "empty", 3)[1].shape == (0, 3)
+    with pytest.raises(ValueError, match="disagree"):
+        load_table(tmp_path, 4)
 
 
 def test_build_summary_counts_sentences(tmp_path, corpus_copy, fake_encoder, options):
@@ -230,22 +254,26 @@ def test_sentence_vectors_can_be_switched_off(tmp_path, corpus_copy, fake_encode
     assert answer.citations == _answer(load_index(fake_index_dir), FakeEncoder())[0].citations
 
 
-def test_qdrant_build_keeps_no_sentence_vectors_and_answers_english(tmp_path, corpus_copy, fake_encoder, options, fake_index_dir):
+def test_qdrant_edge_build_keeps_sentence_vectors_and_answers_english(
+    tmp_path, corpus_copy, fake_encoder, options, fake_index_dir
+):
+    """Qdrant Edge keeps the FAISS folder's sentence files (tests/test_edge_store.py: updates, an older shard)."""
     config = StoreConfig(kind="qdrant", index_dir=tmp_path / "qdrant")
     summary = build_index(corpus_copy, tmp_path, options, encoder=fake_encoder, store=config)
+    store = open_store(config)
     try:
-        store = open_store(config)
-        assert summary.sentences == 0 and "sentences:" not in "\n".join(summary.lines())
-        assert sorted(fake_encoder.encoded) == sorted(c.embed_text for c in store.all_chunks())  # no sentence encoded
-        assert "sentence_chars" not in store.manifest["settings"]
-        vectors, found = store.sentence_vectors(["Hải Phòng kiến nghị.", "Một câu khác."])
-        assert vectors.shape == (2, 64) and not found.any()
+        texts = distinct_sentences(c.text for c in store.all_chunks())
+        assert summary.sentences == summary.sentences_embedded == len(texts) == store.manifest["n_sentences"]
+        assert sorted(fake_encoder.encoded) == sorted([c.embed_text for c in store.all_chunks()] + texts)
+        assert store.manifest["settings"]["sentence_chars"] == MAX_QUOTE_CHARS
+        vectors, found = store.sentence_vectors([texts[0], "Một câu khác."])
+        assert vectors.shape == (2, 64) and found.tolist() == [True, False] and not vectors[1].any()
 
         answer, spy = _answer(store, FakeEncoder())
-        assert spy.encoded("passage") > 0
+        assert spy.calls == [("query", 1)]  # as on FAISS: no sentence encoded at question time
         assert answer.citations == _answer(load_index(fake_index_dir), FakeEncoder())[0].citations
     finally:
-        close_local_clients()
+        store.close()
 
 
 def test_stored_sentence_vectors_match_the_real_model(real_index_dir, real_encoder):

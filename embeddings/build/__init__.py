@@ -7,7 +7,7 @@ Articles stream to the store in bounded batches (embeddings.build.batches), so t
 batch of passages and vectors, not the corpus. Only chunks whose embedded text is new are encoded; the
 previous index, keyed by model and chunk-text hash, serves as the embedding cache. When nothing changed nothing is
 written and no model is loaded, so a re-run takes well under a second. A store that keeps
-sentence vectors (FAISS) also gets one vector per distinct sentence of the chunks (the
+sentence vectors (FAISS, Qdrant Edge) also gets one vector per distinct sentence of the chunks (the
 sentences answers quote), cached the same way, so English answers need no encoding but the question's
 (`BuildOptions.sentence_pooling` takes them from the passage's own forward pass instead: faster, less accurate).
 `from_index` (`qa index --from-index DIR`) names another built index, FAISS or Qdrant Edge, asked for the vectors the

@@ -6,7 +6,9 @@ cache), then in the `--from-index` one when given (embeddings.stores.vector_sour
 one WriteBatch; the store writes it and the batch is forgotten, so the
 build's memory holds one batch, not the corpus. Sentence vectors (a store that keeps them) are mean-pooled from
 the passage's own forward pass when the encoder offers `encode_spans` (embeddings.encoders.ort), else encoded
-on their own; a sentence seen in an earlier batch is not handed over again.
+on their own; a sentence seen in an earlier batch is not handed over again. Every passage's sentences are handed
+over, an incremental build's unchanged articles' too (their vectors come back from the previous version's cache):
+a store rewrites its sentence table whole each build (Qdrant Edge), so it holds the corpus' sentences and no others.
 
 May import: embeddings.chunk, .sentences, .encoders.encode, .stores.interface (build's rooms, like build).
 """
@@ -99,10 +101,11 @@ class Batches:
         summary.taken += taken
         summary.reused += len(chunks) - len(todo) - taken
 
-        # sentences new to this build; those the previous index stores are copied, the rest computed
-        spans = {c.chunk_id: passage_sentences(c) for c in targets} if self.sentences else {}
+        # sentences new to this build; those the previous index stores are copied, the rest computed.
+        # subtle: of every passage, not only the targets: an incremental store's table holds the whole corpus' sentences
+        spans = {c.chunk_id: passage_sentences(c) for c in chunks} if self.sentences else {}
         new: dict[str, str] = {}
-        for c in targets:
+        for c in chunks:
             for text, _, _ in spans.get(c.chunk_id, ()):
                 k = embed_key(model, text)
                 if k not in self.seen and k not in new:

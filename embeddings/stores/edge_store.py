@@ -8,7 +8,9 @@ Layout (versioned folders and CURRENT from embeddings.stores.versions, like the 
         shard/                 the Edge shard: points in the schema of embeddings.stores.qdrant_schema
         documents.jsonl        one Document per line
         stats.json             token document frequencies, the chunk ids behind the z-score sample
-        manifest.json          the build's manifest, counts, BM25 lengths, sizes of the two files above
+        sentence_keys.npy      (m,) sorted embed keys of the corpus' distinct sentences   } as in the FAISS folder
+        sentences.npy          (m, d) float16 "passage" vectors of those sentences        } (.sentence_table)
+        manifest.json          the build's manifest, counts, BM25 lengths, sizes of the files above
 
 Documents and stats are files beside the shard, not points in it: an Edge shard is one collection (the
 server's `-docs` and `-meta` collections have no place there), and points without vectors would sit
@@ -17,9 +19,13 @@ write-ahead log, which is also what lets several processes read it at once. subt
 open shard per directory; opening and closing rewrite a few of its files with the same bytes (checked: the
 contents do not change), harmless between readers, and the writer never opens a live version (edge_write).
 
+The sentence files are optional: a version built before Edge kept them opens, and its answers encode their
+sentences at question time (as on a server).
+
 Not here: writing (embeddings.stores.edge_write), fusion (ours, in qa.retrieval: the engine's `Prefetch` +
-`Fusion` would rank differently from the FAISS folder), sentence vectors (answers encode theirs, as on a server).
-May import: embeddings.errors, embeddings.types, .interface, .qdrant_schema, .versions; qdrant_edge inside functions.
+`Fusion` would rank differently from the FAISS folder).
+May import: embeddings.errors, embeddings.types, .interface, .qdrant_schema, .sentence_table, .versions; qdrant_edge
+inside functions.
 """
 
 from __future__ import annotations
@@ -33,8 +39,9 @@ import numpy as np
 from embeddings.errors import IndexCorruptError, IndexMissingError, StoreUnavailableError
 from embeddings.types import Chunk, Document
 
-from .interface import FilterLike, StoreConfig
+from .interface import FilterLike, StoreConfig, embed_key
 from .qdrant_schema import DENSE, SPARSE, chunk_from, filter_terms, point_id, query_weights, sparse_items
+from .sentence_table import KEYS, VECTORS, load_table, lookup
 from .versions import current_version, read_jsonl, read_version_manifest
 
 EDGE_FORMAT = 1
@@ -69,6 +76,22 @@ def open_shard(version: Path):
         raise IndexCorruptError(f"{version / 'shard'} cannot be opened by Qdrant Edge ({str(exc)[:200]}); {_REBUILD}") from None
 
 
+def read_sentences(version: Path, manifest: Mapping, fix: str = _REBUILD) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """((m,) sorted keys, (m, dim) float16 vectors) of the version's sentence files, memory-mapped; (None, None) for a
+    version built without them. IndexCorruptError naming the file and `fix` when one is missing, truncated or damaged."""
+    files = manifest.get("files", {})
+    if VECTORS not in files:
+        return None, None
+    for name in (KEYS, VECTORS):
+        path = version / name
+        if not path.is_file() or path.stat().st_size != files.get(name):
+            raise IndexCorruptError(f"{path} is missing or truncated (expected {files.get(name)} bytes); {fix}")
+    try:
+        return load_table(version, int(manifest.get("dim") or 0))
+    except Exception as exc:  # noqa: BLE001 - any parse failure of our own files means a damaged index
+        raise IndexCorruptError(f"{version} cannot be read ({exc.__class__.__name__}: {exc}); {fix}") from None
+
+
 def edge_filter(filters: FilterLike | None, ids: Sequence[str] = ()):
     """Filters (and, when given, a set of point ids) -> a qdrant_edge Filter, or None when nothing is filtered."""
     q = edge()
@@ -99,7 +122,7 @@ def check_built(config: StoreConfig) -> None:
 class EdgeStore:
     """A committed Edge version, read-only. Ids are chunk ids; documents and stats are read once at open."""
 
-    def __init__(self, shard, path: Path, manifest: dict, stats: dict, documents: dict[str, Document]):
+    def __init__(self, shard, path: Path, manifest: dict, stats: dict, documents: dict[str, Document], sentences=(None, None)):
         self.shard = shard
         self.path = path
         self.manifest = manifest
@@ -112,6 +135,7 @@ class EdgeStore:
         self._all: list[Chunk] | None = None
         self._dense: tuple[bytes, dict[str, float]] = (b"", {})  # the last dense search: (query vector, scores)
         self._lexical: tuple[str, dict[str, float]] = ("", {})
+        self._sentence_keys, self._sentences = sentences  # read_sentences: memory-mapped, or None
 
     @classmethod
     def open(cls, config: StoreConfig, model: str | None = None) -> EdgeStore:
@@ -130,7 +154,8 @@ class EdgeStore:
             documents = {d.doc_id: d for d in read_jsonl(version / "documents.jsonl", Document)}
         except Exception as exc:  # noqa: BLE001 - any parse failure of our own files means a damaged index
             raise IndexCorruptError(f"{version} cannot be read ({exc.__class__.__name__}: {exc}); {_REBUILD}") from None
-        return cls(open_shard(version), version, manifest, stats, documents)
+        sentences = read_sentences(version, manifest)
+        return cls(open_shard(version), version, manifest, stats, documents, sentences)
 
     @property
     def version(self) -> str:
@@ -227,8 +252,10 @@ class EdgeStore:
         return self._df
 
     def sentence_vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """None stored (the Edge writer keeps no sentence vectors): callers encode them."""
-        return np.zeros((len(texts), int(self.manifest.get("dim") or 0)), np.float32), np.zeros(len(texts), dtype=bool)
+        """Binary search of the texts' keys in the memory-mapped sentence_keys.npy; float16 rows re-normalized. None
+        found in a version built without the files: callers encode them."""
+        keys = [embed_key(self.manifest["model"], t) for t in texts]
+        return lookup(self._sentence_keys, self._sentences, keys, int(self.manifest.get("dim") or 0))
 
     def all_chunks(self) -> list[Chunk]:
         if self._all is None:
@@ -238,6 +265,7 @@ class EdgeStore:
         return self._all
 
     def close(self) -> None:
+        self._sentence_keys = self._sentences = None
         self.shard.close()
 
 

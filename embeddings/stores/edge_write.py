@@ -12,10 +12,17 @@ never touching a version a reader may have open.
 
 Streaming: the plan's articles arrive in bounded batches (WritePlan.batches) and each batch is tokenized, upserted
 and forgotten; what stays in memory for the whole build is what the store keeps anyway (the articles, the token
-document frequencies, the chunk ids). BM25 weights need the corpus' mean passage length before it is known: they
-are written with the first batch's mean (an incremental build: the stored one) and, only if the final mean differs
-by more than 1% (qdrant_schema.AVGDL_TOLERANCE), every point's sparse vector is re-weighted at the end.
-May import: embeddings.types, .interface, .qdrant_schema, .versions, .edge_store, .edge_points; qdrant_edge inside functions.
+document frequencies, the chunk ids) and the sentence keys. BM25 weights need the corpus' mean passage length before
+it is known: they are written with the first batch's mean (an incremental build: the stored one) and, only if the
+final mean differs by more than 1% (qdrant_schema.AVGDL_TOLERANCE), every point's sparse vector is re-weighted at the end.
+
+Sentence vectors (embeddings.stores.sentence_table, as in the FAISS folder) are not copied and updated like the
+shard but written whole into every version: the build hands over every distinct sentence of the corpus, an
+incremental one too (those of unchanged articles with the live version's vectors, from `cached_sentence_vectors`),
+so a removed article's sentences go with it and nothing is encoded twice. Cost: the table is rewritten each build
+(808 bytes a sentence at 384 dimensions: its float16 row and 40-byte key), like the shard's copy.
+May import: embeddings.errors, embeddings.types, .interface, .qdrant_schema, .versions, .edge_store, .edge_points,
+.sentence_table; qdrant_edge inside functions.
 """
 
 from __future__ import annotations
@@ -30,10 +37,11 @@ from pathlib import Path
 
 import numpy as np
 
+from embeddings.errors import IndexCorruptError
 from embeddings.types import Chunk, Document
 
 from .edge_points import OPTIMIZE_EVERY, create_shard, delete_documents, point, reweight_all
-from .edge_store import EDGE_FORMAT, edge, open_shard, read_live
+from .edge_store import EDGE_FORMAT, edge, open_shard, read_live, read_sentences
 from .interface import StoreConfig, WritePlan
 from .qdrant_schema import (
     BATCH,
@@ -42,6 +50,7 @@ from .qdrant_schema import (
     point_id,
     store_manifest,
 )
+from .sentence_table import KEYS, VECTORS, SentenceTableWriter, stored_rows
 from .versions import commit_version, new_version_dir, read_jsonl, writer_lock
 
 log = logging.getLogger(__name__)
@@ -64,7 +73,7 @@ class EdgeWriter:
     """
 
     rewrites_everything = False  # incremental: only added and changed articles' passages are handed over
-    stores_sentences = False  # no sentence vectors: the build skips encoding them, answers encode their few
+    stores_sentences = True  # sentence_keys.npy + sentences.npy beside the shard: answers read their sentence vectors
     streams = True  # takes the plan's batches one at a time
 
     def __init__(self, config: StoreConfig, lock_wait_seconds: float = 0.0):
@@ -78,6 +87,7 @@ class EdgeWriter:
         self._target: Path | None = None  # the version folder being filled by write()
         self._target_shard = None  # a full build's fresh shard in it
         self._lock = None
+        self._sentences: tuple | None = None  # the live version's sentence table (keys, vectors), memory-mapped
 
     def __enter__(self) -> EdgeWriter:
         self._lock = writer_lock(self.root, self.lock_wait_seconds)
@@ -129,7 +139,20 @@ class EdgeWriter:
         return out
 
     def cached_sentence_vectors(self, keys) -> dict[str, np.ndarray]:
-        return {}  # never asked: stores_sentences is False
+        """key -> the live version's sentence vector (float16 widened to float32, not re-normalized), for the wanted
+        keys it holds; none from a version built without sentence files, or with damaged ones (encoded again).
+
+        Read from the live version's own files, memory-mapped read-only (unlike its shard, opening them writes nothing).
+        """
+        if self._previous is None:
+            return {}
+        if self._sentences is None:
+            try:
+                self._sentences = read_sentences(self._previous, self._manifest)
+            except IndexCorruptError as exc:
+                log.warning("sentence vectors of the live version unusable, encoding them again: %s", exc)
+                self._sentences = (None, None)
+        return stored_rows(*self._sentences, keys)
 
     def write(self, plan: WritePlan) -> str:
         """Fill the new version (the live shard's copy when incremental, else a fresh shard) batch by batch,
@@ -141,6 +164,7 @@ class EdgeWriter:
         else:  # a full build: a fresh shard; a copy of the live one, if made, serves only the embedding cache
             target, shard = new_version_dir(self.root), None
         self._target = target
+        sentences = SentenceTableWriter(target) if plan.sentences is not None else None
         started = time.perf_counter()
         try:
             stats = StreamStats(plan.token_mode, (old or {}).get("weights_avgdl"))
@@ -154,6 +178,8 @@ class EdgeWriter:
                     for d in batch.documents:
                         fh.write(json.dumps(dataclasses.asdict(d), ensure_ascii=False) + "\n")
                     n_documents += len(batch.documents)
+                    if sentences is not None and batch.sentences is not None:
+                        sentences.add(batch.sentences.keys, batch.sentences.vectors)
                     gone = [d.doc_id for d in batch.documents if d.doc_id in replaced]
                     if gone:  # after the batch's cache lookup (done when it was made), before its new points
                         deleted += delete_documents(shard, gone)
@@ -194,9 +220,12 @@ class EdgeWriter:
                 self._shard = None
             self._target_shard = None
             log.info("Edge shard: %d passages, %d deleted, optimized: %s (%s)", stats.n, deleted, optimized, self.timings)
-            self._finish(target, plan, stats, n_documents, (old or {}).get("deleted_points", 0) + deleted)
+            n_sentences = sentences.finish(int(plan.manifest.get("dim") or 0)) if sentences is not None else None
+            self._finish(target, plan, stats, n_documents, (old or {}).get("deleted_points", 0) + deleted, n_sentences)
             version = commit_version(self.root, target)
         except BaseException:
+            if sentences is not None:
+                sentences.discard()
             if self._target_shard is not None:
                 self._target_shard.close()
                 self._target_shard = None
@@ -225,13 +254,17 @@ class EdgeWriter:
         self._target_shard = create_shard(target / "shard", dim)
         return self._target_shard
 
-    def _finish(self, tmp: Path, plan: WritePlan, stats: StreamStats, n_documents: int, deleted_points: int) -> None:
-        """Write stats and the manifest beside the filled shard and documents.jsonl, ready to commit."""
+    def _finish(
+        self, tmp: Path, plan: WritePlan, stats: StreamStats, n_documents: int, deleted_points: int, n_sentences: int | None
+    ) -> None:
+        """Write stats and the manifest beside the filled shard, documents.jsonl and sentence files, ready to commit."""
         (tmp / "stats.json").write_text(json.dumps({"df": stats.df, "sample_ids": stats.sample_ids()}, ensure_ascii=False))
+        names = ("documents.jsonl", "stats.json", *((KEYS, VECTORS) if n_sentences is not None else ()))
         manifest = {
             **store_manifest(plan, stats, "qdrant-edge", stats.n, n_documents),
             "format_version": EDGE_FORMAT,
             "deleted_points": deleted_points,  # > 0: queries compute IDF over live points (edge_store.search_params)
-            "files": {name: (tmp / name).stat().st_size for name in ("documents.jsonl", "stats.json")},
+            "files": {name: (tmp / name).stat().st_size for name in names},  # sizes checked on open: truncation
+            **({"n_sentences": n_sentences} if n_sentences is not None else {}),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))

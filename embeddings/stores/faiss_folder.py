@@ -16,6 +16,7 @@ with the Qdrant Edge store). Layout of an index folder::
         bm25/              bm25s arrays and vocabulary (no pickle)
         sentence_keys.npy  (m,) sorted embed keys (sha1 hex, bytes) of the corpus' distinct sentences
         sentences.npy      (m, d) float16: row i is the "passage" vector of the sentence keyed sentence_keys[i]
+                           (both: embeddings.stores.sentence_table, shared with the Qdrant Edge store)
 
 A build writes a new version folder and only then swaps `CURRENT`, so a crash at any
 point leaves the previous version live. No pickle anywhere: JSON, .npy, FAISS' own format.
@@ -26,7 +27,6 @@ encode their candidate sentences at question time instead (qa.answering.answer).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +37,7 @@ from embeddings.lexical import LexicalIndex
 from embeddings.types import Document
 
 from .chunk_table import ChunkTable
+from .sentence_table import VECTORS, load_table
 from .versions import current_version, prune_versions, read_jsonl, read_version_manifest, writer_lock  # noqa: F401 - prune_versions, writer_lock: re-exported for tests
 
 FORMAT_VERSION = 2
@@ -140,19 +141,6 @@ def build_faiss(vectors: np.ndarray, index_type: str = "auto") -> tuple[object, 
     return index, None
 
 
-def find_rows(sorted_keys: np.ndarray, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, found): `sorted_keys[rows[i]] == keys[i]` where `found[i]`; rows of missing keys are meaningless.
-
-    >>> find_rows(np.array([b"a", b"c"]), ["c", "b"])
-    (array([1, 1]), array([ True, False]))
-    """
-    if not len(keys) or not len(sorted_keys):
-        return np.zeros(len(keys), np.int64), np.zeros(len(keys), bool)
-    wanted = np.array(keys, dtype=sorted_keys.dtype)
-    rows = np.minimum(np.searchsorted(sorted_keys, wanted), len(sorted_keys) - 1)
-    return rows, sorted_keys[rows] == wanted
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -216,16 +204,11 @@ def load_index(index_dir: Path, model: str | None = None) -> LoadedIndex:
         faiss_index = faiss.read_index(str(version / "faiss.index"))
         lexical = LexicalIndex.load(version / "bm25")
         sentence_keys, sentence_vectors = None, None
-        if "sentences.npy" in manifest.get("files", {}):  # absent from indexes built before sentence vectors
-            sentence_keys = np.load(version / "sentence_keys.npy", mmap_mode="r", allow_pickle=False)
-            sentence_vectors = np.load(version / "sentences.npy", mmap_mode="r", allow_pickle=False)
+        if VECTORS in manifest.get("files", {}):  # absent from indexes built before sentence vectors
+            sentence_keys, sentence_vectors = load_table(version, manifest.get("dim"))
     except Exception as exc:  # noqa: BLE001 - any parse failure of our own files means a damaged index
         raise IndexCorruptError(f"{version} cannot be read ({exc.__class__.__name__}: {exc}); {_REBUILD}") from None
     n = len(chunks)
     if vectors.shape != (n, manifest.get("dim")) or faiss_index.ntotal != n or faiss_index.d != manifest.get("dim"):
         raise IndexCorruptError(f"{version}: chunks, vectors and FAISS index disagree in size; {_REBUILD}")
-    if sentence_vectors is not None and (
-        sentence_keys.ndim != 1 or sentence_vectors.shape != (len(sentence_keys), manifest.get("dim"))
-    ):
-        raise IndexCorruptError(f"{version}: sentence keys and sentence vectors disagree in size; {_REBUILD}")
     return LoadedIndex(version, manifest, documents, chunks, vectors, faiss_index, lexical, sentence_keys, sentence_vectors)

@@ -14,9 +14,10 @@ import numpy as np
 
 from embeddings.types import Chunk
 
-from .faiss_folder import LoadedIndex, find_rows, load_index
+from .faiss_folder import LoadedIndex, load_index
 from .faiss_write import write_folder
 from .interface import FilterLike, WritePlan, embed_key, sample_rows
+from .sentence_table import lookup, stored_rows
 from .versions import writer_lock
 
 
@@ -119,14 +120,7 @@ def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
 
 def stored_sentence_vectors(index: LoadedIndex, keys: Sequence[str], dim: int) -> tuple[np.ndarray, np.ndarray]:
     """((len(keys), dim) float32 L2-normalized vectors, (len(keys),) bool found) from a loaded index's sentence files."""
-    out = np.zeros((len(keys), dim), dtype=np.float32)
-    if index.sentence_keys is None:
-        return out, np.zeros(len(keys), dtype=bool)
-    rows, found = find_rows(index.sentence_keys, keys)
-    if found.any():
-        vectors = np.asarray(index.sentence_vectors[rows[found]], dtype=np.float32)
-        out[found] = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    return out, found
+    return lookup(index.sentence_keys, index.sentence_vectors, keys, dim)
 
 
 class FaissWriter:
@@ -170,11 +164,9 @@ class FaissWriter:
     def cached_sentence_vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         """key -> stored sentence vector (float16 widened to float32, not re-normalized: a reused vector is
         written back to float16 unchanged), for the wanted keys the previous version holds."""
-        if self._previous is None or self._previous.sentence_keys is None:
+        if self._previous is None:
             return {}
-        rows, found = find_rows(self._previous.sentence_keys, keys)
-        vectors = np.asarray(self._previous.sentence_vectors[rows[found]], dtype=np.float32)
-        return dict(zip((k for k, f in zip(keys, found) if f), vectors))
+        return stored_rows(self._previous.sentence_keys, self._previous.sentence_vectors, keys)
 
     def write(self, plan: WritePlan) -> str:
         return write_folder(self.index_dir, plan)

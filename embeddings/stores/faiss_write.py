@@ -3,11 +3,12 @@
 `FolderBuild` opens a `tmp-` version folder and appends each batch of a streaming build to it: articles to
 documents.jsonl, passages to chunks.jsonl (where each sits in its article: id, doc_id, start, end; the text is
 the article's, not repeated), vectors to a raw float32 file, BM25 statistics to an `embeddings.lexical.LexicalBuilder`,
-sentence vectors to a raw float16 file. `finish` turns the raw files into .npy, builds the FAISS index from the
-memory-mapped vectors and the BM25 matrix once, checksums, writes the manifest and commits the version; until then
-the previous version stays live, and an error removes the folder. Memory: one batch, the BM25 triples, and at
-the end the vectors (which the store loads when serving anyway).
-May import: embeddings.errors, embeddings.lexical, embeddings.types, .interface, .versions, .faiss_folder; faiss inside.
+sentence vectors to a raw float16 file (embeddings.stores.sentence_table). `finish` turns the raw files into .npy,
+builds the FAISS index from the memory-mapped vectors and the BM25 matrix once, checksums, writes the manifest and
+commits the version; until then the previous version stays live, and an error removes the folder. Memory: one
+batch, the BM25 triples, the sentence keys, and at the end the vectors (which the store loads when serving anyway).
+May import: embeddings.errors, embeddings.lexical, embeddings.types, .interface, .versions, .faiss_folder, .sentence_table;
+faiss inside.
 """
 
 from __future__ import annotations
@@ -23,31 +24,8 @@ from embeddings.lexical import LexicalBuilder
 
 from .faiss_folder import FORMAT_VERSION, build_faiss, choose_index_type, file_entries
 from .interface import WriteBatch, WritePlan
+from .sentence_table import SentenceTableWriter, raw_to_npy
 from .versions import commit_version, new_version_dir
-
-_BLOCK = 65536  # rows copied at a time from a raw file into its .npy
-
-
-def _raw_to_npy(raw: Path, target: Path, dtype, dim: int, order: np.ndarray | None = None) -> None:
-    """Rows of the headerless file `raw` -> `target`.npy (in `order` when given), a block at a time; removes `raw`.
-
-    Plain reads and writes, not memory maps: mapped pages would count as the build's memory (RSS).
-    """
-    dtype = np.dtype(dtype)
-    row_bytes = dtype.itemsize * dim
-    n = raw.stat().st_size // row_bytes if dim else 0
-    with raw.open("rb") as src, target.open("wb") as out:
-        np.lib.format.write_array_header_1_0(
-            out, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": (n, dim)}
-        )
-        for at in range(0, n, _BLOCK):
-            if order is None:
-                out.write(src.read(min(_BLOCK, n - at) * row_bytes))
-            else:
-                source = np.memmap(raw, dtype=dtype, mode="r", shape=(n, dim))
-                out.write(np.ascontiguousarray(source[order[at : at + _BLOCK]]).tobytes())
-                del source
-    raw.unlink()
 
 
 class FolderBuild:
@@ -57,14 +35,12 @@ class FolderBuild:
         self.index_dir = index_dir
         self.tmp = new_version_dir(index_dir)
         self.lexical = LexicalBuilder(token_mode)
-        self.keeps_sentences = keeps_sentences
+        self.sentences = SentenceTableWriter(self.tmp) if keeps_sentences else None
         self.n_chunks = self.n_documents = 0
         self.dim = 0
-        self.sentence_keys: list[str] = []
-        self._seen: set[str] = set()
         self._files = {
             name: (self.tmp / name).open("w" if name.endswith(".jsonl") else "wb", **({"encoding": "utf-8"} if name.endswith(".jsonl") else {}))
-            for name in ("documents.jsonl", "chunks.jsonl", "embeddings.f32", "sentences.f16")
+            for name in ("documents.jsonl", "chunks.jsonl", "embeddings.f32")
         }  # fmt: skip
 
     def add(self, batch: WriteBatch) -> None:
@@ -82,19 +58,15 @@ class FolderBuild:
         self.lexical.add(c.embed_text for c in batch.chunks)
         self.n_chunks += len(batch.chunks)
         self.n_documents += len(batch.documents)
-        if self.keeps_sentences and batch.sentences is not None:
-            fresh = [i for i, k in enumerate(batch.sentences.keys) if k not in self._seen]
-            self._seen.update(batch.sentences.keys)
-            self.sentence_keys += [batch.sentences.keys[i] for i in fresh]
-            if fresh:
-                files["sentences.f16"].write(np.asarray(batch.sentences.vectors[fresh], dtype=np.float16).tobytes())
+        if self.sentences is not None and batch.sentences is not None:
+            self.sentences.add(batch.sentences.keys, batch.sentences.vectors)
 
     def finish(self, plan: WritePlan) -> dict:
         """Vectors, FAISS, BM25 and sentence files from what was added; returns the manifest to write beside them."""
         for fh in self._files.values():
             fh.close()
         tmp, dim = self.tmp, self.dim or int(plan.manifest.get("dim") or 0)
-        _raw_to_npy(tmp / "embeddings.f32", tmp / "embeddings.npy", np.float32, dim)
+        raw_to_npy(tmp / "embeddings.f32", tmp / "embeddings.npy", np.float32, dim)
         vectors = np.load(tmp / "embeddings.npy")  # what the store loads to serve anyway
         index_type = choose_index_type(len(vectors)) if plan.index_type == "auto" else plan.index_type
         faiss_index, nprobe_recall = build_faiss(vectors, index_type)
@@ -106,13 +78,7 @@ class FolderBuild:
         del faiss_index
         (tmp / "bm25").mkdir()
         self.lexical.finish().save(tmp / "bm25")
-        if self.keeps_sentences:
-            keys = np.array(self.sentence_keys, dtype=bytes)
-            order = np.argsort(keys, kind="stable")
-            np.save(tmp / "sentence_keys.npy", keys[order], allow_pickle=False)
-            _raw_to_npy(tmp / "sentences.f16", tmp / "sentences.npy", np.float16, dim, order)
-        else:
-            (tmp / "sentences.f16").unlink()
+        n_sentences = self.sentences.finish(dim) if self.sentences is not None else None
         manifest = {
             **plan.manifest,
             "dim": dim,
@@ -123,13 +89,15 @@ class FolderBuild:
             "files": file_entries(tmp),
             "n_chunks": self.n_chunks,
             "n_documents": self.n_documents,
-            **({"n_sentences": len(self.sentence_keys)} if self.keeps_sentences else {}),
+            **({"n_sentences": n_sentences} if n_sentences is not None else {}),
         }
         return manifest
 
     def discard(self) -> None:
         for fh in self._files.values():
             fh.close()
+        if self.sentences is not None:
+            self.sentences.discard()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 

@@ -89,7 +89,7 @@ class VectorStore(Protocol):
         """((len(texts), dim) float32 stored "passage" vectors of sentences, (len(texts),) bool found).
 
         Rows not found are zeros: the caller encodes those (an index built without sentence vectors,
-        Qdrant, or a sentence split other than the build's). Keys: `embed_key(model, text)`.
+        a Qdrant server, or a sentence split other than the build's). Keys: `embed_key(model, text)`.
         """
         ...
 
@@ -213,7 +213,7 @@ class StoreWriter(Protocol):
     """Used by embeddings.build as a context manager (held for the whole build: the writer lock)."""
 
     rewrites_everything: bool  # True: every build writes all vectors (FAISS); False: upserts/deletes by article
-    stores_sentences: bool  # True: the build encodes every distinct sentence and hands them over (FAISS)
+    stores_sentences: bool  # True: the build hands over a vector per distinct sentence of the corpus (FAISS, Edge)
 
     def previous_manifest(self) -> dict:
         """The live index's manifest; IndexMissingError when there is none, IndexCorruptError when unusable."""

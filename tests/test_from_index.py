@@ -23,7 +23,7 @@ from embeddings.stores.faiss_folder import load_index
 from embeddings.stores.interface import StoreConfig, embed_key
 from embeddings.stores.qdrant_schema import DENSE, point_id
 
-from .conftest import CORPUS, FakeEncoder
+from .conftest import CORPUS, FakeEncoder, live_version, without_sentence_files
 
 QUESTIONS = ["Hải Phòng kiến nghị gì với Trung ương?", "Đảng bộ Cần Thơ có bao nhiêu đảng viên", "Ngũ Hành Sơn kết nạp"]
 
@@ -90,17 +90,6 @@ def edge_sentence_files(config: StoreConfig) -> tuple[np.ndarray, np.ndarray]:
     return np.load(version / "sentence_keys.npy"), np.load(version / "sentences.npy")
 
 
-def without_sentence_files(root) -> None:
-    """Make the live Edge version under `root` one built before Edge kept sentence vectors."""
-    version = root / (root / "CURRENT").read_text().strip()
-    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
-    for name in ("sentence_keys.npy", "sentences.npy"):
-        (version / name).unlink()
-        del manifest["files"][name]
-    del manifest["settings"]["sentence_chars"], manifest["n_sentences"]
-    (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-
-
 def test_faiss_to_edge_encodes_nothing(tmp_path, faiss_source, options):
     edge = StoreConfig(kind="qdrant", index_dir=tmp_path / "index")
     summary = build_index(CORPUS, edge.index_dir, options, encoder=NoEncoder(), store=edge, from_index=faiss_source)
@@ -130,7 +119,7 @@ def test_edge_to_faiss_takes_passages_and_sentences(tmp_path, edge_source, optio
     # an Edge shard built before Edge kept sentence vectors: a FAISS target encodes those, and only those
     old = tmp_path / "old-edge"
     shutil.copytree(edge_source, old)
-    without_sentence_files(old / "qdrant-edge")
+    without_sentence_files(live_version(old / "qdrant-edge"))
     encoder = FakeEncoder()
     summary = build_index(CORPUS, tmp_path / "from-old", options, encoder=encoder, from_index=old)
     assert (summary.taken, summary.embedded, summary.sentences_taken, summary.sentences_embedded) == (29, 0, 0, 120)

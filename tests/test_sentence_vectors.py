@@ -25,7 +25,7 @@ from qa.answering.sentences import split_sentences
 from qa.params import AnswerParams
 from qa.retrieval.searcher import Hit, Searcher
 
-from .conftest import CORPUS, FakeEncoder
+from .conftest import CORPUS, AlwaysAnswer, FakeEncoder
 
 HP = "001_528bc86e38a8c041"
 ENGLISH = "What did Hai Phong propose to the Central Committee?"
@@ -46,18 +46,6 @@ class SpyEncoder:
 
     def encoded(self, kind: str) -> int:
         return sum(n for k, n in self.calls if k == kind)
-
-
-class AlwaysAnswer:
-    """An answerability model that always answers: these tests are about which sentence is quoted."""
-
-    threshold = 0.5
-
-    def probability(self, evidence) -> float:
-        return 1.0
-
-    def outcome(self, p: float) -> str:
-        return "answered"
 
 
 def _without_sentences(index):

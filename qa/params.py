@@ -51,6 +51,9 @@ class AnswerParams:
     # who-questions: sentences holding the post asked about ("Chủ tịch UBND tỉnh"; "Who chairs" -> "Chủ tịch") gain this
     # much, times the share of the post found. Tune who-answers holding the expected name, three sets: 0 -> 67/76, 0.3 -> 69/76
     role_bonus: float = 0.3
+    # why-questions: a sentence stating a cause (lexicon/cause_cues.txt) gains this much word overlap. Tune why-answers
+    # holding the expected answer, four sets: 0 -> 59/71, 0.1 -> 61/71 (none lost), 0.15 -> 61 (3 lost), 0.35 -> 57
+    cause_bonus: float = 0.1
     caption_penalty: float = 0.3  # paragraphs without closing punctuation (captions, headings) are rarely answers
     # English questions: the sentences of this many passages compete by embedding similarity (vectors stored at
     # build time). Tune-split English answer accuracy, seed / news2: 3 -> 0.66 / 0.73, 2 -> 0.64 / 0.64, 1 -> 0.48 / 0.50.

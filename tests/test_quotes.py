@@ -98,3 +98,31 @@ def test_a_what_answer_goes_on_past_the_sentence_that_announces_it():
     text, citations = build_extractive("Việc thực hiện Nghị quyết còn những hạn chế gì?", [_hit(body)], Words())
     assert "bao biện, làm thay" in citations[0].quote  # the content, right after its announcement, in the same [1]
     assert text.startswith("Tuy nhiên") and "khắc phục" not in text
+
+
+def test_a_why_answer_leads_with_the_sentence_that_states_the_cause():
+    from qa.reading.asking import answer_type, states_cause
+
+    assert answer_type("Học sinh trường Phước Thiện A bị ngộ độc do đâu?") == "why"  # not "where" (đâu)
+    assert answer_type("What caused the food poisoning in Chu Pah?") == "why"
+    assert states_cause("Kết quả xét nghiệm nhanh ban đầu nghi vi khuẩn Salmonella có trong món gỏi gà trộn.")
+    assert states_cause("Nguyen nhan la do mua lon keo dai.") and not states_cause("Bệnh viện tiếp nhận 64 ca nhập viện.")
+    body = (
+        "Bệnh viện huyện tiếp nhận 64 trường hợp ngộ độc sau tiệc cưới ở làng Klăh. "
+        "Kết quả xét nghiệm ban đầu nghi vi khuẩn Salmonella trong món gỏi gà."
+    )
+
+    class Words:  # the question's words match the first sentence a little better than the second
+        def sentence_overlap(self, question, sentence):
+            return 0.50 if "64" in sentence else 0.45
+
+        def coverage(self, question, sentence):
+            return 0.0
+
+        def document_frequency(self, token):
+            return 1
+
+    _, citations = build_extractive("Vì sao hàng chục người ngộ độc sau tiệc cưới ở làng Klăh?", [_hit(body)], Words())
+    assert "Salmonella" in citations[0].quote
+    _, citations = build_extractive("Bao nhiêu người ngộ độc sau tiệc cưới ở làng Klăh?", [_hit(body)], Words())
+    assert "64" in citations[0].quote  # not a why-question: no cause bonus

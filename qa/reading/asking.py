@@ -36,7 +36,7 @@ _TYPES = (
         "when",
         r"\b(khi nao|luc nao|bao gio|ngay nao|thang nao|nam nao|thoi gian nao|when|what date|which day|what year|which year|what time)\b",
     ),
-    ("why", r"\b(vi sao|tai sao|why|ly do|nho dau|de lam gi|nham muc dich gi|muc dich gi|nguyen nhan|tren co so nao|what for)\b"),
+    ("why", r"\b(vi sao|tai sao|why|ly do|do dau|vi dau|what caused|cause of|nho dau|de lam gi|nham muc dich gi|muc dich gi|nguyen nhan|tren co so nao|what for)\b"),
     (
         "who",
         r"\b(ai|nguoi nao|who|whom|whose|co quan nao|don vi nao|to chuc nao|doi nao|lanh dao nao|"
@@ -226,6 +226,15 @@ _ANNOUNCING = re.compile(
     # what may follow the noun: a few words ("... hạn chế cần khắc phục."), or a clause about what it concerns
     + r")\b(?:\s+(?:khien|lam|dan den|cua|trong|de|o|tai|ve)\b(?:\s+\w+){0,10}|(?:\s+\w+){0,4})\s*[.:]?\s*$"
 )
+
+
+_CAUSE = re.compile(r"\b(?:" + "|".join(map(re.escape, lexicon.words("cause_cues"))) + r")\b")
+
+
+def states_cause(sentence: str) -> bool:
+    """The sentence states a cause ("... nghi vi khuẩn Salmonella", "nguyên nhân là do ..."): what a why-answer leads
+    with, when the question's own words match a sentence that only tells what happened."""
+    return bool(_CAUSE.search(folded_lower(sentence)))
 
 
 def announces(sentence: str) -> bool:

@@ -36,7 +36,10 @@ _TYPES = (
         "when",
         r"\b(khi nao|luc nao|bao gio|ngay nao|thang nao|nam nao|thoi gian nao|when|what date|which day|what year|which year|what time)\b",
     ),
-    ("why", r"\b(vi sao|tai sao|why|ly do|do dau|vi dau|what caused|cause of|nho dau|de lam gi|nham muc dich gi|muc dich gi|nguyen nhan|tren co so nao|what for)\b"),
+    (
+        "why",
+        r"\b(vi sao|tai sao|why|ly do|do dau|vi dau|what caused|cause of|nho dau|de lam gi|nham muc dich gi|muc dich gi|nguyen nhan|tren co so nao|what for)\b",
+    ),
     (
         "who",
         r"\b(ai|nguoi nao|who|whom|whose|co quan nao|don vi nao|to chuc nao|doi nao|lanh dao nao|"

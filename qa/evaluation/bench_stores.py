@@ -252,7 +252,12 @@ def measure(store: str, n: int, folder: Path, corpus_dir: Path, runs: int, log=p
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qa.evaluation.bench_stores", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m qa.evaluation.bench_stores",
+        description=__doc__.splitlines()[0],
+        epilog="example: python -m qa.evaluation.bench_stores --sizes 10000,1000000 --stores qdrant-edge   "
+        "(rows merged into benchmarks/scale.json)",
+    )
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--stores", default="faiss,qdrant-edge", help=f"comma-separated: {', '.join(STORES)}")
     parser.add_argument("--runs", type=int, default=5, help="repetitions of the 6 benchmark questions")

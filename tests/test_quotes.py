@@ -13,6 +13,22 @@ LONG = (
 )
 
 
+class Words:
+    """A searcher's word statistics, faked: `overlap(sentence)` is every sentence's word overlap with the question."""
+
+    def __init__(self, overlap):
+        self.overlap = overlap
+
+    def sentence_overlap(self, question, sentence):
+        return self.overlap(sentence)
+
+    def coverage(self, question, sentence):
+        return 0.0
+
+    def document_frequency(self, token):
+        return 1
+
+
 def _hit(body: str) -> Hit:
     doc = Document("d", "Kỳ họp HĐND", body, "h")
     return Hit(Chunk("c", "d", 0, len(body), body), doc, 1.0, 1)
@@ -42,17 +58,11 @@ def test_a_cut_quote_ends_with_an_ellipsis_and_carries_the_whole_sentence():
 
 
 def test_the_answer_path_marks_cut_quotes():
-    class Words:
-        def sentence_overlap(self, question, sentence):
-            return 1.0 if "Chủ tịch Ủy ban" in sentence else 0.0
-
-        def coverage(self, question, sentence):
-            return 0.0
-
-        def document_frequency(self, token):
-            return 1
-
-    text, citations = build_extractive("Ai được trình phê chuẩn chức danh Chủ tịch Ủy ban?", [_hit(LONG)], Words())
+    text, citations = build_extractive(
+        "Ai được trình phê chuẩn chức danh Chủ tịch Ủy ban?",
+        [_hit(LONG)],
+        Words(lambda sentence: 1.0 if "Chủ tịch Ủy ban" in sentence else 0.0),
+    )
     assert "…" in text and citations[0].sentence == LONG
 
 
@@ -85,17 +95,11 @@ def test_a_what_answer_goes_on_past_the_sentence_that_announces_it():
         "Thành phố sẽ khắc phục trong năm tới."
     )
 
-    class Words:
-        def sentence_overlap(self, question, sentence):
-            return 1.0 if "hạn chế" in sentence else 0.0
-
-        def coverage(self, question, sentence):
-            return 0.0
-
-        def document_frequency(self, token):
-            return 1
-
-    text, citations = build_extractive("Việc thực hiện Nghị quyết còn những hạn chế gì?", [_hit(body)], Words())
+    text, citations = build_extractive(
+        "Việc thực hiện Nghị quyết còn những hạn chế gì?",
+        [_hit(body)],
+        Words(lambda sentence: 1.0 if "hạn chế" in sentence else 0.0),
+    )
     assert "bao biện, làm thay" in citations[0].quote  # the content, right after its announcement, in the same [1]
     assert text.startswith("Tuy nhiên") and "khắc phục" not in text
 
@@ -112,17 +116,9 @@ def test_a_why_answer_leads_with_the_sentence_that_states_the_cause():
         "Kết quả xét nghiệm ban đầu nghi vi khuẩn Salmonella trong món gỏi gà."
     )
 
-    class Words:  # the question's words match the first sentence a little better than the second
-        def sentence_overlap(self, question, sentence):
-            return 0.50 if "64" in sentence else 0.45
+    words = Words(lambda sentence: 0.50 if "64" in sentence else 0.45)  # the first sentence matches a little better
 
-        def coverage(self, question, sentence):
-            return 0.0
-
-        def document_frequency(self, token):
-            return 1
-
-    _, citations = build_extractive("Vì sao hàng chục người ngộ độc sau tiệc cưới ở làng Klăh?", [_hit(body)], Words())
+    _, citations = build_extractive("Vì sao hàng chục người ngộ độc sau tiệc cưới ở làng Klăh?", [_hit(body)], words)
     assert "Salmonella" in citations[0].quote
-    _, citations = build_extractive("Bao nhiêu người ngộ độc sau tiệc cưới ở làng Klăh?", [_hit(body)], Words())
+    _, citations = build_extractive("Bao nhiêu người ngộ độc sau tiệc cưới ở làng Klăh?", [_hit(body)], words)
     assert "64" in citations[0].quote  # not a why-question: no cause bonus

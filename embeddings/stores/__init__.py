@@ -1,7 +1,7 @@
 """Stores: where passages, vectors and BM25 live. The store interface (`interface`), versioned folders behind an
 atomic CURRENT (`versions`), the FAISS folder (`faiss_folder` on disk, `faiss_write` writing it batch by batch, `chunk_table` its passages, `faiss_store` as a store), Qdrant Edge
 in-process (`edge_store`, `edge_write`, `edge_points`) and a Qdrant server (`qdrant_store`, `qdrant_write`), the two Qdrant
-stores sharing one point schema (`qdrant_schema`); the sentence vectors a FAISS or Edge version keeps
+stores sharing one point schema (`qdrant_schema`) and the memo of their last searches (`last_search`); the sentence vectors a FAISS or Edge version keeps
 (`sentence_table`); `backends` opens one; `vector_source` reads another FAISS folder's or
 Edge shard's vectors for a build (`qa index --from-index`).
 

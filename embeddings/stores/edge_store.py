@@ -24,7 +24,7 @@ sentences at question time (as on a server).
 
 Not here: writing (embeddings.stores.edge_write), fusion (ours, in qa.retrieval: the engine's `Prefetch` +
 `Fusion` would rank differently from the FAISS folder).
-May import: embeddings.errors, embeddings.types, .interface, .qdrant_schema, .sentence_table, .versions; qdrant_edge
+May import: embeddings.errors, embeddings.types, .interface, .last_search, .qdrant_schema, .sentence_table, .versions; qdrant_edge
 inside functions.
 """
 
@@ -40,6 +40,7 @@ from embeddings.errors import IndexCorruptError, IndexMissingError, StoreUnavail
 from embeddings.types import Chunk, Document
 
 from .interface import FilterLike, StoreConfig, embed_key
+from .last_search import LastSearch
 from .qdrant_schema import DENSE, SPARSE, chunk_from, filter_terms, point_id, query_weights, sparse_items
 from .sentence_table import KEYS, VECTORS, load_table, lookup
 from .versions import current_version, read_jsonl, read_version_manifest
@@ -133,8 +134,7 @@ class EdgeStore:
         self._params = search_params(manifest)
         self._chunks: dict[str, Chunk] = {}
         self._all: list[Chunk] | None = None
-        self._dense: tuple[bytes, dict[str, float]] = (b"", {})  # the last dense search: (query vector, scores)
-        self._lexical: tuple[str, dict[str, float]] = ("", {})
+        self._last = LastSearch()
         self._sentence_keys, self._sentences = sentences  # read_sentences: memory-mapped, or None
 
     @classmethod
@@ -190,7 +190,7 @@ class EdgeStore:
     def dense_search(self, qvec: np.ndarray, k: int, filters: FilterLike | None) -> tuple[list[str], np.ndarray]:
         found = self._query(np.asarray(qvec, np.float32).tolist(), DENSE, k, edge_filter(filters))
         ids = self._remember(found)
-        self._dense = (np.asarray(qvec, np.float32).tobytes(), dict(zip(ids, (p.score for p in found))))
+        self._last.keep_dense(qvec, ids, (p.score for p in found))
         return ids, np.array([p.score for p in found], dtype=np.float32)
 
     def _sparse(self, query: str):
@@ -203,12 +203,12 @@ class EdgeStore:
             return [], np.zeros(0, np.float32)
         found = [p for p in self._query(sparse, SPARSE, k, edge_filter(filters)) if p.score > 0]
         ids = self._remember(found)
-        self._lexical = (query, dict(zip(ids, (p.score for p in found))))
+        self._last.keep_lexical(query, ids, (p.score for p in found))
         return ids, np.array([p.score for p in found], dtype=np.float32)
 
     def dense_scores(self, ids: Sequence[str], qvec: np.ndarray) -> np.ndarray:
         """Scores from the last dense search; the others from one exact query restricted to their ids."""
-        scores = dict(self._dense[1]) if self._dense[0] == np.asarray(qvec, np.float32).tobytes() else {}
+        scores = self._last.dense(qvec)
         missing = [i for i in ids if i not in scores]
         if missing:
             restricted = edge_filter(None, [point_id(i) for i in missing])
@@ -219,7 +219,7 @@ class EdgeStore:
     def lexical_scores(self, query: str, ids: Sequence[str]) -> np.ndarray:
         """Scores from the last lexical search; the others from one sparse query restricted to their ids (the engine's
         own IDF, so every score comes from the same formula)."""
-        known = dict(self._lexical[1]) if self._lexical[0] == query else {}
+        known = self._last.lexical(query)
         missing = [i for i in ids if i not in known]
         sparse = self._sparse(query) if missing else None
         if sparse is not None:

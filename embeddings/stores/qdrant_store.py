@@ -8,7 +8,7 @@ Edge in-process (embeddings.stores.edge_store); qdrant-client's pure-Python loca
 Not here: writing (embeddings.stores.qdrant_write: incremental upserts and deletes, not atomic; an interrupted
 build is marked and refused on open, and redone by the next `qa index`), and sentence vectors: English
 answers over Qdrant encode their candidate sentences at question time.
-May import: embeddings.errors, embeddings.lexical, embeddings.types, .interface, .qdrant_schema; qdrant-client inside functions.
+May import: embeddings.errors, embeddings.lexical, embeddings.types, .interface, .last_search, .qdrant_schema; qdrant-client inside functions.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from embeddings.lexical import tokenize
 from embeddings.types import Chunk, Document
 
 from .interface import FilterLike, StoreConfig
+from .last_search import LastSearch
 from .qdrant_schema import DENSE, SPARSE, chunk_from, filter_terms, point_id, query_weights, sparse_items, token_index
 
 _META_ID = point_id("manifest")
@@ -142,8 +143,7 @@ class QdrantStore:
         }
         self._chunks: dict[str, Chunk] = {}
         self._all: list[Chunk] | None = None
-        self._dense: tuple[bytes, dict[str, float]] = (b"", {})  # the last dense search: (query vector, scores)
-        self._lexical: tuple[str, dict[str, float]] = ("", {})
+        self._last = LastSearch()
 
     @classmethod
     def open(cls, config: StoreConfig, model: str | None = None) -> QdrantStore:
@@ -180,7 +180,7 @@ class QdrantStore:
             self.name, query=qvec.tolist(), using=DENSE, limit=k, query_filter=store_filter(filters), with_payload=True
         ).points
         ids = self._remember(found)
-        self._dense = (np.asarray(qvec, np.float32).tobytes(), dict(zip(ids, (p.score for p in found))))
+        self._last.keep_dense(qvec, ids, (p.score for p in found))
         return ids, np.array([p.score for p in found], dtype=np.float32)
 
     def lexical_search(self, query: str, k: int, filters: FilterLike | None) -> tuple[list[str], np.ndarray]:
@@ -192,11 +192,11 @@ class QdrantStore:
         ).points
         found = [p for p in found if p.score > 0]
         ids = self._remember(found)
-        self._lexical = (query, dict(zip(ids, (p.score for p in found))))
+        self._last.keep_lexical(query, ids, (p.score for p in found))
         return ids, np.array([p.score for p in found], dtype=np.float32)
 
     def dense_scores(self, ids: Sequence[str], qvec: np.ndarray) -> np.ndarray:
-        scores = dict(self._dense[1]) if self._dense[0] == np.asarray(qvec, np.float32).tobytes() else {}
+        scores = self._last.dense(qvec)
         missing = [i for i in ids if i not in scores]
         if missing:
             points = self.client.retrieve(
@@ -210,7 +210,7 @@ class QdrantStore:
         """Scores from the last lexical search; for the others, their stored sparse vectors times the IDF
         computed here from the manifest's document frequencies (the engine's formula), in one fetch
         instead of a second sparse scan."""
-        known = dict(self._lexical[1]) if self._lexical[0] == query else {}
+        known = self._last.lexical(query)
         missing = [i for i in ids if i not in known]
         if missing:
             n = self.n_chunks

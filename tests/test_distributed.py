@@ -42,3 +42,15 @@ def test_ray_build_gives_the_single_process_vectors(tmp_path, real_index_dir, mo
     assert [c.chunk_id for c in distributed.chunks] == [c.chunk_id for c in single.chunks]
     cosines = np.sum(distributed.vectors * single.vectors, axis=1)
     assert cosines.min() >= 0.9999
+
+
+def test_a_token_at_hand_turns_on_token_auth_for_a_cluster_address(tmp_path):
+    from embeddings.encoders.distributed import auth_mode
+
+    (tmp_path / ".ray").mkdir()
+    assert auth_mode("head:6379", {}, tmp_path) is None  # no token anywhere: the environment's mode
+    (tmp_path / ".ray" / "auth_token").write_text("secret")  # what `ray start --head` writes
+    assert auth_mode("head:6379", {}, tmp_path) == "token"
+    assert auth_mode("head:6379", {"RAY_AUTH_MODE": "disabled"}, tmp_path) is None  # the user's choice stands
+    assert auth_mode(None, {}, tmp_path) is None  # a local cluster started here makes its own token
+    assert auth_mode("head:6379", {"RAY_AUTH_TOKEN": "abc"}, tmp_path / "nowhere") == "token"

@@ -7,6 +7,11 @@ touch the index. Without an address it starts a local cluster (tests; on 2 cores
 than one process, its value is across machines). With an address it first checks that the head
 answers, so a wrong address is a clear error before anything is embedded or written.
 
+A cluster started with `ray start --head` (Ray >= 2.59) requires its token, which a driver joining it by address
+does not send unless RAY_AUTH_MODE=token: where a token is at hand (RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or
+~/.ray/auth_token, which `ray start` writes) the encoder turns that mode on; a token-mode driver joins a cluster
+without authentication too (checked with Ray 2.60).
+
 Not here: retries. Ray Data re-runs the tasks of a killed actor; rows keep their position tag, so
 nothing is lost or duplicated in the returned matrix.
 """
@@ -16,7 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +50,21 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
             f"cannot reach the Ray cluster at {address} ({exc.strerror or exc}); start it (`ray start --head`) "
             "or fix --ray / RAY_ADDRESS; nothing was embedded or written"
         ) from None
+
+
+def auth_mode(address: str | None, environ: Mapping[str, str], home: Path) -> str | None:
+    """The RAY_AUTH_MODE to join `address` with: "token" when a token is at hand and the mode is not set, else None
+    (keep the environment's; a local cluster started here makes its own token).
+
+    >>> auth_mode("head:6379", {"RAY_AUTH_TOKEN": "abc"}, Path("/nonexistent"))
+    'token'
+    >>> auth_mode("head:6379", {"RAY_AUTH_MODE": "disabled", "RAY_AUTH_TOKEN": "abc"}, Path("/nonexistent")) is None
+    True
+    """
+    if not address or environ.get("RAY_AUTH_MODE"):
+        return None
+    has_token = environ.get("RAY_AUTH_TOKEN") or environ.get("RAY_AUTH_TOKEN_PATH") or (home / ".ray" / "auth_token").is_file()
+    return "token" if has_token else None
 
 
 class _Embed:
@@ -78,6 +98,9 @@ class RayEncoder:
 
     def _start(self) -> None:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+        mode = auth_mode(self.address, os.environ, Path.home())
+        if mode is not None:  # subtle: read when Ray is imported, so set before
+            os.environ["RAY_AUTH_MODE"] = mode
         try:
             import ray
         except ImportError:
@@ -102,7 +125,14 @@ class RayEncoder:
                     runtime_env=runtime_env,
                 )
         except ConnectionError as exc:
-            raise StoreUnavailableError(f"cannot join the Ray cluster at {self.address} ({exc}); nothing was written") from None
+            hint = (
+                ""
+                if os.environ.get("RAY_AUTH_MODE")
+                else "; if it asks for a token, set RAY_AUTH_TOKEN (`ray get-auth-token` on the head)"
+            )
+            raise StoreUnavailableError(
+                f"cannot join the Ray cluster at {self.address} ({exc}){hint}; nothing was written"
+            ) from None
         self._started = True
 
     def encode(self, texts: Sequence[str], kind: Kind) -> np.ndarray:

@@ -269,12 +269,13 @@ class EdgeStore:
         self.shard.close()
 
 
-def scroll(shard, with_vector=False, payload=True):
-    """Every point of `shard`, page by page."""
+def scroll(shard, with_vector=False, payload=True, selector=None):
+    """Every point of `shard` (those `selector`, a qdrant_edge Filter, allows), page by page."""
     q = edge()
     offset = None
     while True:
-        records, offset = shard.scroll(q.ScrollRequest(offset=offset, limit=_PAGE, with_payload=payload, with_vector=with_vector))
+        request = q.ScrollRequest(offset=offset, limit=_PAGE, filter=selector, with_payload=payload, with_vector=with_vector)
+        records, offset = shard.scroll(request)
         yield from records
         if offset is None:
             return

@@ -27,6 +27,7 @@ encode their candidate sentences at question time instead (qa.answering.answer).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,17 +178,20 @@ def check_model(manifest: dict, index_dir: Path, model: str | None) -> None:
         )
 
 
-def _verify_files(version: Path, manifest: dict) -> None:
-    for name, info in manifest.get("files", {}).items():
-        path = version / name
+def verify_files(version: Path, manifest: dict, names: Sequence[str] | None = None, fix: str = _REBUILD) -> None:
+    """IndexCorruptError naming the file and `fix` unless every file the manifest records (or those of `names` it
+    records) has its size and, up to 64 MB, its checksum."""
+    files = manifest.get("files", {})
+    for name in files if names is None else [n for n in names if n in files]:
+        info, path = files[name], version / name
         if not path.is_file():
-            raise IndexCorruptError(f"{path} is missing; {_REBUILD}")
+            raise IndexCorruptError(f"{path} is missing; {fix}")
         if path.stat().st_size != info["bytes"]:
             raise IndexCorruptError(
-                f"{path} is truncated or changed ({path.stat().st_size} bytes, expected {info['bytes']}); {_REBUILD}"
+                f"{path} is truncated or changed ({path.stat().st_size} bytes, expected {info['bytes']}); {fix}"
             )
         if info.get("sha256") and _sha256(path) != info["sha256"]:
-            raise IndexCorruptError(f"{path} is damaged (checksum mismatch); {_REBUILD}")
+            raise IndexCorruptError(f"{path} is damaged (checksum mismatch); {fix}")
 
 
 def load_index(index_dir: Path, model: str | None = None) -> LoadedIndex:
@@ -196,7 +200,7 @@ def load_index(index_dir: Path, model: str | None = None) -> LoadedIndex:
 
     version, manifest = read_manifest(index_dir)
     check_model(manifest, index_dir, model)
-    _verify_files(version, manifest)
+    verify_files(version, manifest)
     try:
         documents = {d.doc_id: d for d in read_jsonl(version / "documents.jsonl", Document)}
         chunks = ChunkTable.read(version / "chunks.jsonl", documents)

@@ -95,7 +95,7 @@ class FaissStore:
     def sentence_vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Binary search of the texts' keys in the memory-mapped sentence_keys.npy; float16 rows re-normalized."""
         keys = [embed_key(self.manifest["model"], t) for t in texts]
-        return stored_sentence_vectors(self.loaded, keys, int(self.manifest.get("dim") or 0))
+        return lookup(self.loaded.sentence_keys, self.loaded.sentence_vectors, keys, int(self.manifest.get("dim") or 0))
 
     def document_frequencies(self) -> Mapping[str, int]:
         """Read off the BM25 matrix (CSC: one column per token)."""
@@ -116,11 +116,6 @@ def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
     kth = np.partition(-scores, k - 1)[k - 1]  # the k-th best score: everything better, plus ties at it
     rows = np.flatnonzero(-scores <= kth)
     return rows[np.argsort(-scores[rows], kind="stable")][:k]
-
-
-def stored_sentence_vectors(index: LoadedIndex, keys: Sequence[str], dim: int) -> tuple[np.ndarray, np.ndarray]:
-    """((len(keys), dim) float32 L2-normalized vectors, (len(keys),) bool found) from a loaded index's sentence files."""
-    return lookup(index.sentence_keys, index.sentence_vectors, keys, dim)
 
 
 class FaissWriter:

@@ -30,8 +30,8 @@ import numpy as np
 from embeddings.errors import ConfigError, IndexCorruptError, IndexMissingError
 from embeddings.types import Chunk, Document
 
-from .edge_store import EDGE_FORMAT, edge, open_shard, read_sentences
-from .faiss_folder import FORMAT_VERSION
+from .edge_store import EDGE_FORMAT, edge, open_shard, read_sentences, scroll
+from .faiss_folder import FORMAT_VERSION, verify_files
 from .interface import embed_key
 from .qdrant_schema import DENSE
 from .sentence_table import KEYS, VECTORS, find_rows, load_table, stored_rows
@@ -39,7 +39,6 @@ from .versions import current_version, read_version_manifest
 
 _DROP = "or drop --from-index"
 _DOCS_PER_FILTER = 256  # article ids per Edge scroll filter
-_PAGE = 1024
 
 
 def open_source(folder: Path, model: str) -> FaissSource | EdgeSource:
@@ -79,10 +78,9 @@ class FaissSource:
     def __init__(self, version: Path, manifest: dict):
         self.path, self.manifest = version, manifest
         files, dim = manifest.get("files", {}), manifest.get("dim")
-        for name in ("documents.jsonl", "chunks.jsonl", "embeddings.npy", KEYS, VECTORS):
-            path = version / name
-            if name in files and (not path.is_file() or path.stat().st_size != files[name]["bytes"]):
-                raise IndexCorruptError(f"{path} is missing or truncated; rebuild that index")
+        verify_files(
+            version, manifest, ("documents.jsonl", "chunks.jsonl", "embeddings.npy", KEYS, VECTORS), "rebuild that index"
+        )
         try:
             self.vectors = np.load(version / "embeddings.npy", mmap_mode="r", allow_pickle=False)
             self._sentence_keys = self._sentences = None
@@ -174,18 +172,10 @@ class EdgeSource:
         for start in range(0, len(doc_ids), _DOCS_PER_FILTER):
             match = q.MatchAny(any=doc_ids[start : start + _DOCS_PER_FILTER])
             selector = q.Filter(must=[q.FieldCondition(key="doc_id", match=match)])
-            offset = None
-            while True:
-                request = q.ScrollRequest(
-                    offset=offset, limit=_PAGE, filter=selector, with_payload=["embed_key"], with_vector=[DENSE]
-                )
-                records, offset = self.shard.scroll(request)
-                for r in records:
-                    k = r.payload.get("embed_key")
-                    if k in wanted and k not in out:
-                        out[k] = np.asarray(r.vector[DENSE], np.float32)
-                if offset is None:
-                    break
+            for r in scroll(self.shard, with_vector=[DENSE], payload=["embed_key"], selector=selector):
+                k = r.payload.get("embed_key")
+                if k in wanted and k not in out:
+                    out[k] = np.asarray(r.vector[DENSE], np.float32)
         return out
 
     def sentence_vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:

@@ -99,7 +99,7 @@ def test_a_deputy_does_not_answer_who_holds_the_post():
 
 
 def test_the_guard_says_why_and_the_answer_carries_it(real_searcher):
-    from qa.answering.answer import answer_question, answer_to_dict, guarded_outcome
+    from qa.answering.answer import REASONS, answer_question, answer_to_dict, guarded_outcome
     from qa.answering.answerability import load_model
 
     assert guarded_outcome("answered", False, False, False) == ("answered", "")
@@ -107,6 +107,9 @@ def test_the_guard_says_why_and_the_answer_carries_it(real_searcher):
     assert guarded_outcome("refused", False, False, False) == ("refused", "low_confidence")
     assert guarded_outcome("answered", True, True, True) == ("refused", "unknown_name")
     assert guarded_outcome("answered", False, True, False) == ("refused", "post_conflict")
+    assert {
+        guarded_outcome(s, u, c, m)[1] for s in ("answered", "unsure", "refused") for u in (0, 1) for c in (0, 1) for m in (0, 1)
+    } <= {"", *REASONS}  # every reason it gives is one the JSON documents
     # Quảng Bình is written nowhere in the five articles: refused whatever the model says, and the JSON says why
     answer = answer_question("Tỉnh Quảng Bình có bao nhiêu đảng viên?", real_searcher, model=load_model())
     shape = answer_to_dict(answer)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 MAX_QUOTE_CHARS = 300  # a quote is a sentence, not a paragraph: longer sentences are cut at clauses
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+|\n+")
+# ... and "năm ngoái.Ca nhiễm": scraped pages lose the space after a period (a lower-case word's, so "TP.HCM" stays)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+|\n+|(?<=[a-zà-ỹđ0-9%)][.!?])(?=[A-ZĐÀ-Ỹ][a-zà-ỹđ])")
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
 _TERMINAL = re.compile(r"[.!?…:;\"”’)]\s*$")
 

@@ -176,3 +176,32 @@ def test_missing_corpus_folder_is_clear(tmp_path):
 def test_parse_needs_a_body():
     with pytest.raises(CorpusError, match="no article body"):
         parse_article("x", "Chỉ có một tiêu đề dài ở đây thôi mà", "h")
+
+
+# Pages saved without their headline (copied bodies, scraped leads): the first paragraph is the lead, and its facts
+# must stay in the body that is searched and quoted, not vanish into the title.
+LEAD_FIRST = (
+    "Theo báo cáo nhanh, tính đến 17 giờ ngày 7/9, bão làm bốn người chết và 78 người bị thương (Quảng Ninh 58 người, "
+    "Hải Phòng 20 người), hàng nghìn cây xanh bị ngã đổ tại các tỉnh, thành phố phía Bắc.\n\n"
+    "Về tàu thuyền, có 5 tàu xi-măng bị chìm tại nơi neo đậu."
+)
+
+
+def test_a_lead_sentence_first_is_body_not_title():
+    doc = parse_article("x", LEAD_FIRST, "h")
+    assert doc.text.startswith("Theo báo cáo nhanh") and "78 người bị thương" in doc.text
+    assert doc.title.endswith("…") and len(doc.title) <= 121 and doc.title.startswith("Theo báo cáo nhanh, tính đến")
+    assert not doc.title[:-1].endswith(" ")  # cut at a word
+
+
+def test_a_one_paragraph_article_is_kept():
+    doc = parse_article("x", "Cả nước ghi nhận 150 trường hợp đến khám, cấp cứu do pháo nổ, tăng 54 trường hợp.", "h")
+    assert doc.text.startswith("Cả nước ghi nhận 150 trường hợp")
+    assert doc.title == doc.text
+
+
+@pytest.mark.parametrize("headline", ["Bão số 3 gây thiệt hại nặng nề tại các tỉnh phía Bắc", "Vì sao giá vàng tăng...",
+                                      "Ai sẽ vô địch V.League năm nay?"])  # fmt: skip
+def test_headlines_stay_titles(headline):
+    doc = parse_article("x", f"{headline}\n\n{LEAD_FIRST}", "h")
+    assert doc.title == headline and doc.text.startswith("Theo báo cáo nhanh")

@@ -122,3 +122,15 @@ def test_a_why_answer_leads_with_the_sentence_that_states_the_cause():
     assert "Salmonella" in citations[0].quote
     _, citations = build_extractive("Bao nhiêu người ngộ độc sau tiệc cưới ở làng Klăh?", [_hit(body)], words)
     assert "64" in citations[0].quote  # not a why-question: no cause bonus
+
+
+def test_a_period_glued_to_the_next_sentence_still_ends_it():
+    """Scraped pages lose the space after a period ("năm ngoái.Ca nhiễm"); abbreviations such as "TP.HCM" stay whole."""
+    text = "Số ca tăng gấp đôi so với năm ngoái.Ca nguy kịch là 274 ca (31 ca).Tại TP.HCM có 136 khu vực, ở Q.Bình Thạnh 9."
+    spans = sentence_spans(text)
+    assert [s.text for s in spans] == [
+        "Số ca tăng gấp đôi so với năm ngoái.",
+        "Ca nguy kịch là 274 ca (31 ca).",
+        "Tại TP.HCM có 136 khu vực, ở Q.Bình Thạnh 9.",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in spans)

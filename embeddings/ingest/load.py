@@ -35,6 +35,8 @@ _BYLINE = re.compile(r"^(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?: [A-ZĐÀ-Ỹ][\wÀ-ỹ]*
 _MD_HEADING = re.compile(r"^#{1,6}[ \t]+", re.MULTILINE)
 _SHORT_WORDS = 3  # header tags ("Xây dựng Đảng", "Cần Thơ") have at most this many words
 _TITLE_MIN_WORDS = 5
+_TITLE_MAX_WORDS = 40  # a headline is a line, not a paragraph
+_SENTENCE_CLOSE = re.compile(r"(?<![.…])[.;:][\"”’)]*$")  # a lead ends with a period; a headline seldom does ("..." may)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,19 @@ class LoadResult:
 def _is_byline(line: str) -> bool:
     words = line.rstrip(".").split()
     return 2 <= len(words) <= 5 and bool(_BYLINE.match(line)) and not line.isupper()
+
+
+def _reads_as_body(line: str) -> bool:
+    """A first line that is a sentence of the body, not a headline: it closes like a sentence or runs long."""
+    return bool(_SENTENCE_CLOSE.search(line.rstrip())) or len(line.split()) > _TITLE_MAX_WORDS
+
+
+def _title_from(lead: str, max_chars: int = 120) -> str:
+    """A title for an article saved without one: its first sentence, cut at a word within `max_chars` ("…")."""
+    first = re.split(r"(?<=[.!?])\s", lead, maxsplit=1)[0]
+    if len(first) <= max_chars:
+        return first
+    return first[: first.rfind(" ", 0, max_chars)].rstrip(" ,;:") + "…"
 
 
 def parse_article(doc_id: str, raw_text: str, content_hash: str, path: str = "", hints: Hints | None = None) -> Document:
@@ -75,9 +90,11 @@ def parse_article(doc_id: str, raw_text: str, content_hash: str, path: str = "",
             header_end = i + 1
         elif hints.title and line == hints.title:
             header_end = i + 1
-        elif title is None and len(line.split()) >= _TITLE_MIN_WORDS:
+        elif title is None and len(line.split()) >= _TITLE_MIN_WORDS and not _reads_as_body(line):
             title = line.rstrip()
             header_end = i + 1
+        elif title is None and len(line.split()) >= _TITLE_MIN_WORDS:
+            break  # saved without its headline: the text starts with the lead, which stays in the body
         elif hints.title and len(line.split()) >= _TITLE_MIN_WORDS:
             break  # the text starts with the body: the title is only in the markup
         elif title is None and len(line.split()) <= _SHORT_WORDS:
@@ -110,7 +127,7 @@ def parse_article(doc_id: str, raw_text: str, content_hash: str, path: str = "",
     text = "\n\n".join(body)
     return Document(
         doc_id=doc_id,
-        title=title or body[0][:120],
+        title=title or _title_from(body[0]),
         text=text,
         content_hash=content_hash,
         date=date.iso if date else None,

@@ -173,3 +173,15 @@ def test_an_opening_common_noun_is_no_part_of_the_name():
     assert question_entities("Trận HAGL - SHB Đà Nẵng diễn ra khi nào?") == ("HAGL - SHB Đà Nẵng",)
     assert question_entities("Bão Noru gây thiệt hại gì ở Quảng Trị?") == ("Noru", "Quảng Trị")
     assert question_entities("Nhà Bè có bao nhiêu hộ dân?") == ("Nhà Bè",)  # a place that opens with a common word
+
+
+def test_a_province_is_no_answer_to_who():
+    from qa.reading.spans import find_answer_span
+
+    nobody = "Bốn người ở Lai Châu, hai người ở Yên Bái, một người ở Sơn La tử vong do đất đá sạt lở, tính đến 6/8."
+    assert find_answer_span(nobody, "who", "Người chết ở Sơn La tên gì?") is None
+    named = "Tại kỳ họp, HĐND tỉnh Bắc Giang bầu bà Nguyễn Thị Hương làm Chủ tịch HĐND tỉnh."
+    span = find_answer_span(named, "who", "Ai được bầu làm Chủ tịch HĐND tỉnh Bắc Giang?")
+    assert named[span.start : span.end] == "bà Nguyễn Thị Hương"
+    donor = "Nhật Bản tài trợ 20 triệu USD cho dự án."  # a country may be who: only provinces and cities are places here
+    assert find_answer_span(donor, "who", "Ai tài trợ dự án?") is not None

@@ -124,6 +124,28 @@ def test_a_why_answer_leads_with_the_sentence_that_states_the_cause():
     assert "64" in citations[0].quote  # not a why-question: no cause bonus
 
 
+def test_cause_cues_keep_their_diacritics():
+    """Folded, "vì" would be the "vi" of "vi khuẩn" and "đơn vị", "nghi" the "nghị" of "hội nghị"."""
+    from qa.reading.asking import states_cause
+
+    for sentence in ("Hội nghị tổng kết của đơn vị diễn ra sáng nay.", "Công ty đã bồi thường cho 12 hộ dân."):
+        assert not states_cause(sentence)
+    assert states_cause("Vì trời mưa lớn, đường bị sạt lở.") and states_cause("vi khuan la nguyen nhan chinh")
+
+
+def test_a_why_answer_that_tells_only_what_happened_gets_the_cause_of_its_article():
+    body = (
+        "Lúc 4 giờ 30 ngày 1-7, chiếc xe khách đang xuống đèo Quán Cau thì lao xuống rãnh thoát nước, lật ngửa. "
+        "Rất may không có ai bị thương. "
+        "Nguyên nhân ban đầu do xe đổ đèo nhanh, đường có rãnh sâu nên tài xế lạc tay lái."
+    )
+    words = Words(lambda sentence: 0.9 if "đèo Quán Cau" in sentence else 0.05)  # the cause shares few words
+    text, citations = build_extractive("Vì sao xe khách bị lật ở đèo Quán Cau?", [_hit(body)], words)
+    assert text.startswith("Lúc 4 giờ 30") and "lạc tay lái" in citations[-1].quote
+    text, _ = build_extractive("Xe khách bị lật ở đèo Quán Cau lúc mấy giờ?", [_hit(body)], words)
+    assert "lạc tay lái" not in text  # only why-questions look for the cause
+
+
 def test_a_period_glued_to_the_next_sentence_still_ends_it():
     """Scraped pages lose the space after a period ("năm ngoái.Ca nhiễm"); abbreviations such as "TP.HCM" stay whole."""
     text = "Số ca tăng gấp đôi so với năm ngoái.Ca nguy kịch là 274 ca (31 ca).Tại TP.HCM có 136 khu vực, ở Q.Bình Thạnh 9."

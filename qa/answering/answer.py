@@ -194,6 +194,8 @@ def build_extractive(
     lead = chosen[0]
     if kind in ("what", "why") and announces(lead.text):
         chosen = _with_content(chosen, sentences)
+    if kind == "why" and not any(states_cause(s.text) for s in chosen):
+        chosen = _with_cause(chosen, sentences, overlap, hits, params.max_sentences)
     return assemble(chosen, hits, spans.get((lead.hit_index, lead.start)), params.max_quote_chars)
 
 
@@ -206,6 +208,23 @@ def _with_content(chosen: list[Sentence], sentences: Sequence[Sentence]) -> list
         return chosen
     content = min(after, key=lambda s: s.start)
     return [lead, content, *(s for s in chosen[1:] if s is not content)]
+
+
+def _with_cause(
+    chosen: list[Sentence], sentences: Sequence[Sentence], overlap: np.ndarray, hits: Sequence[Hit], limit: int
+) -> list[Sentence]:
+    """A why-answer whose sentences tell what happened but no cause: the sentence of the lead's article that states
+    one (the best-matching, if several) follows the lead ("Nguyên nhân ban đầu do xe đổ đèo nhanh ...")."""
+    doc = hits[chosen[0].hit_index].document.doc_id
+    causes = [
+        i
+        for i, s in enumerate(sentences)
+        if hits[s.hit_index].document.doc_id == doc and s not in chosen and states_cause(s.text)
+    ]
+    if not causes:
+        return chosen
+    best = sentences[max(causes, key=lambda i: overlap[i])]
+    return [chosen[0], best, *chosen[1:]][:limit]
 
 
 def _typed_strength(sentence: Sentence, spans: dict, noun: str | None) -> float:

@@ -10,6 +10,7 @@ Not here: which names and numbers a question is about (qa.reading.evidence).
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from embeddings.lexical import fold
@@ -231,13 +232,18 @@ _ANNOUNCING = re.compile(
 )
 
 
-_CAUSE = re.compile(r"\b(?:" + "|".join(map(re.escape, lexicon.words("cause_cues"))) + r")\b")
+_CAUSE_CUES = lexicon.words("cause_cues")
+_CAUSE = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, _CAUSE_CUES)) + r")(?!\w)")
+_CAUSE_FOLDED = re.compile(r"(?<!\w)(?:" + "|".join(sorted({re.escape(folded_lower(c)) for c in _CAUSE_CUES})) + r")(?!\w)")
 
 
 def states_cause(sentence: str) -> bool:
     """The sentence states a cause ("... nghi vi khuẩn Salmonella", "nguyên nhân là do ..."): what a why-answer leads
-    with, when the question's own words match a sentence that only tells what happened."""
-    return bool(_CAUSE.search(folded_lower(sentence)))
+    with, when the question's own words match a sentence that only tells what happened. Diacritics decide ("vì",
+    not "vi khuẩn"); a sentence written without any is compared folded."""
+    lowered = unicodedata.normalize("NFC", sentence).lower()
+    folded = folded_lower(sentence)
+    return bool((_CAUSE_FOLDED if folded == lowered else _CAUSE).search(lowered))
 
 
 def announces(sentence: str) -> bool:

@@ -71,6 +71,12 @@ def places_in(text: str) -> frozenset[str]:
     return frozenset(found | {_PROVINCE_OF[p] for p in found if p in _PROVINCE_OF})
 
 
+def is_place(name: str) -> bool:
+    """The whole `name` is a listed place ("Sơn La", "TP.HCM", "Bắc Giang"): no answer to who did something."""
+    key = _key(name)
+    return key in _CANONICAL
+
+
 def named_after_committee(text: str) -> list[str]:
     """The two syllables after a committee in a question typed without diacritics: 'quan uy hai chau' -> 'hai chau'."""
     folded = fold(text).lower()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from .asking import find_counted, folded_lower
 from .evidence import _NUMBER, _WORD, _YEAR, contains_folded, question_entities
+from .places import is_place
 from .question import Question, as_question
 
 _DATE = re.compile(
@@ -74,10 +75,10 @@ def find_answer_span(sentence: str, kind: str, question: Question | str = "") ->
                     break
                 end = word.end()
             return Span(m.start(), end)
-        names = [
+        names = [  # a province or city is where, not who ("một người ở Sơn La tử vong" names nobody)
             n
             for n in question_entities(sentence)
-            if len(n.split()) >= 2 and not (question and contains_folded(n, question.folded))
+            if len(n.split()) >= 2 and not is_place(n) and not (question and contains_folded(n, question.folded))
         ]
         if names:
             start = sentence.find(names[0])

@@ -128,7 +128,11 @@ def test_cause_cues_keep_their_diacritics():
     """Folded, "vì" would be the "vi" of "vi khuẩn" and "đơn vị", "nghi" the "nghị" of "hội nghị"."""
     from qa.reading.asking import states_cause
 
-    for sentence in ("Hội nghị tổng kết của đơn vị diễn ra sáng nay.", "Công ty đã bồi thường cho 12 hộ dân."):
+    for sentence in (
+        "Hội nghị tổng kết của đơn vị diễn ra sáng nay.",
+        "Công ty đã bồi thường cho 12 hộ dân.",
+        "Các cơ sở y tế tiếp nhận 64 trường hợp nhập viện nghi ngộ độc thực phẩm.",  # what happened, not why
+    ):
         assert not states_cause(sentence)
     assert states_cause("Vì trời mưa lớn, đường bị sạt lở.") and states_cause("vi khuan la nguyen nhan chinh")
 

@@ -323,13 +323,17 @@ def _continues(before: Sentence, after: Sentence) -> bool:
 def missing_names(question: Question | str, hits: Sequence[Hit], searcher: Searcher, passages: int = 3) -> tuple[str, ...]:
     """Names the question asks about (as the corpus would write them) that none of the first passages,
     nor their articles' headers, mention: "Long An" when only Cần Thơ's figures were found."""
-    from .answerability import corpus_names, passage_context
+    from .answerability import corpus_names, passage_context, unwritten_names
 
     question = as_question(question)
     texts = [passage_context(h) for h in hits[:passages]]
     named = question.names
     # the corpus' spelling of each name, and the provinces and cities it never writes at all ("kien giang")
-    wanted = [*corpus_names(question, searcher), *(p for n in named for p in place_spans(n))]
+    wanted = [
+        *corpus_names(question, searcher),
+        *unwritten_names(question, searcher),
+        *(p for n in named for p in place_spans(n)),
+    ]
     missing = [name for name in dict.fromkeys(wanted) if not any(coverage_of((name,), t) == 1.0 for t in texts)]
     # said as the question wrote it: "Vĩnh Long", not the part of it the corpus also writes ("Long")
     return tuple(dict.fromkeys(next((n for n in named if f" {name} " in f" {n} "), name) for name in missing))

@@ -282,6 +282,22 @@ def corpus_names(question: Question | str, searcher: Searcher) -> tuple[str, ...
     return tuple(dict.fromkeys(run for run in _corpus_runs(question, searcher) if run))
 
 
+_ACRONYM = re.compile(r"\b[A-ZĐ]{3,}\b")
+
+
+def unwritten_names(question: Question | str, searcher: Searcher) -> tuple[str, ...]:
+    """The question's names of which the corpus writes no word at all: what `corpus_names` drops, kept for the
+    entity guard. In an English question only its acronyms ("FIFA World Cup" -> "FIFA"): its other words are English,
+    which Vietnamese articles would not spell, while an acronym they would ("FIFA", "VSIP", "SJC")."""
+    question = as_question(question)
+    out = []
+    for name, run in zip(question.names, _corpus_runs(question, searcher)):
+        if run:
+            continue
+        out.extend(_ACRONYM.findall(name) if question.language == "en" else [name])
+    return tuple(dict.fromkeys(out))
+
+
 def _corpus_runs(question: Question | str, searcher: Searcher) -> list[str]:
     """Each of the question's names cut to the longest run of words the corpus writes ("" for none)."""
     out = []

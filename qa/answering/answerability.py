@@ -282,20 +282,15 @@ def corpus_names(question: Question | str, searcher: Searcher) -> tuple[str, ...
     return tuple(dict.fromkeys(run for run in _corpus_runs(question, searcher) if run))
 
 
-_ACRONYM = re.compile(r"\b[A-ZĐ]{3,}\b")
-
-
 def unwritten_names(question: Question | str, searcher: Searcher) -> tuple[str, ...]:
-    """The question's names of which the corpus writes no word at all: what `corpus_names` drops, kept for the
-    entity guard. In an English question only its acronyms ("FIFA World Cup" -> "FIFA"): its other words are English,
-    which Vietnamese articles would not spell, while an acronym they would ("FIFA", "VSIP", "SJC")."""
+    """The question's names of two words or more of which the corpus writes no word at all ("Champions League"):
+    what `corpus_names` drops, kept for the entity guard. Not one-word names, which one retyped word makes
+    ("TW5" for "Trung ương 5", a storm's name for its number), nor an English question's, whose words are English."""
     question = as_question(question)
-    out = []
-    for name, run in zip(question.names, _corpus_runs(question, searcher)):
-        if run:
-            continue
-        out.extend(_ACRONYM.findall(name) if question.language == "en" else [name])
-    return tuple(dict.fromkeys(out))
+    if question.language == "en":
+        return ()
+    runs = _corpus_runs(question, searcher)
+    return tuple(dict.fromkeys(name for name, run in zip(question.names, runs) if not run and len(name.split()) >= 2))
 
 
 def _corpus_runs(question: Question | str, searcher: Searcher) -> list[str]:

@@ -167,6 +167,7 @@ def test_names_the_corpus_writes_no_word_of_reach_the_guard():
     assert corpus_names(question, corpus) == () and unwritten_names(question, corpus) == ("Champions League",)
     assert unwritten_names("Qua 15 năm thực hiện Nghị quyết TW5, Nghệ An đạt kết quả gì?", corpus) == ()
     assert unwritten_names("Who won the 2022 FIFA World Cup?", corpus) == ()
+    assert unwritten_names("Ngành báo chí ĐH KHXH&NV năm 2023 lấy bao nhiêu điểm?", corpus) == ()  # abbreviations
     assert unwritten_names("How many beds does the Quy Hop Oncology Hospital have?", corpus) == ()
 
 
@@ -302,3 +303,15 @@ def test_counted_nouns_survive_rewording(question, sentence, found):
     from qa.reading.asking import counted_noun, number_before
 
     assert number_before(counted_noun(question), sentence) is found
+
+
+def test_an_article_that_writes_no_year_is_not_held_to_the_question_s_year():
+    """A page saved without its date line ("tháng 7 năm nay") can neither confirm nor deny "tháng 7/2024": the year
+    is dropped from what its passages must hold, while a dated article is still held to it."""
+    from embeddings.types import Document
+    from qa.answering.answerability import held_to
+
+    undated = Document("d", "Xuất khẩu sầu riêng tăng mạnh", "Tháng 7 năm nay, xuất khẩu sầu riêng đạt 280 triệu USD.", "h")
+    dated = Document("e", "Xuất khẩu sầu riêng", "Tháng 7, xuất khẩu đạt 280 triệu USD.", "h", date="2023-08-01")
+    assert held_to(("Gia Lai", "2024", "7"), undated) == ("Gia Lai", "7")
+    assert held_to(("Gia Lai", "2024", "7"), dated) == ("Gia Lai", "2024", "7")

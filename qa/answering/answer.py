@@ -252,10 +252,10 @@ def _distinct(hits: Sequence[Hit], sentences: list[Sentence]) -> list[Sentence]:
 def passage_constraints(question: Question, hits: Sequence[Hit], searcher: Searcher) -> list[float]:
     """Per passage, the share of the question's names and numbers that it or its article's header hold:
     a sentence about Cần Thơ's party members is no answer about Long An's, however well its words match."""
-    from .answerability import passage_context, question_constraints
+    from .answerability import held_to, passage_context, question_constraints
 
     constraints = question_constraints(question, searcher)
-    return [coverage_of(constraints, passage_context(h)) for h in hits]
+    return [coverage_of(held_to(constraints, h.document), passage_context(h)) for h in hits]
 
 
 def _cross_lingual_overlap(

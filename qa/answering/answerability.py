@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -197,8 +198,8 @@ def lead_features(
     asked_years, found_years = question.years, years_in(context)
     return {
         "lead_typed": float(kind not in FACTOID_TYPES or find_answer_span(quote, kind, question) is not None),
-        "lead_constraints": coverage_of(constraints, context),
-        "lead_sentence_constraints": coverage_of(constraints, f"{header}\n{quote}"),
+        "lead_constraints": coverage_of(held := held_to(constraints, hit.document), context),
+        "lead_sentence_constraints": coverage_of(held, f"{header}\n{quote}"),
         "lead_place_conflict": float(bool(asked_places and found_places and not asked_places & found_places)),
         "lead_year_conflict": float(bool(asked_years and found_years and not asked_years & found_years)),
         "lead_role": role_support(question, quote) if kind == "who" else 1.0,
@@ -216,6 +217,21 @@ def article_header(document: Document) -> str:
     about, though it may not repeat it. A provincial paper names its province only through its outlet."""
     outlet = " ".join(filter(None, (document.source, document.place)))
     return f"{document.title}\n{document.date or ''}\n{outlet}\n{document.text[:LEAD_CHARS]}"
+
+
+@lru_cache(maxsize=4096)
+def writes_no_year(document: Document) -> bool:
+    """The article gives no year anywhere (no dated date line, none in its title or text): a page saved without its
+    date line ("tháng 7 năm nay") can neither confirm nor deny the year a question names."""
+    return not years_in(f"{document.title}\n{document.date or ''}\n{document.text}")
+
+
+def held_to(constraints: tuple[str, ...], document: Document) -> tuple[str, ...]:
+    """The question's names and numbers an article's passages are held to: all of them, less the years for an
+    article that writes none (writes_no_year), which would otherwise count as missing."""
+    if not writes_no_year(document):
+        return constraints
+    return tuple(c for c in constraints if c not in years_in(c))
 
 
 def passage_context(hit: Hit) -> str:
@@ -283,14 +299,21 @@ def corpus_names(question: Question | str, searcher: Searcher) -> tuple[str, ...
 
 
 def unwritten_names(question: Question | str, searcher: Searcher) -> tuple[str, ...]:
-    """The question's names of two words or more of which the corpus writes no word at all ("Champions League"):
-    what `corpus_names` drops, kept for the entity guard. Not one-word names, which one retyped word makes
-    ("TW5" for "Trung ương 5", a storm's name for its number), nor an English question's, whose words are English."""
+    """The question's names of two words or more, all written out, of which the corpus writes no word at all
+    ("Champions League"): what `corpus_names` drops, kept for the entity guard. Not one-word names, which one retyped
+    word makes ("TW5" for "Trung ương 5", a storm's name for its number), nor abbreviations ("ĐH KHXH" for "Đại học
+    Khoa học Xã hội"), nor an English question's names, whose words are English."""
     question = as_question(question)
     if question.language == "en":
         return ()
     runs = _corpus_runs(question, searcher)
-    return tuple(dict.fromkeys(name for name, run in zip(question.names, runs) if not run and len(name.split()) >= 2))
+    return tuple(
+        dict.fromkeys(
+            name
+            for name, run in zip(question.names, runs)
+            if not run and len(words := name.split()) >= 2 and not any(w.isupper() for w in words)
+        )
+    )
 
 
 def _corpus_runs(question: Question | str, searcher: Searcher) -> list[str]:
@@ -345,7 +368,8 @@ def typed_sentence_scores(
                 continue
             best = max(best, searcher.sentence_overlap(question, sentence.text))
             best_pairs = max(best_pairs, searcher.coverage(question, sentence.text))
-            best_constraints = max(best_constraints, coverage_of(constraints, f"{context}\n{sentence.text}"))
+            held = held_to(constraints, hit.document)
+            best_constraints = max(best_constraints, coverage_of(held, f"{context}\n{sentence.text}"))
     return best, best_pairs, best_constraints
 
 

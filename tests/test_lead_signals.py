@@ -315,3 +315,17 @@ def test_an_article_that_writes_no_year_is_not_held_to_the_question_s_year():
     dated = Document("e", "Xuất khẩu sầu riêng", "Tháng 7, xuất khẩu đạt 280 triệu USD.", "h", date="2023-08-01")
     assert held_to(("Gia Lai", "2024", "7"), undated) == ("Gia Lai", "7")
     assert held_to(("Gia Lai", "2024", "7"), dated) == ("Gia Lai", "2024", "7")
+
+
+def test_a_same_period_comparison_reports_the_next_year():
+    """"Tăng 7,6% so với cùng kỳ năm 2023" reports 2024's figures: a question about 2024 is not held to a written
+    "2024", nor does the written "2023" conflict with it; a question about 2022 still is."""
+    from embeddings.types import Document
+    from qa.answering.answerability import held_to
+    from qa.reading.evidence import implied_years
+
+    text = "Sáu tháng đầu năm có 500 doanh nghiệp thành lập mới, tăng 7,6% so với cùng kỳ năm 2023."
+    doc = Document("d", "Gia Lai công bố số liệu thống kê 6 tháng đầu năm", text, "h")
+    assert implied_years(text) == {"2024"}
+    assert held_to(("Gia Lai", "2024"), doc) == ("Gia Lai",)
+    assert held_to(("Gia Lai", "2022"), doc) == ("Gia Lai", "2022")

@@ -27,6 +27,7 @@ from qa.reading.asking import FACTOID_TYPES, folded_lower, number_before, post_m
 from qa.reading.evidence import (
     aliases_of,
     coverage_of,
+    implied_years,
     years_in,
 )
 from qa.reading.places import places_in
@@ -195,7 +196,7 @@ def lead_features(
     header, context = article_header(hit.document), passage_context(hit)
     kind = question.kind
     asked_places, found_places = question.places, places_in(context)
-    asked_years, found_years = question.years, years_in(context)
+    asked_years, found_years = question.years, years_in(context) | implied_years(context)
     return {
         "lead_typed": float(kind not in FACTOID_TYPES or find_answer_span(quote, kind, question) is not None),
         "lead_constraints": coverage_of(held := held_to(constraints, hit.document), context),
@@ -220,18 +221,19 @@ def article_header(document: Document) -> str:
 
 
 @lru_cache(maxsize=4096)
-def writes_no_year(document: Document) -> bool:
-    """The article gives no year anywhere (no dated date line, none in its title or text): a page saved without its
-    date line ("tháng 7 năm nay") can neither confirm nor deny the year a question names."""
-    return not years_in(f"{document.title}\n{document.date or ''}\n{document.text}")
+def article_years(document: Document) -> tuple[frozenset[str], frozenset[str]]:
+    """(years the article writes in its title, date or text; years it reports on without writing them: the year after
+    a "cùng kỳ năm 2023" comparison)."""
+    text = f"{document.title}\n{document.date or ''}\n{document.text}"
+    return frozenset(years_in(text)), frozenset(implied_years(text))
 
 
 def held_to(constraints: tuple[str, ...], document: Document) -> tuple[str, ...]:
-    """The question's names and numbers an article's passages are held to: all of them, less the years for an
-    article that writes none (writes_no_year), which would otherwise count as missing."""
-    if not writes_no_year(document):
-        return constraints
-    return tuple(c for c in constraints if c not in years_in(c))
+    """The question's names and numbers an article's passages are held to: all of them, less a year the article
+    implies ("so với cùng kỳ năm 2023" reports 2024) and any year when it writes none at all (saved without its date
+    line: "tháng 7 năm nay" can neither confirm nor deny "tháng 7/2024"). Either would otherwise count as missing."""
+    written, implied = article_years(document)
+    return tuple(c for c in constraints if c not in years_in(c) or (written and c not in implied))
 
 
 def passage_context(hit: Hit) -> str:

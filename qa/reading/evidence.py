@@ -146,6 +146,19 @@ def years_in(text: str) -> set[str]:
     return set(_YEAR.findall(text))
 
 
+_SAME_PERIOD = re.compile(r"\bcùng kỳ(?: năm)? ((?:19|20)\d\d)\b", re.IGNORECASE)
+
+
+def implied_years(text: str) -> set[str]:
+    """The years a text reports on without writing them: "tăng 7,6% so với cùng kỳ năm 2023" compares with the same
+    period of 2023, so the figures are 2024's.
+
+    >>> sorted(implied_years("Thu ngân sách tăng 17,7% so với cùng kỳ năm 2023; xuất khẩu giảm so với cùng kỳ 2019."))
+    ['2020', '2024']
+    """
+    return {str(int(m[1]) + 1) for m in _SAME_PERIOD.finditer(text)}
+
+
 def question_numbers(question: str) -> tuple[str, ...]:
     """Numbers and years written in the question ("2020", "55.369"), which the answer's passage must also hold."""
     # a number glued to letters is part of a name ("U22", "PM2.5"), which the name's own word carries

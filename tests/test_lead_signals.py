@@ -318,7 +318,7 @@ def test_an_article_that_writes_no_year_is_not_held_to_the_question_s_year():
 
 
 def test_a_same_period_comparison_reports_the_next_year():
-    """"Tăng 7,6% so với cùng kỳ năm 2023" reports 2024's figures: a question about 2024 is not held to a written
+    """ "Tăng 7,6% so với cùng kỳ năm 2023" reports 2024's figures: a question about 2024 is not held to a written
     "2024", nor does the written "2023" conflict with it; a question about 2022 still is."""
     from embeddings.types import Document
     from qa.answering.answerability import held_to

@@ -18,13 +18,16 @@ from .qdrant_schema import BATCH, DENSE, PAYLOAD_INDEXES, SPARSE, bm25_weights, 
 
 # Points wait in an appendable segment, in RAM (~17 kB each at 100,000: vectors, sparse postings, payload indexes),
 # until optimize() indexes them into an immutable, memory-mapped one: a large build optimizes every OPTIMIZE_EVERY
-# points, so the build's memory stays that of one such segment instead of growing with the corpus.
-OPTIMIZE_EVERY = 100_000
+# points, so the build's memory stays that of one such segment instead of growing with the corpus. Every query runs
+# in every segment, so fewer, larger ones answer faster: a million passages in segments of 100,000 / 150,000 /
+# 200,000 built with peaks of 4.7 / 6.3 / 8.0 GB and answered at p95 43 / 34 / 37 ms (the last on a slower machine;
+# BENCHMARKS.md): 150,000 is the largest that stays well inside the 8 GB build budget.
+OPTIMIZE_EVERY = 150_000
 HNSW = {"m": 16, "ef_construct": 64, "full_scan_threshold": 10_000, "payload_m": 0}
 # ... and indexed segments are not merged into ever larger ones (re-indexing the merged points each time: a
-# 200,000-passage build optimized every 50,000 took 8 min and 8.9 GB): at most ~100,000 passages' vectors each
+# 200,000-passage build optimized every 50,000 took 8 min and 8.9 GB): at most ~150,000 passages' vectors each
 # (KB), up to 32 of them. Immutable segments are memory-mapped (on_disk): the OS pages them, they are not heap.
-OPTIMIZERS = {"max_segment_size": 160_000, "default_segment_number": 32}
+OPTIMIZERS = {"max_segment_size": 240_000, "default_segment_number": 32}
 
 
 def create_shard(path: Path, dim: int):

@@ -364,13 +364,12 @@ def typed_sentence_scores(
     kind = question.kind
     best, best_pairs, best_constraints = 0.0, 0.0, 0.0
     for i, hit in enumerate(hits):
-        context = article_header(hit.document)
+        context, held = article_header(hit.document), held_to(constraints, hit.document)
         for sentence in split_sentences(i, hit):
             if kind in FACTOID_TYPES and find_answer_span(sentence.text, kind, question) is None:
                 continue
             best = max(best, searcher.sentence_overlap(question, sentence.text))
             best_pairs = max(best_pairs, searcher.coverage(question, sentence.text))
-            held = held_to(constraints, hit.document)
             best_constraints = max(best_constraints, coverage_of(held, f"{context}\n{sentence.text}"))
     return best, best_pairs, best_constraints
 

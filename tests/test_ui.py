@@ -443,10 +443,13 @@ def test_browser_articles_panel_upload_filter_remove(real_index_dir, browser, tm
         assert _filter_rows(page, "Vĩnh Hưng", 0) == []
 
         page.locator("#new-chat").click()
+        # subtle: wait for the new chat to be empty first; the old answer (and its sources) would satisfy the wait below
+        page.wait_for_function("() => !document.querySelector('#chat').innerText.includes('1.280')", timeout=30000)
         page.locator("#question textarea").fill(question)
         page.locator("#send").click()
-        page.wait_for_function(
-            "() => document.querySelector('#sources .sources-title') && !document.querySelector('#chat').innerText.includes('Đang tìm')",
+        page.wait_for_function(  # this answer's end: an answer shows its confidence, a refusal says the articles do not
+            "() => { const chat = document.querySelector('#chat').innerText;"
+            " return !chat.includes('Đang tìm') && (chat.includes('Độ tin cậy') || chat.includes('Các bài báo')); }",
             timeout=120000,
         )
         assert "1.280" not in page.locator("#chat").inner_text()

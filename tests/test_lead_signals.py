@@ -329,3 +329,21 @@ def test_a_same_period_comparison_reports_the_next_year():
     assert implied_years(text) == {"2024"}
     assert held_to(("Gia Lai", "2024"), doc) == ("Gia Lai",)
     assert held_to(("Gia Lai", "2022"), doc) == ("Gia Lai", "2022")
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answer"),
+    [
+        ("Bão Noul làm bao nhiêu người thiệt mạng?", "Bão đã làm bốn người thiệt mạng, 112 người bị thương.", "bốn"),
+        ("Có bao nhiêu ca tử vong?", "Khánh Hòa ghi nhận ba ca tử vong do sốt xuất huyết.", "ba"),
+        ("Bão làm bao nhiêu người thiệt mạng?", "Bão làm 3 người thiệt mạng và bốn người bị thương.", "3"),  # a figure first
+        ("Có bao nhiêu người dự lễ?", "Năm nay người dân đến dự lễ rất đông.", None),  # "năm nay": this year
+        ("Có bao nhiêu người dự lễ?", "Hai mươi người dự lễ.", None),  # part of "hai mươi", not two
+        ("Có bao nhiêu người nhập viện?", "Bà con cho biết bà người nhập viện sáng nay.", None),  # "bà" is no "ba"
+    ],
+)
+def test_small_counts_spelled_out(question, sentence, answer):
+    """News spells out small counts; a spelled count answers only with a number word's diacritics and when no
+    figure counts the same noun."""
+    span = find_answer_span(sentence, "how_many", question)
+    assert (sentence[span.start : span.end] if span else None) == answer

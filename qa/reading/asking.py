@@ -133,18 +133,19 @@ def counted_noun(question: str) -> str | None:
     return words[0] if len(words) > 1 and words[1] in _LOOSE_SECOND else m.group(1)
 
 
-def counted_pattern(noun: str, loose: bool = False) -> str:
+def counted_pattern(noun: str, loose: bool = False, number: str = r"(\d[\d.,]*%?)") -> str:
     """Regex (group 1: the number) for a number standing before `noun` or a synonym, at most two words apart; units
     also as abbreviated: 'dài bao nhiêu mét' is answered by '1.247 m', 'bao nhiêu phần trăm' by '8,95%'. `loose`:
     a two-word noun's first word alone, and its synonyms ("bao nhiêu người thiệt mạng" by "18 người chết"), for
-    when the strict pattern finds nothing (strict first: "55.369 đảng viên", not "15 đảng bộ")."""
+    when the strict pattern finds nothing (strict first: "55.369 đảng viên", not "15 đảng bộ"). `number`: what counts
+    as the number (group 1): a figure, or find_counted's spelled-out counts."""
     if noun == ORDINAL:  # "thứ 11", "lần thứ XIX"
         return r"(?<!\w)thu\s+(\d+|[ivxlc]+)(?!\w)"
     for unit, written in _UNITS.items():
         if noun == unit or noun.startswith(unit + " "):
             return rf"(\d[\d.,]*\s*(?:{written}))(?!\w)"
     alternatives = "|".join(_noun_pattern(form) for form in counted_forms(noun, loose))
-    return rf"(\d[\d.,]*%?)\s+(?:\w+\s+){{0,2}}?(?:{alternatives})(?!\w)"
+    return rf"{number}\s+(?:\w+\s+){{0,2}}?(?:{alternatives})(?!\w)"
 
 
 def counted_forms(noun: str, loose: bool = False) -> tuple[str, ...]:
@@ -157,11 +158,28 @@ def counted_forms(noun: str, loose: bool = False) -> tuple[str, ...]:
     return tuple(sorted(forms, key=lambda f: (-len(f), f)))
 
 
-def find_counted(noun: str, folded_text: str) -> re.Match | None:
-    """The first number counting `noun` in a folded text: strictly if any, else loosely (see counted_pattern)."""
-    return re.search(counted_pattern(noun), folded_text) or (
-        re.search(counted_pattern(noun, loose=True), folded_text) if " " in noun else None
-    )
+_NUMBER_WORDS = frozenset(lexicon.words("number_words"))  # "bốn", "tám": small counts spelled out
+# ... as folded text writes them, whole words, not followed by what makes them part of a larger number
+_SPELLED = (
+    r"(?<!\w)(?<!muoi )(" + "|".join(sorted({folded_lower(w) for w in _NUMBER_WORDS})) + r")"
+    r"(?!\s+(?:\d|(?:muoi|tram|nghin|ngan|trieu|ty|chuc|lam|mot|tu|le)\b))"
+    # "năm nay", "năm ngoái", "năm học": the year, not five
+    r"(?!(?<=nam)\s+(?:nay|ngoai|qua|truoc|sau|hoc|moi|toi|do|tai|ke|nao)\b)"
+)
+
+
+def find_counted(noun: str, folded_text: str, text: str | None = None) -> re.Match | None:
+    """The first number counting `noun` in a folded text: strictly if any, else loosely (see counted_pattern). With
+    the `text` it was folded from (same offsets), a count spelled out ("bốn người thiệt mạng") when no figure counts
+    the noun; its diacritics must be a number word's ("bà" is no "ba")."""
+    spelled = text is not None and len(text) == len(folded_text) and noun != ORDINAL
+    for loose in (False, True) if " " in noun else (False,):
+        if found := re.search(counted_pattern(noun, loose), folded_text):
+            return found
+        for m in re.finditer(counted_pattern(noun, loose, number=_SPELLED), folded_text) if spelled else ():
+            if text[m.start(1) : m.end(1)].lower() in _NUMBER_WORDS:
+                return m
+    return None
 
 
 def _noun_pattern(noun: str) -> str:
@@ -213,7 +231,7 @@ def post_mismatch(role: str, sentence: str) -> bool:
 
 def number_before(noun: str, text: str) -> bool:
     """A number stands right before `noun` (folded) or a synonym in `text`, at most two words apart: '55.369 đảng viên'."""
-    return find_counted(noun, folded_lower(text)) is not None
+    return find_counted(noun, folded_lower(text), text) is not None
 
 
 _RECENT = re.compile(r"mới nhất|gần đây nhất|gần nhất|moi nhat|gan day nhat|latest|most recent|newest", re.IGNORECASE)

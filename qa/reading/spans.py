@@ -55,7 +55,7 @@ def find_answer_span(sentence: str, kind: str, question: Question | str = "") ->
         noun = question.counted if question else None
         folded = folded_lower(sentence)
         if noun and len(folded) == len(sentence):  # folding keeps offsets for NFC text
-            m = find_counted(noun, folded)
+            m = find_counted(noun, folded, sentence)
             if m and m.group(1).rstrip(".,") not in asked:
                 return Span(m.start(1), m.start(1) + len(m.group(1).rstrip(".,")))
         for m in _NUMBER.finditer(sentence):

@@ -141,6 +141,8 @@ def test_ordinals_match_roman_numerals_and_places_need_every_capital():
     # "Bắc Sơn là" holds no "Sơn La"; a listed place replaces the part of it read as a name
     assert question_entities("Tổng mức đầu tư xây cầu Bắc Sơn là bao nhiêu?") == ("Bắc Sơn",)
     assert question_entities("TP.HCM có bao nhiêu quận?") == ("TP.HCM",)
+    # "Hôm" opens a question with a capital and names nothing: "Hôm Hà Nội" was refused as a name written nowhere
+    assert question_entities("Hôm Hà Nội nóng 40 độ, trạm đo nào ghi nhận mức 40 độ?") == ("Hà Nội",)
     # English kinds of things and a department's field are no names
     assert question_entities("Who heads Soc Trang's Department of Agriculture and Rural Development?") == ("Soc Trang",)
     assert question_entities("When did construction of Terminal 3 at Tan Son Nhat begin?") == ("Tan Son Nhat",)

@@ -141,11 +141,15 @@ def counted_pattern(noun: str, loose: bool = False, number: str = r"(\d[\d.,]*%?
     as the number (group 1): a figure, or find_counted's spelled-out counts."""
     if noun == ORDINAL:  # "thứ 11", "lần thứ XIX"
         return r"(?<!\w)thu\s+(\d+|[ivxlc]+)(?!\w)"
-    for unit, written in _UNITS.items():
-        if noun == unit or noun.startswith(unit + " "):
-            return rf"(\d[\d.,]*\s*(?:{written}))(?!\w)"
+    if written := _unit_written(noun):
+        return rf"(\d[\d.,]*\s*(?:{written}))(?!\w)"
     alternatives = "|".join(_noun_pattern(form) for form in counted_forms(noun, loose))
     return rf"{number}\s+(?:\w+\s+){{0,2}}?(?:{alternatives})(?!\w)"
+
+
+def _unit_written(noun: str) -> str | None:
+    """How articles write the unit `noun` measures in ("met" -> "m|mét"), or None when it counts things."""
+    return next((written for unit, written in _UNITS.items() if noun == unit or noun.startswith(unit + " ")), None)
 
 
 def counted_forms(noun: str, loose: bool = False) -> tuple[str, ...]:
@@ -172,7 +176,8 @@ def find_counted(noun: str, folded_text: str, text: str | None = None) -> re.Mat
     """The first number counting `noun` in a folded text: strictly if any, else loosely (see counted_pattern). With
     the `text` it was folded from (same offsets), a count spelled out ("bốn người thiệt mạng") when no figure counts
     the noun; its diacritics must be a number word's ("bà" is no "ba")."""
-    spelled = text is not None and len(text) == len(folded_text) and noun != ORDINAL
+    # a spelled count needs its text, and counts things: an ordinal or a unit ("mét") is written as a figure
+    spelled = text is not None and len(text) == len(folded_text) and noun != ORDINAL and not _unit_written(noun)
     for loose in (False, True) if " " in noun else (False,):
         if found := re.search(counted_pattern(noun, loose), folded_text):
             return found

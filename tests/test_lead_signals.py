@@ -317,6 +317,33 @@ def test_an_article_that_writes_no_year_is_not_held_to_the_question_s_year():
     assert held_to(("Gia Lai", "2024", "7"), dated) == ("Gia Lai", "2024", "7")
 
 
+def test_an_undated_article_is_not_held_to_the_day_the_question_names():
+    """ "Trưa nay ... 42,1 độ C tại Đông Hà" saved without its date line can neither confirm nor deny "Trưa 27/4/2024":
+    the day and month are dropped from what its passages must hold (with the year it does not write), while an article
+    with a date line is still held to them, and a month named alone ("tháng 8/2025") stays held either way."""
+    from embeddings.types import Document
+    from qa.answering.answerability import held_to
+    from qa.reading.question import read_question
+
+    question = read_question("Trưa 27/4/2024 nơi nào nóng nhất cả nước?")
+    assert question.numbers == ("27", "4", "2024") and question.days == {"27", "4"}
+    text = "Trưa nay nắng nóng gay gắt, nhiệt độ cao nhất là 42,1 độ C ghi nhận được tại Đông Hà (Quảng Trị)."
+    undated = Document("d", "Nắng nóng vượt 42 độ C", text, "h")
+    dated = Document("e", "Nắng nóng vượt 42 độ C", text, "h", date="2024-04-28")
+    assert held_to(question.numbers, undated, question.days) == ()
+    assert held_to(question.numbers, dated, question.days) == question.numbers
+    monthly = read_question("Bão số 5 hồi cuối tháng 8/2025 làm mấy người chết?")
+    assert monthly.days == set() and held_to(monthly.numbers, undated, monthly.days) == ("5", "8")
+
+
+def test_day_numbers_reads_days_not_decimals_or_ranges():
+    from qa.reading.evidence import day_numbers
+
+    assert day_numbers("ngay 5/8 co bao nhieu ca") == {"5", "8"}
+    assert day_numbers("ngày 30.4 và Ngày 2 tháng 9") == {"30", "4", "2"}
+    assert day_numbers("tăng 3.5 lần, 12.3%, từ 1-2 người, giá 7.500 đồng, 5/2024, ngày 1.000") == set()
+
+
 def test_a_same_period_comparison_reports_the_next_year():
     """ "Tăng 7,6% so với cùng kỳ năm 2023" reports 2024's figures: a question about 2024 is not held to a written
     "2024", nor does the written "2023" conflict with it; a question about 2022 still is."""

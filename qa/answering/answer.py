@@ -255,7 +255,7 @@ def passage_constraints(question: Question, hits: Sequence[Hit], searcher: Searc
     from .answerability import held_to, passage_context, question_constraints
 
     constraints = question_constraints(question, searcher)
-    return [coverage_of(held_to(constraints, h.document), passage_context(h)) for h in hits]
+    return [coverage_of(held_to(constraints, h.document, question.days), passage_context(h)) for h in hits]
 
 
 def _cross_lingual_overlap(

@@ -146,7 +146,11 @@ def answerability_features(
         "english": float(language == "en"),
         "has_entities": float(bool(entities)),
         "entity_support": entity_support,
-        "number_support": coverage_of(numbers, texts[best]) if best is not None else (1.0 if not numbers else 0.0),
+        "number_support": (
+            coverage_of(held_to(numbers, candidates[best].document, question.days), texts[best])
+            if best is not None
+            else (1.0 if not numbers else 0.0)
+        ),
         "typed_sentence": typed,
         "typed_pairs": typed_pairs,
         "counted_missing": float(noun is not None and not counted),
@@ -199,7 +203,7 @@ def lead_features(
     asked_years, found_years = question.years, years_in(context) | implied_years(context)
     return {
         "lead_typed": float(kind not in FACTOID_TYPES or find_answer_span(quote, kind, question) is not None),
-        "lead_constraints": coverage_of(held := held_to(constraints, hit.document), context),
+        "lead_constraints": coverage_of(held := held_to(constraints, hit.document, question.days), context),
         "lead_sentence_constraints": coverage_of(held, f"{header}\n{quote}"),
         "lead_place_conflict": float(bool(asked_places and found_places and not asked_places & found_places)),
         "lead_year_conflict": float(bool(asked_years and found_years and not asked_years & found_years)),
@@ -228,12 +232,16 @@ def article_years(document: Document) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(years_in(text)), frozenset(implied_years(text))
 
 
-def held_to(constraints: tuple[str, ...], document: Document) -> tuple[str, ...]:
+def held_to(constraints: tuple[str, ...], document: Document, days: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """The question's names and numbers an article's passages are held to: all of them, less a year the article
-    implies ("so với cùng kỳ năm 2023" reports 2024) and any year when it writes none at all (saved without its date
-    line: "tháng 7 năm nay" can neither confirm nor deny "tháng 7/2024"). Either would otherwise count as missing."""
+    implies ("so với cùng kỳ năm 2023" reports 2024), any year when it writes none at all, and the day and month of a
+    day the question names (`days`) when it has no date line. Saved without its date line, "tháng 7 năm nay" can neither confirm
+    nor deny "tháng 7/2024", nor "trưa nay" "trưa 27/4"; either would otherwise count as missing."""
     written, implied = article_years(document)
-    return tuple(c for c in constraints if c not in years_in(c) or (written and c not in implied))
+    undated = document.date is None
+    return tuple(
+        c for c in constraints if (c not in years_in(c) or (written and c not in implied)) and not (undated and c in days)
+    )
 
 
 def passage_context(hit: Hit) -> str:
@@ -364,7 +372,7 @@ def typed_sentence_scores(
     kind = question.kind
     best, best_pairs, best_constraints = 0.0, 0.0, 0.0
     for i, hit in enumerate(hits):
-        context, held = article_header(hit.document), held_to(constraints, hit.document)
+        context, held = article_header(hit.document), held_to(constraints, hit.document, question.days)
         for sentence in split_sentences(i, hit):
             if kind in FACTOID_TYPES and find_answer_span(sentence.text, kind, question) is None:
                 continue

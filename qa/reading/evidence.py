@@ -149,6 +149,29 @@ def years_in(text: str) -> set[str]:
 _SAME_PERIOD = re.compile(r"\bcùng kỳ(?: năm)? ((?:19|20)\d\d)\b", re.IGNORECASE)
 
 
+# a day as dates write it: "27/4" (day, month), or after "ngày": "ngày 27", "ngày 27.4", "ngày 27-4"
+# ("3.5 lần", "12.3%", "1-2" and "tháng 8/2025" name no day)
+_DAY = re.compile(
+    r"\b([0-3]?\d)\s*/\s*(1[0-2]|0?[1-9])\b(?![.,]\d)"
+    r"|\bng[aà]y\s+([0-3]?\d)(?:\s*[./-]\s*(1[0-2]|0?[1-9]))?\b(?![.,%]?\d)",
+    re.IGNORECASE,
+)
+
+
+def day_numbers(text: str) -> set[str]:
+    """The day and month numbers of the days a text names, as written: "Trưa 27/4/2024" -> {"27", "4"}.
+
+    >>> sorted(day_numbers("Đến ngày 5/8, tỉnh có 64 ca; ngày 12 có thêm 3 ca, giá 7.500 đồng/kg, tháng 8/2025"))
+    ['12', '5', '8']
+    """
+    found = set()
+    for m in _DAY.finditer(text):
+        day, month = (m[1], m[2]) if m[1] else (m[3], m[4])
+        if 1 <= int(day) <= 31:
+            found.update(filter(None, (day, month)))
+    return found
+
+
 def implied_years(text: str) -> set[str]:
     """The years a text reports on without writing them: "tăng 7,6% so với cùng kỳ năm 2023" compares with the same
     period of 2023, so the figures are 2024's.

@@ -139,6 +139,36 @@ class _Syllables:
     def document_frequency(self, token):
         return int(token in self.known)
 
+    def writes(self, token):  # Searcher.writes: a passage or an article's file name holds it
+        return token in self.known or token in {"trung", "kinh", "trung_kinh"}
+
+
+def test_a_page_saved_without_its_title_names_its_place_in_its_address():
+    """ "Liên quan đến vụ cháy làm 14 người tử vong ..." never writes "Trung Kính"; its page's address does
+    (nghean24h-vn_...-o-trung-kinh-k): the name is known to the corpus and counts as present in the article's header.
+    A file name that is no words (a hash) adds nothing, and numbers in an address other than years are left out."""
+    from embeddings.types import Document
+    from qa.answering.answerability import article_header, name_in_corpus
+    from qa.reading.evidence import address_words, coverage_of
+
+    doc = Document("nghean24h-vn_lua-chay-ngoi-nha-o-trung-kinh-k", "", "Liên quan đến vụ cháy làm 14 người tử vong.", "h")
+    assert coverage_of(("Trung Kính",), article_header(doc)) == 1.0
+    assert name_in_corpus("Trung Kính", _Syllables())
+    assert address_words("000_a5e41cd1fa4addb6") == ""
+    assert address_words("vnexpress-net_viet-nam-thu-1-2-ty-usd-tu-sau-rieng-4935372") == "viet nam thu ty usd tu sau rieng"
+    assert address_words("n04_bao-so-12-khanh-hoa-2017") == "bao so khanh hoa 2017"
+
+
+def test_small_figures_count_spelled_out_and_years_of_birth_are_no_news_years():
+    from qa.reading.evidence import coverage_of, question_numbers, years_in
+
+    text = "Huyện Yên Minh có năm người chết, gồm cháu Sính Thị Chính (ba tuổi) chết do sập tường nhà."
+    assert coverage_of(("3", "Yên Minh"), text) == 1.0
+    assert coverage_of(("5",), text) == 0.0  # "năm" is also the year: never the figure a question writes
+    assert coverage_of(("3",), "Bà Lan cho biết") == 0.0 and coverage_of(("2",), "hai mươi người, mười hai hộ") == 0.0
+    assert years_in("chị Thào (SN 1980), tài xế sinh năm 1993, năm 2024") == {"2024"}
+    assert question_numbers("Quốc lộ 279D qua Sơn La, 10ha, the 13th Committee") == ("279D", "10", "13")
+
 
 def test_a_name_is_known_by_its_vietnamese_part_its_spellings_or_its_outlet():
     from qa.answering.answerability import corpus_names, name_in_corpus
@@ -319,8 +349,8 @@ def test_an_article_that_writes_no_year_is_not_held_to_the_question_s_year():
 
 def test_an_undated_article_is_not_held_to_the_day_the_question_names():
     """ "Trưa nay ... 42,1 độ C tại Đông Hà" saved without its date line can neither confirm nor deny "Trưa 27/4/2024":
-    the day and month are dropped from what its passages must hold (with the year it does not write), while an article
-    with a date line is still held to them, and a month named alone ("tháng 8/2025") stays held either way."""
+    the day and month are dropped from what its passages must hold (with the year it does not write), as is the month of
+    "cuối tháng 8/2025", while an article with a date line is still held to them."""
     from embeddings.types import Document
     from qa.answering.answerability import held_to
     from qa.reading.question import read_question
@@ -333,15 +363,16 @@ def test_an_undated_article_is_not_held_to_the_day_the_question_names():
     assert held_to(question.numbers, undated, question.days) == ()
     assert held_to(question.numbers, dated, question.days) == question.numbers
     monthly = read_question("Bão số 5 hồi cuối tháng 8/2025 làm mấy người chết?")
-    assert monthly.days == set() and held_to(monthly.numbers, undated, monthly.days) == ("5", "8")
+    assert monthly.days == {"8"} and held_to(monthly.numbers, undated, monthly.days) == ("5",)
+    assert held_to(monthly.numbers, dated, monthly.days) == ("5", "8", "2025")
 
 
-def test_day_numbers_reads_days_not_decimals_or_ranges():
-    from qa.reading.evidence import day_numbers
+def test_date_numbers_reads_dates_not_decimals_or_ranges():
+    from qa.reading.evidence import date_numbers
 
-    assert day_numbers("ngay 5/8 co bao nhieu ca") == {"5", "8"}
-    assert day_numbers("ngày 30.4 và Ngày 2 tháng 9") == {"30", "4", "2"}
-    assert day_numbers("tăng 3.5 lần, 12.3%, từ 1-2 người, giá 7.500 đồng, 5/2024, ngày 1.000") == set()
+    assert date_numbers("ngay 5/8 co bao nhieu ca") == {"5", "8"}
+    assert date_numbers("ngày 30.4 và Ngày 2 tháng 9, tháng 11/2023") == {"30", "4", "2", "11"}
+    assert date_numbers("tăng 3.5 lần, 12.3%, từ 1-2 người, giá 7.500 đồng, 6 tháng đầu năm 2024, ngày 1.000") == set()
 
 
 def test_a_same_period_comparison_reports_the_next_year():

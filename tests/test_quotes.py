@@ -28,6 +28,9 @@ class Words:
     def document_frequency(self, token):
         return 1
 
+    def writes(self, token):
+        return True
+
 
 def _hit(body: str) -> Hit:
     doc = Document("d", "Kỳ họp HĐND", body, "h")

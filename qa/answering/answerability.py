@@ -25,6 +25,7 @@ from embeddings.types import Document
 from qa.errors import DatasetError
 from qa.reading.asking import FACTOID_TYPES, folded_lower, number_before, post_mismatch
 from qa.reading.evidence import (
+    address_words,
     aliases_of,
     coverage_of,
     implied_years,
@@ -218,9 +219,10 @@ LEAD_CHARS = 300  # an article's opening, where news names its place and date (a
 
 
 def article_header(document: Document) -> str:
-    """Title, date, outlet (and the places it names) and opening lines of an article: what every passage of it is
-    about, though it may not repeat it. A provincial paper names its province only through its outlet."""
-    outlet = " ".join(filter(None, (document.source, document.place)))
+    """Title, date, outlet (and the places it names), file or page name and opening lines of an article: what every
+    passage of it is about, though it may not repeat it. A provincial paper names its province only through its
+    outlet; a page saved without its title may name its place only in its address ("...-o-trung-kinh")."""
+    outlet = " ".join(filter(None, (document.source, document.place, address_words(document.doc_id))))
     return f"{document.title}\n{document.date or ''}\n{outlet}\n{document.text[:LEAD_CHARS]}"
 
 
@@ -332,7 +334,7 @@ def _corpus_runs(question: Question | str, searcher: Searcher) -> list[str]:
     for name in as_question(question).names:
         best, run = [], []
         for word in name.split():
-            if any(all(searcher.document_frequency(s) > 0 for s in syllables(form)) for form in aliases_of(word)):
+            if any(all(searcher.writes(s) for s in syllables(form)) for form in aliases_of(word)):
                 run.append(word)
                 best = max(best, run, key=len)
             else:
@@ -354,7 +356,7 @@ def _part_in_corpus(name: str, searcher: Searcher) -> bool:
         return True
     for form in aliases_of(name):
         tokens = [t for t in tokenize(form) if "_" in t] or tokenize(form)
-        if all(searcher.document_frequency(t) > 0 for t in tokens):
+        if all(searcher.writes(t) for t in tokens):
             return True
     return False
 

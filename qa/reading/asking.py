@@ -162,7 +162,7 @@ def counted_forms(noun: str, loose: bool = False) -> tuple[str, ...]:
     return tuple(sorted(forms, key=lambda f: (-len(f), f)))
 
 
-_NUMBER_WORDS = frozenset(lexicon.words("number_words"))  # "bốn", "tám": small counts spelled out
+_NUMBER_WORDS = frozenset(word for word, _ in lexicon.table("number_words"))  # "bốn", "tám": small counts spelled out
 # ... as folded text writes them, whole words, not followed by what makes them part of a larger number
 _SPELLED = (
     r"(?<!\w)(?<!muoi )(" + "|".join(sorted({folded_lower(w) for w in _NUMBER_WORDS})) + r")"

@@ -141,33 +141,41 @@ def _phrase_at(lowered: list[str], folded: list[str], i: int) -> int:
     return 0
 
 
+# a year of birth ("chị Thào (SN 1980)", "sinh năm 1993") dates a person, not the news
+_BIRTH_YEAR = re.compile(r"\b(?:SN|sn|[Ss]inh(?: n[aă]m)?)\s*(?:19|20)\d\d\b")
+
+
 def years_in(text: str) -> set[str]:
-    """The years (1900-2099) a text writes: '2020-2025' -> {'2020', '2025'}."""
-    return set(_YEAR.findall(text))
+    """The years (1900-2099) a text writes, but years of birth: '2020-2025 (ông A, SN 1965)' -> {'2020', '2025'}."""
+    return set(_YEAR.findall(_BIRTH_YEAR.sub(" ", text)))
 
 
 _SAME_PERIOD = re.compile(r"\bcùng kỳ(?: năm)? ((?:19|20)\d\d)\b", re.IGNORECASE)
 
 
-# a day as dates write it: "27/4" (day, month), or after "ngày": "ngày 27", "ngày 27.4", "ngày 27-4"
-# ("3.5 lần", "12.3%", "1-2" and "tháng 8/2025" name no day)
-_DAY = re.compile(
+# a date as questions write it: "27/4" (day, month), after "ngày" ("ngày 27", "ngày 27.4", "ngày 27-4"), or a month of a
+# year ("tháng 7/2024": the month); "3.5 lần", "12.3%" and "1-2" are no dates
+_DATE_PARTS = re.compile(
     r"\b([0-3]?\d)\s*/\s*(1[0-2]|0?[1-9])\b(?![.,]\d)"
-    r"|\bng[aà]y\s+([0-3]?\d)(?:\s*[./-]\s*(1[0-2]|0?[1-9]))?\b(?![.,%]?\d)",
+    r"|\bng[aà]y\s+([0-3]?\d)(?:\s*[./-]\s*(1[0-2]|0?[1-9]))?\b(?![.,%]?\d)"
+    r"|\b(1[0-2]|0?[1-9])\s*/\s*(?:19|20)\d\d\b",
     re.IGNORECASE,
 )
 
 
-def day_numbers(text: str) -> set[str]:
-    """The day and month numbers of the days a text names, as written: "Trưa 27/4/2024" -> {"27", "4"}.
+def date_numbers(text: str) -> set[str]:
+    """The day and month numbers of the dates a text names, as written: "Trưa 27/4/2024" -> {"27", "4"}; the month of
+    "tháng 8/2025". An article without its date line can confirm neither.
 
-    >>> sorted(day_numbers("Đến ngày 5/8, tỉnh có 64 ca; ngày 12 có thêm 3 ca, giá 7.500 đồng/kg, tháng 8/2025"))
+    >>> sorted(date_numbers("Đến ngày 5/8, tỉnh có 64 ca; ngày 12 có thêm 3 ca, giá 7.500 đồng/kg, 6 tháng đầu năm"))
     ['12', '5', '8']
+    >>> sorted(date_numbers("cuối tháng 7/2024"))
+    ['7']
     """
     found = set()
-    for m in _DAY.finditer(text):
-        day, month = (m[1], m[2]) if m[1] else (m[3], m[4])
-        if 1 <= int(day) <= 31:
+    for m in _DATE_PARTS.finditer(text):
+        day, month = (m[1], m[2]) if m[1] else (m[3], m[4]) if m[3] else (None, m[5])
+        if day is None or 1 <= int(day) <= 31:
             found.update(filter(None, (day, month)))
     return found
 
@@ -182,11 +190,35 @@ def implied_years(text: str) -> set[str]:
     return {str(int(m[1]) + 1) for m in _SAME_PERIOD.finditer(text)}
 
 
+@lru_cache(maxsize=16384)
+def address_words(doc_id: str) -> str:
+    """The words of an article's file or page name after its host: saved pages are named after their address, whose
+    slug is the headline in folded words, which is what a page saved without its title still says of its place and
+    topic. Words and years ("bao so khanh hoa 2017"; other numbers are ids or a figure cut at its comma, "1-2-ty-usd");
+    "" for names that are not words.
+
+    >>> address_words("nghean24h-vn_clip-chay-ngoi-nha-o-trung-kinh-k"), address_words("000_a5e41cd1fa4addb6")
+    ('clip chay ngoi nha o trung kinh k', '')
+    """
+    stem = doc_id.split("_", 1)[1] if "_" in doc_id else doc_id
+    words = [w for w in re.split(r"[-_.\s]+", stem.lower()) if w.isascii() and (w.isalpha() or _YEAR.fullmatch(w))]
+    return " ".join(words) if len(words) >= 3 else ""
+
+
 def question_numbers(question: str) -> tuple[str, ...]:
     """Numbers and years written in the question ("2020", "55.369"), which the answer's passage must also hold."""
-    # a number glued to letters is part of a name ("U22", "PM2.5"), which the name's own word carries
-    numbers = (m.group(0).rstrip(".,") for m in _NUMBER.finditer(question) if not question[m.start() - 1 : m.start()].isalpha())
+    numbers = []
+    for m in _NUMBER.finditer(question):
+        if question[m.start() - 1 : m.start()].isalpha():
+            continue  # part of a name ("U22", "PM2.5"), which the name's own word carries
+        number, after = m.group(0).rstrip(".,"), question[m.end() :]
+        code = re.match(r"[^\W\d_]\w*", after) if not _GLUED_UNIT.match(after) else None
+        numbers.append(number + code.group(0) if code else number)  # a code is whole: "Quốc lộ 279D" is not "279"
     return tuple(dict.fromkeys(numbers))
+
+
+# letters a number stays a number before: an English ordinal ("13th"), a unit written close ("10ha", "20h")
+_GLUED_UNIT = re.compile(r"(?:st|nd|rd|th|ha|km|m2|m|kg|g|h|tr|ty|usd)(?!\w)", re.IGNORECASE)
 
 
 # Names written in several ways (folded, lower case): any form found counts for the others.
@@ -244,8 +276,20 @@ def _roman(n: int) -> str:
 
 
 def coverage_of(items: tuple[str, ...], text: str) -> float:
-    """Share of `items` found (folded, whole words) in `text`; 1.0 when there is nothing to find."""
+    """Share of `items` found (folded, whole words; a small figure also spelled out) in `text`; 1.0 when there is
+    nothing to find."""
     if not items:
         return 1.0
     folded = folded_lower(text)
-    return sum(contains_folded(item, folded) for item in items) / len(items)
+    return sum(contains_folded(item, folded) or spelled_in(item, text) for item in items) / len(items)
+
+
+# Small figures as news spells them, with their diacritics ("ba tuổi" for "3 tuổi"); not "năm", which is also the year.
+_SPELLED_FIGURE = {figure: word for word, figure in lexicon.table("number_words") if word != "năm"}
+_LARGER = r"(?!\w)(?! (?:mươi|trăm|nghìn|ngàn|triệu|tỷ)\b)"  # not "hai mươi", "ba trăm", nor after "mười"/"mươi"
+
+
+def spelled_in(figure: str, text: str) -> bool:
+    """`text` spells the small figure out: spelled_in("3", "cháu Chính (ba tuổi)") -> True; "bà" is no "ba"."""
+    word = _SPELLED_FIGURE.get(figure)
+    return word is not None and re.search(rf"(?<!\w)(?<!mười )(?<!mươi ){word}{_LARGER}", text.lower()) is not None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from embeddings.lexical import fold, syllables, tokenize
 
 from .asking import answer_type, counted_noun, folded_lower, question_language, role_of, wants_recent
-from .evidence import aliases_of, day_numbers, question_entities, question_numbers, years_in
+from .evidence import aliases_of, date_numbers, question_entities, question_numbers, years_in
 from .places import places_in
 
 _ACRONYM = re.compile(r"\b[A-ZĐ]{2,}\b")
@@ -35,7 +35,7 @@ class Question:
     aliases: tuple[tuple[str, ...], ...]  # per name, its folded spellings (lexicon/aliases.txt)
     numbers: tuple[str, ...]  # numbers and years it writes, which an answer's passage must repeat
     years: frozenset[str]
-    days: frozenset[str]  # day and month numbers of the days it names, as in `numbers`: "27", "4" of "27/4/2024"
+    days: frozenset[str]  # day and month numbers of the dates it names, as in `numbers`: "27", "4" of "27/4/2024"
     places: frozenset[str]  # folded provinces and cities it names (a city adds its province)
     kind: str  # answer type: how_many, when, who, where, why, yes_no, what
     counted: str | None  # what a how-many question counts, folded: "dang vien"
@@ -69,7 +69,7 @@ def read_question(text: str) -> Question:
         aliases=tuple(aliases_of(n) for n in names),
         numbers=question_numbers(text),
         years=frozenset(years_in(text)),
-        days=frozenset(day_numbers(text)),
+        days=frozenset(date_numbers(text)),
         places=places_in(text),
         kind=answer_type(text),
         counted=counted_noun(text),

@@ -17,13 +17,14 @@ import numpy as np
 
 from embeddings.encoders.encode import Encoder
 from embeddings.ingest.dates import date_range
-from embeddings.lexical import fold, syllables
+from embeddings.lexical import fold, syllables, tokenize
 from embeddings.stores.faiss_folder import LoadedIndex
 from embeddings.stores.faiss_store import FaissStore
 from embeddings.stores.interface import StoreConfig, VectorStore
 from embeddings.types import Chunk, Document
 from qa.errors import ConfigError
 from qa.params import FUSIONS, RETRIEVERS, RetrievalParams
+from qa.reading.evidence import address_words
 from qa.reading.question import Question, as_question
 
 from .candidates import gather
@@ -240,6 +241,14 @@ class Searcher:
     def document_frequency(self, token: str) -> int:
         """Number of passages holding a BM25 token (a folded syllable or 'a_b' syllable pair)."""
         return self._df.get(token, 0)
+
+    def writes(self, token: str) -> bool:
+        """Some passage, or some article's file or page name, holds a BM25 token: the corpus knows the word."""
+        return token in self._df or token in self._address_tokens
+
+    @cached_property
+    def _address_tokens(self) -> frozenset[str]:
+        return frozenset(t for d in self.index.documents for t in tokenize(address_words(d)))
 
     @cached_property
     def places_of_outlets(self) -> frozenset[str]:

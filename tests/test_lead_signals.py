@@ -209,6 +209,8 @@ def test_names_the_corpus_writes_no_word_of_reach_the_guard():
         ("bao so 9 lam bao nhieu nha o quang ngai bi hu hong", "nha", "Toàn tỉnh có 56.230 ngôi nhà bị hư hỏng.", "56.230"),
         ("Tỷ lệ hộ nghèo giảm còn bao nhiêu sau nhiệm kỳ 2010-2015?", None, "Tỷ lệ hộ nghèo còn 4,1%.", "4,1%"),
         ("Đảng bộ có bao nhiêu đảng viên?", "dang vien", "Có 15 đảng bộ trực thuộc, 55.369 đảng viên.", "55.369"),
+        # a price per unit is money: "bao nhiêu một ký" is answered by "119.300 đồng/kg", not by a count of "một ký"
+        ("Giá cà phê ở Đắk Nông bao nhiêu một ký?", "tien", "Tại Đắk Nông, giá cà phê là 119.300 đồng/kg.", "119.300 đồng"),
     ],
 )
 def test_counted_noun_units_and_loose_words(question, noun, sentence, answer):
@@ -405,3 +407,15 @@ def test_small_counts_spelled_out(question, sentence, answer):
     figure counts the same noun."""
     span = find_answer_span(sentence, "how_many", question)
     assert (sentence[span.start : span.end] if span else None) == answer
+
+
+def test_figures_of_another_reporting_period_conflict_with_the_question():
+    """ "Cả năm 2023 xuất khẩu sầu riêng đạt bao nhiêu?" is not answered by "6 tháng đầu năm ... đạt 2,68 tỷ USD"; "7
+    tháng đầu năm" is by "trong 7 tháng", "quý 1" by "quý I/2024"; "7 tháng tù" is a sentence, not a period."""
+    from qa.answering.answerability import period_conflict
+
+    assert period_conflict("Cả năm 2023 xuất khẩu sầu riêng đạt bao nhiêu?", "Tính chung 6 tháng đầu năm đạt 2,68 tỷ USD.")
+    assert not period_conflict("7 tháng đầu năm 2025 xuất khẩu được bao nhiêu?", "Mang về 1,2 tỷ USD trong 7 tháng.")
+    assert not period_conflict("quy 1 2024 grdp tang bao nhieu", "GRDP quý I/2024 tăng 6%.")
+    assert not period_conflict("Nửa đầu năm 2023 sầu riêng chiếm bao nhiêu?", "Bị cáo bị tuyên phạt 7 tháng tù.")
+    assert period_conflict("6 tháng đầu năm GRDP tăng bao nhiêu?", "Quý III, GRDP tăng 7,4%.")

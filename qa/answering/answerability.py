@@ -29,6 +29,7 @@ from qa.reading.evidence import (
     aliases_of,
     coverage_of,
     implied_years,
+    periods_in,
     years_in,
 )
 from qa.reading.places import places_in
@@ -70,7 +71,8 @@ FEATURES = (
     "lead_constraints",  # share of the question's names and numbers in it, its passage, its article's title or date
     "lead_sentence_constraints",  # ... in the sentence itself, its title or date
     "lead_place_conflict",  # the question names a province or city; the lead's passage and title name others, not it
-    "lead_year_conflict",  # the question names a year; the lead's passage, title and date name other years, not it
+    "lead_year_conflict",  # the question names a year; the lead's passage, title and date name other years, not it;
+    # or it names a reporting period ("cả năm 2023") and the sentence only others ("6 tháng đầu năm")
     "lead_role",  # a who-question's post ("Chủ tịch UBND tỉnh"): share of its word pairs in the sentence; 1.0 without one
     "lead_counted",  # a how-many question's counted noun follows a number in the sentence ("1.411 đảng viên")
     "lead_overlap",  # IDF-weighted word overlap of the sentence with the question
@@ -207,7 +209,9 @@ def lead_features(
         "lead_constraints": coverage_of(held := held_to(constraints, hit.document, question.days), context),
         "lead_sentence_constraints": coverage_of(held, f"{header}\n{quote}"),
         "lead_place_conflict": float(bool(asked_places and found_places and not asked_places & found_places)),
-        "lead_year_conflict": float(bool(asked_years and found_years and not asked_years & found_years)),
+        "lead_year_conflict": float(
+            bool(asked_years and found_years and not asked_years & found_years) or period_conflict(question, quote)
+        ),
         "lead_role": role_support(question, quote) if kind == "who" else 1.0,
         "lead_counted": float(bool((noun := question.counted) and number_before(noun, quote))),
         "lead_overlap": searcher.sentence_overlap(question, quote),
@@ -271,6 +275,14 @@ def role_support(question: Question | str, sentence: str) -> float:
     # an abbreviation ("Chủ tịch VFA") counts wherever the sentence writes it: "Chủ tịch Hiệp hội Lương thực Việt Nam (VFA)"
     acronyms = question.acronyms
     return sum(p in present or bool(set(p.split("_")) & acronyms & present) for p in pairs) / len(pairs)
+
+
+def period_conflict(question: Question | str, sentence: str) -> bool:
+    """The question asks about one reporting period ("cả năm 2023", "7 tháng đầu năm") and the sentence gives figures
+    of others only ("6 tháng đầu năm"): the answer of another period."""
+    asked = periods_in(as_question(question).text)
+    found = periods_in(sentence) if asked else frozenset()
+    return bool(asked and found and not asked & found)
 
 
 def post_conflict(question: Question | str, sentence: str) -> bool:

@@ -117,12 +117,17 @@ _MONEY_ASKED = re.compile(
 )
 
 
+_PER_UNIT = re.compile(r"(?:mot|1|moi) (?!so$)\w+$")  # "bao nhiêu một ký", "bao nhiêu 1 lít": money per unit
+
+
 def counted_noun(question: str) -> str | None:
     """What a Vietnamese how-many question counts, folded: 'có bao nhiêu đảng viên?' -> 'dang vien'."""
     folded = _folded_question(question)
     if _ORDINAL_ASKED.search(folded):
         return ORDINAL  # "cơn bão thứ mấy", "lần thứ bao nhiêu": the number after "thứ"
     m = _COUNTED[0].search(folded) or _COUNTED[1].search(folded)
+    if m and _PER_UNIT.match(m.group(1)):
+        return "tien"  # "giá cà phê bao nhiêu một ký": a price, "119.300 đồng/kg"
     if not m or m.group(1).split()[0] in _NOT_COUNTED:
         # "GRDP tăng bao nhiêu?": a rise or fall with nothing counted is a percentage in the news
         if re.search(r"\b(tang|giam) (them |len |xuong )?bao nhieu$", folded):

@@ -180,6 +180,29 @@ def date_numbers(text: str) -> set[str]:
     return found
 
 
+# Reporting periods, folded: "7 tháng đầu năm", "lũy kế 7 tháng", "quý I", "nửa đầu năm", "cả năm" (not "7 tháng tù")
+_MONTHS_PERIOD = re.compile(r"\b(?:(\d{1,2}) thang dau nam|(?:luy ke|tinh chung|trong) (\d{1,2}) thang(?! tu\b))")
+_QUARTER = re.compile(r"\bquy (iv|iii|ii|i|[1-4])\b")
+_HALF_YEAR = re.compile(r"\b(?:nua dau nam|6 thang dau nam)\b")
+_WHOLE_YEAR = re.compile(r"\bca nam\b")
+_QUARTER_MONTHS = {"i": (1, 3), "1": (1, 3), "ii": (4, 6), "2": (4, 6), "iii": (7, 9), "3": (7, 9), "iv": (10, 12), "4": (10, 12)}
+
+
+def periods_in(text: str) -> frozenset[tuple[int, int]]:
+    """The reporting periods a text names, as (first month, last month): "6 tháng đầu năm" and "nửa đầu năm" are
+    (1, 6), "quý I" (1, 3), "cả năm" (1, 12). Figures of one period answer no question about another.
+
+    >>> sorted(periods_in("Lũy kế 7 tháng, xuất khẩu đạt 1,2 tỷ USD; quý III tăng 5%")), periods_in("án 7 tháng tù")
+    ([(1, 7), (7, 9)], frozenset())
+    """
+    folded = folded_lower(text)
+    found = {(1, int(a or b)) for a, b in _MONTHS_PERIOD.findall(folded) if 1 <= int(a or b) <= 12}
+    found |= {_QUARTER_MONTHS[q] for q in _QUARTER.findall(folded)}
+    found |= {(1, 6)} if _HALF_YEAR.search(folded) else set()
+    found |= {(1, 12)} if _WHOLE_YEAR.search(folded) else set()
+    return frozenset(found)
+
+
 def implied_years(text: str) -> set[str]:
     """The years a text reports on without writing them: "tăng 7,6% so với cùng kỳ năm 2023" compares with the same
     period of 2023, so the figures are 2024's.

@@ -419,3 +419,18 @@ def test_figures_of_another_reporting_period_conflict_with_the_question():
     assert not period_conflict("quy 1 2024 grdp tang bao nhieu", "GRDP quý I/2024 tăng 6%.")
     assert not period_conflict("Nửa đầu năm 2023 sầu riêng chiếm bao nhiêu?", "Bị cáo bị tuyên phạt 7 tháng tù.")
     assert period_conflict("6 tháng đầu năm GRDP tăng bao nhiêu?", "Quý III, GRDP tăng 7,4%.")
+
+
+def test_a_comparison_with_a_year_reports_the_next_and_an_address_may_carry_the_date():
+    """ "Tăng 22,86% so với năm 2009" reports 2010; a page id that starts with its date ("202207", "20241016093015")
+    gives the article's year; "bao nhiêu 1 mét vuông" asks a price per unit, and its "1" is no figure to find."""
+    from qa.reading.evidence import address_words, implied_years, question_numbers
+
+    assert implied_years("Quảng Ngãi đỗ tốt nghiệp 96,24% (tăng 22,86% so với năm 2009)") == {"2010"}
+    assert (
+        address_words("baonamdinh-vn_channel-5083-202207-16-tinh-co-100-so-xa-dat-chuan")
+        == "channel 2022 tinh co so xa dat chuan"
+    )
+    assert address_words("tuoitre-vn_gia-vang-hom-nay-20241016093015") == "gia vang hom nay 2024"
+    assert question_numbers("gia dat thang 3/2025 bao nhieu 1 met vuong") == ("3", "2025")
+    assert question_numbers("Vụ tai nạn có 1 người chết?") == ("1",)

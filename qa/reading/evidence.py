@@ -150,7 +150,7 @@ def years_in(text: str) -> set[str]:
     return set(_YEAR.findall(_BIRTH_YEAR.sub(" ", text)))
 
 
-_SAME_PERIOD = re.compile(r"\bcùng kỳ(?: năm)? ((?:19|20)\d\d)\b", re.IGNORECASE)
+_SAME_PERIOD = re.compile(r"\b(?:cùng kỳ|so với)(?: năm)? ((?:19|20)\d\d)\b", re.IGNORECASE)
 
 
 # a date as questions write it: "27/4" (day, month), after "ngày" ("ngày 27", "ngày 27.4", "ngày 27-4"), or a month of a
@@ -205,7 +205,7 @@ def periods_in(text: str) -> frozenset[tuple[int, int]]:
 
 def implied_years(text: str) -> set[str]:
     """The years a text reports on without writing them: "tăng 7,6% so với cùng kỳ năm 2023" compares with the same
-    period of 2023, so the figures are 2024's.
+    period of 2023, so the figures are 2024's; "tăng 22,86% so với năm 2009" are 2010's.
 
     >>> sorted(implied_years("Thu ngân sách tăng 17,7% so với cùng kỳ năm 2023; xuất khẩu giảm so với cùng kỳ 2019."))
     ['2020', '2024']
@@ -213,18 +213,26 @@ def implied_years(text: str) -> set[str]:
     return {str(int(m[1]) + 1) for m in _SAME_PERIOD.finditer(text)}
 
 
+# an address's id that starts with its date ("-20241016093015", "channel-5083-202207-16"): the year is the article's
+_DATE_ID = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:\d{2,8})?")
+
+
 @lru_cache(maxsize=16384)
 def address_words(doc_id: str) -> str:
     """The words of an article's file or page name after its host: saved pages are named after their address, whose
     slug is the headline in folded words, which is what a page saved without its title still says of its place and
-    topic. Words and years ("bao so khanh hoa 2017"; other numbers are ids or a figure cut at its comma, "1-2-ty-usd");
-    "" for names that are not words.
+    topic. Words and years ("bao so khanh hoa 2017", the year of an id that starts with its date: "202207" or
+    "20241016093015"; other numbers are ids or a figure cut at its comma, "1-2-ty-usd"); "" for names that are not words.
 
     >>> address_words("nghean24h-vn_clip-chay-ngoi-nha-o-trung-kinh-k"), address_words("000_a5e41cd1fa4addb6")
     ('clip chay ngoi nha o trung kinh k', '')
     """
     stem = doc_id.split("_", 1)[1] if "_" in doc_id else doc_id
-    words = [w for w in re.split(r"[-_.\s]+", stem.lower()) if w.isascii() and (w.isalpha() or _YEAR.fullmatch(w))]
+    words = [
+        w[:4] if _DATE_ID.fullmatch(w) else w
+        for w in re.split(r"[-_.\s]+", stem.lower())
+        if w.isascii() and (w.isalpha() or _YEAR.fullmatch(w) or _DATE_ID.fullmatch(w))
+    ]
     return " ".join(words) if len(words) >= 3 else ""
 
 
@@ -234,12 +242,15 @@ def question_numbers(question: str) -> tuple[str, ...]:
     for m in _NUMBER.finditer(question):
         if question[m.start() - 1 : m.start()].isalpha():
             continue  # part of a name ("U22", "PM2.5"), which the name's own word carries
+        if m.group(0) == "1" and _PER_ONE.search(question[: m.start()]):
+            continue  # "bao nhiêu 1 mét vuông": the unit a price is per, not a figure to find
         number, after = m.group(0).rstrip(".,"), question[m.end() :]
         code = re.match(r"[^\W\d_]\w*", after) if not _GLUED_UNIT.match(after) else None
         numbers.append(number + code.group(0) if code else number)  # a code is whole: "Quốc lộ 279D" is not "279"
     return tuple(dict.fromkeys(numbers))
 
 
+_PER_ONE = re.compile(r"(?:bao nhi[eê]u|gi[aá]|m[oỗ]i)\s+$", re.IGNORECASE)
 # letters a number stays a number before: an English ordinal ("13th"), a unit written close ("10ha", "20h")
 _GLUED_UNIT = re.compile(r"(?:st|nd|rd|th|ha|km|m2|m|kg|g|h|tr|ty|usd)(?!\w)", re.IGNORECASE)
 

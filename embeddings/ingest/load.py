@@ -34,6 +34,7 @@ _PAREN_SOURCE = re.compile(r"\((?P<src>TTXVN|VNA|TTO|VOV|VTV|QĐND|SGGP)\)")
 _BYLINE = re.compile(r"^(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?: [A-ZĐÀ-Ỹ][\wÀ-ỹ]*){1,4}\.?$")
 _MD_HEADING = re.compile(r"^#{1,6}[ \t]+", re.MULTILINE)
 _SHORT_WORDS = 3  # header tags ("Xây dựng Đảng", "Cần Thơ") have at most this many words
+_BREADCRUMB = re.compile(r"\s[›»>|/]\s")  # "Xã hội › Giao thông", "Thời sự > Xã hội"
 _TITLE_MIN_WORDS = 5
 _TITLE_MAX_WORDS = 40  # a headline is a line, not a paragraph
 _SENTENCE_CLOSE = re.compile(r"(?<![.…])[.;:][\"”’)]*$")  # a lead ends with a period; a headline seldom does ("..." may)
@@ -90,6 +91,8 @@ def parse_article(doc_id: str, raw_text: str, content_hash: str, path: str = "",
             header_end = i + 1
         elif hints.title and line == hints.title:
             header_end = i + 1
+        elif title is None and _BREADCRUMB.search(line) and len(line.split()) <= 2 * _SHORT_WORDS:
+            header_end = i + 1  # the site's section path above the title: "Xã hội › Giao thông"
         elif title is None and len(line.split()) >= _TITLE_MIN_WORDS and not _reads_as_body(line):
             title = line.rstrip()
             header_end = i + 1

@@ -41,9 +41,11 @@ eval: indexes
 	$(BIN)/qa eval --dataset tests/data/dev_seed.jsonl --split heldout --retriever all --plot docs/eval-seed.png
 	$(BIN)/qa eval --dataset tests/data/dev_news2.jsonl --split heldout --index-dir index-news2 --plot docs/eval-news2.png
 	$(BIN)/qa eval --dataset tests/data/dev_news3.jsonl --split heldout --index-dir index-news3 --plot docs/eval-news3.png
+	$(BIN)/qa eval --dataset tests/data/dev_news5.jsonl --split all --index-dir index-news5
 
 # The four dev sets, leave-one-corpus-out: fit on the others' tuning splits, measure the one left out (news4: tune only,
-# its held-out half is for the final measurement). The headline number is the worst corpus.
+# its held-out half is for the final measurement). The headline number is the worst corpus. news5 (real pages'
+# conventions, stop 28) is measured apart with the shipped model, which is not fitted on it (README, Evaluation).
 LOCO := --dataset tests/data/dev_seed.jsonl --also tests/data/dev_news2.jsonl index-news2 \
 	--also tests/data/dev_news3.jsonl index-news3 --also tests/data/dev_news4.jsonl index-news4 --tune-only dev_news4.jsonl
 
@@ -52,6 +54,7 @@ indexes: $(STAMP)
 	$(BIN)/qa index --quiet --corpus tests/data/news2 --index-dir index-news2
 	$(BIN)/qa index --quiet --corpus tests/data/news3 --index-dir index-news3
 	$(BIN)/qa index --quiet --corpus tests/data/news4 --index-dir index-news4
+	$(BIN)/qa index --quiet --corpus tests/data/news5 --index-dir index-news5
 
 # Refit the answerability model on the tuning splits of the four dev sets, with the refuse threshold chosen by
 # leave-one-corpus-out (<= 5% of answerable questions refused on the worst fold); writes qa/answering/answerability.json.

@@ -41,6 +41,7 @@ CORPUS_FOR = {
     "dev_news2.jsonl": DATA / "news2",
     "dev_news3.jsonl": DATA / "news3",
     "dev_news4.jsonl": DATA / "news4",
+    "dev_news5.jsonl": DATA / "news5",
 }
 DATASETS = sorted(DATA.glob("dev_*.jsonl"))
 

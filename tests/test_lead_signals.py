@@ -427,6 +427,8 @@ def test_a_comparison_with_a_year_reports_the_next_and_an_address_may_carry_the_
     from qa.reading.evidence import address_words, implied_years, question_numbers
 
     assert implied_years("Quảng Ngãi đỗ tốt nghiệp 96,24% (tăng 22,86% so với năm 2009)") == {"2010"}
+    assert implied_years("tỷ lệ tốt nghiệp đạt 99,48%, cao hơn năm 2023 0,12%") == {"2024"}
+    assert implied_years("giữa tuần nên lượng khách không đông như năm 2023") == {"2024"}
     assert (
         address_words("baonamdinh-vn_channel-5083-202207-16-tinh-co-100-so-xa-dat-chuan")
         == "channel 2022 tinh co so xa dat chuan"

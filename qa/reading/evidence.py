@@ -150,7 +150,8 @@ def years_in(text: str) -> set[str]:
     return set(_YEAR.findall(_BIRTH_YEAR.sub(" ", text)))
 
 
-_SAME_PERIOD = re.compile(r"\b(?:cùng kỳ|so với)(?: năm)? ((?:19|20)\d\d)\b", re.IGNORECASE)
+# a comparison with an earlier year: "so với cùng kỳ năm 2023", "so với năm 2009", "cao hơn năm 2023", "như năm 2023"
+_SAME_PERIOD = re.compile(r"\b(?:cùng kỳ|so với|hơn|như)(?: cùng kỳ)?(?: năm)? ((?:19|20)\d\d)\b", re.IGNORECASE)
 
 
 # a date as questions write it: "27/4" (day, month), after "ngày" ("ngày 27", "ngày 27.4", "ngày 27-4"), or a month of a
@@ -205,7 +206,7 @@ def periods_in(text: str) -> frozenset[tuple[int, int]]:
 
 def implied_years(text: str) -> set[str]:
     """The years a text reports on without writing them: "tăng 7,6% so với cùng kỳ năm 2023" compares with the same
-    period of 2023, so the figures are 2024's; "tăng 22,86% so với năm 2009" are 2010's.
+    period of 2023, so the figures are 2024's; "tăng 22,86% so với năm 2009" are 2010's, "cao hơn năm 2023" 2024's.
 
     >>> sorted(implied_years("Thu ngân sách tăng 17,7% so với cùng kỳ năm 2023; xuất khẩu giảm so với cùng kỳ 2019."))
     ['2020', '2024']

@@ -436,3 +436,20 @@ def test_a_comparison_with_a_year_reports_the_next_and_an_address_may_carry_the_
     assert address_words("tuoitre-vn_gia-vang-hom-nay-20241016093015") == "gia vang hom nay 2024"
     assert question_numbers("gia dat thang 3/2025 bao nhieu 1 met vuong") == ("3", "2025")
     assert question_numbers("Vụ tai nạn có 1 người chết?") == ("1",)
+
+
+def test_lower_case_places_read_two_ways_are_neither_and_names_side_by_side_are_known():
+    """ "cahn hoa binh duong 1-1" is "hòa Bình Dương" (a draw) or "Hòa Bình dương": neither province is the question's,
+    so neither can be refused as written nowhere; "Phú An Land Trương Minh Quốc" is two names the corpus writes apart."""
+    from qa.answering.answerability import name_in_corpus
+    from qa.reading.places import place_spans
+
+    assert place_spans("cahn hoa binh duong 1-1 ai da phat den") == []
+    assert place_spans("hoa binh co bao nhieu dang vien") == ["hoa binh"]
+    assert place_spans("ha noi va ha nam") == ["ha noi", "ha nam"]
+
+    class Corpus(_Syllables):
+        known = {"phu", "an", "land", "truong", "minh", "quoc", "phu_an", "an_land", "truong_minh", "minh_quoc"}
+
+    assert name_in_corpus("Phú An Land Trương Minh Quốc", Corpus())
+    assert not name_in_corpus("Phú An Land Nguyễn Văn Tú", Corpus())

@@ -363,14 +363,19 @@ def name_in_corpus(name: str, searcher: Searcher) -> bool:
     return all(_part_in_corpus(part, searcher) for part in parts) if len(parts) > 1 else _part_in_corpus(name, searcher)
 
 
-def _part_in_corpus(name: str, searcher: Searcher) -> bool:
+def _part_in_corpus(name: str, searcher: Searcher, split: bool = True) -> bool:
     if places_in(name) & searcher.places_of_outlets:
         return True
     for form in aliases_of(name):
         tokens = [t for t in tokenize(form) if "_" in t] or tokenize(form)
         if all(searcher.writes(t) for t in tokens):
             return True
-    return False
+    # two names written side by side in the question ("Phú An Land Trương Minh Quốc"): the corpus writes each apart
+    words = name.split()
+    return split and any(
+        _part_in_corpus(" ".join(words[:i]), searcher, False) and _part_in_corpus(" ".join(words[i:]), searcher, False)
+        for i in range(2, len(words) - 1)
+    )
 
 
 def typed_sentence_scores(

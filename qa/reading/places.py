@@ -51,8 +51,21 @@ def place_spans(text: str) -> list[str]:
     if len(folded) != len(text):  # folding keeps offsets for NFC text; anything else is not searched
         return []
     cased = any(c.isupper() for c in text)
-    spans = (text[m.start() : m.end()] for m in _PATTERN.finditer(folded))
+    found = [(m.start(), m.end()) for m in _PATTERN.finditer(folded)]
+    if not cased:  # "cahn hoa binh duong": "hòa Bình Dương" or "Hòa Bình dương"? Two overlapping readings: neither
+        found = [(a, b) for a, b in found if not _overlapped(folded, a, b)]
+    spans = (text[a:b] for a, b in found)
     return [span for span in spans if not cased or all(w[:1].isupper() for w in re.findall(r"\w+", span))]
+
+
+def _overlapped(folded: str, start: int, end: int) -> bool:
+    """Another listed place starts inside the match at `start:end` and runs past it: "hoa binh" in "hoa binh duong"
+    (the leftmost match hides the second reading, "binh duong")."""
+    for m in re.finditer(r"(?<!\w)\w", folded[start + 1 : end]):
+        later = _PATTERN.match(folded, start + 1 + m.start())
+        if later and later.end() > end:
+            return True
+    return False
 
 
 # the province each listed city lies in: a passage about "TP Thủ Đức" is about Ho Chi Minh City too

@@ -453,3 +453,31 @@ def test_lower_case_places_read_two_ways_are_neither_and_names_side_by_side_are_
 
     assert name_in_corpus("Phú An Land Trương Minh Quốc", Corpus())
     assert not name_in_corpus("Phú An Land Nguyễn Văn Tú", Corpus())
+
+
+def test_an_unrecognised_outlet_s_province_is_only_missing_and_abbreviations_split_off():
+    """ "Sạt lở ... xã An Phong huyện Thanh Bình, Đồng Tháp": the passages hold the commune and district, the page (thdt.vn,
+    an outlet the loader does not know) never writes its province; it steps the answer down, it does not refuse it.
+    "Sở NN-PTNT Cà Mau" is an abbreviation beside a province, each written by the corpus."""
+    from qa.answering.answer import written_nowhere
+    from qa.answering.answerability import name_in_corpus
+    from qa.reading.question import read_question
+
+    class Corpus(_Syllables):
+        known = {"an", "phong", "an_phong", "thanh", "binh", "thanh_binh", "nn", "ptnt", "nn_ptnt", "ca", "mau", "ca_mau"}
+
+    question = read_question("Sạt lở bờ sông Tiền ở xã An Phong huyện Thanh Bình, Đồng Tháp xảy ra lúc nào?")
+    assert written_nowhere(question, ("Đồng Tháp",), Corpus()) == ()
+    alone = read_question("Đồng Tháp có bao nhiêu đảng viên?")
+    assert written_nowhere(alone, ("Đồng Tháp",), Corpus()) == ("Đồng Tháp",)  # nothing else locates it: refused
+    assert name_in_corpus("NN-PTNT Cà Mau", Corpus()) and not name_in_corpus("Nguyễn Cà Mau", Corpus())
+
+
+def test_centimetres_and_millimetres_are_units():
+    from qa.reading.asking import counted_noun
+
+    question = "tp vinh ngap sau bao nhieu cm sau mua 23/9"
+    sentence = "Nhiều tuyến phố ngập sâu từ 50 đến 70cm, có nơi gần 1 m."
+    span = find_answer_span(sentence, "how_many", question)
+    assert counted_noun(question).startswith("cm") and sentence[span.start : span.end] == "70cm"
+    assert counted_noun("Lượng mưa ở Huế bao nhiêu mm?") == "mm"

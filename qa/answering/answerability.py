@@ -370,12 +370,17 @@ def _part_in_corpus(name: str, searcher: Searcher, split: bool = True) -> bool:
         tokens = [t for t in tokenize(form) if "_" in t] or tokenize(form)
         if all(searcher.writes(t) for t in tokens):
             return True
-    # two names written side by side in the question ("Phú An Land Trương Minh Quốc"): the corpus writes each apart
+    # two names written side by side in the question ("Phú An Land Trương Minh Quốc", "Sở NN-PTNT Cà Mau"): the corpus
+    # writes each apart; a part is two words or more, or an abbreviation
     words = name.split()
     return split and any(
         _part_in_corpus(" ".join(words[:i]), searcher, False) and _part_in_corpus(" ".join(words[i:]), searcher, False)
-        for i in range(2, len(words) - 1)
+        for i in range(1, len(words))
+        if (i >= 2 or _ABBREVIATION.fullmatch(words[0])) and (len(words) - i >= 2 or _ABBREVIATION.fullmatch(words[-1]))
     )
+
+
+_ABBREVIATION = re.compile(r"[A-ZĐ]{2,}(?:[-&/][A-ZĐ]{2,})*")  # "UBND", "NN-PTNT", "GD&ĐT"
 
 
 def typed_sentence_scores(

@@ -280,7 +280,7 @@ def role_support(question: Question | str, sentence: str) -> float:
 def period_conflict(question: Question | str, sentence: str) -> bool:
     """The question asks about one reporting period ("cả năm 2023", "7 tháng đầu năm") and the sentence gives figures
     of others only ("6 tháng đầu năm"): the answer of another period."""
-    asked = periods_in(as_question(question).text)
+    asked = as_question(question).periods
     found = periods_in(sentence) if asked else frozenset()
     return bool(asked and found and not asked & found)
 

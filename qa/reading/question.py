@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from embeddings.lexical import fold, syllables, tokenize
 
 from .asking import answer_type, counted_noun, folded_lower, question_language, role_of, wants_recent
-from .evidence import aliases_of, date_numbers, question_entities, question_numbers, years_in
+from .evidence import aliases_of, date_numbers, periods_in, question_entities, question_numbers, years_in
 from .places import places_in
 
 _ACRONYM = re.compile(r"\b[A-ZĐ]{2,}\b")
@@ -36,6 +36,7 @@ class Question:
     numbers: tuple[str, ...]  # numbers and years it writes, which an answer's passage must repeat
     years: frozenset[str]
     days: frozenset[str]  # day and month numbers of the dates it names, as in `numbers`: "27", "4" of "27/4/2024"
+    periods: frozenset[tuple[int, int]]  # reporting periods it names, as (first, last) month: "cả năm 2023" -> (1, 12)
     places: frozenset[str]  # folded provinces and cities it names (a city adds its province)
     kind: str  # answer type: how_many, when, who, where, why, yes_no, what
     counted: str | None  # what a how-many question counts, folded: "dang vien"
@@ -70,6 +71,7 @@ def read_question(text: str) -> Question:
         numbers=question_numbers(text),
         years=frozenset(years_in(text)),
         days=frozenset(date_numbers(text)),
+        periods=periods_in(text),
         places=places_in(text),
         kind=answer_type(text),
         counted=counted_noun(text),

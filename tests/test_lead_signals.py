@@ -187,9 +187,10 @@ def test_a_name_is_known_by_its_vietnamese_part_its_spellings_or_its_outlet():
 
 
 def test_names_the_corpus_writes_no_word_of_reach_the_guard():
-    """A name of two words or more of which no word is written anywhere ("Champions League") is something the articles
-    cannot be about: kept for the entity guard, which refuses it. Not a one-word name: one retyped word makes it
-    ("TW5" for "Trung ương 5"); nor an English question's names, whose words are English ("Oncology")."""
+    """A name in words of which no word is written anywhere ("Champions League", "Vietcombank") is something the
+    articles cannot be about: kept for the entity guard, which refuses it. Not a code or abbreviation ("TW5" for
+    "Trung ương 5"), nor a storm's name, which articles may give as its number ("bão Yagi" is "bão số 3"), nor an
+    English question's names, whose words are English ("Oncology")."""
     from qa.answering.answerability import corpus_names, unwritten_names
 
     corpus = _Syllables()
@@ -199,6 +200,18 @@ def test_names_the_corpus_writes_no_word_of_reach_the_guard():
     assert unwritten_names("Who won the 2022 FIFA World Cup?", corpus) == ()
     assert unwritten_names("Ngành báo chí ĐH KHXH&NV năm 2023 lấy bao nhiêu điểm?", corpus) == ()  # abbreviations
     assert unwritten_names("How many beds does the Quy Hop Oncology Hospital have?", corpus) == ()
+    assert unwritten_names("Lãi suất tiết kiệm của Vietcombank hiện nay là bao nhiêu?", corpus) == ("Vietcombank",)
+    assert unwritten_names("Giá xăng RON 95 hôm nay là bao nhiêu một lít?", corpus) == ()  # a code
+    for storm in ("Bão Yagi làm bao nhiêu người chết?", "Cơn bão Noru đổ bộ vào đâu?", "bao Yagi gay thiet hai gi"):
+        assert unwritten_names(storm, corpus) == (), storm
+
+
+def test_a_name_after_a_head_articles_number_may_be_written_as_its_number():
+    from qa.reading.evidence import named_by_number
+
+    assert named_by_number("Siêu bão Yagi đổ bộ khi nào?", "Yagi") and named_by_number("Áp thấp nhiệt đới Wutip", "Wutip")
+    assert not named_by_number("Giá cổ phiếu Vinamilk bao nhiêu?", "Vinamilk")
+    assert not named_by_number("Báo Nhân Dân viết gì về Yagi?", "Yagi")  # "báo" (newspaper), not "bão"
 
 
 @pytest.mark.parametrize(

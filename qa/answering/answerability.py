@@ -29,6 +29,7 @@ from qa.reading.evidence import (
     aliases_of,
     coverage_of,
     implied_years,
+    named_by_number,
     periods_in,
     years_in,
 )
@@ -323,10 +324,11 @@ def corpus_names(question: Question | str, searcher: Searcher) -> tuple[str, ...
 
 
 def unwritten_names(question: Question | str, searcher: Searcher) -> tuple[str, ...]:
-    """The question's names of two words or more, all written out, of which the corpus writes no word at all
-    ("Champions League"): what `corpus_names` drops, kept for the entity guard. Not one-word names, which one retyped
-    word makes ("TW5" for "Trung ương 5", a storm's name for its number), nor abbreviations ("ĐH KHXH" for "Đại học
-    Khoa học Xã hội"), nor an English question's names, whose words are English."""
+    """The question's names, written out in letters, of which the corpus writes no word at all ("Champions League",
+    "Vietcombank"): what `corpus_names` drops, kept for the entity guard. Not abbreviations or codes ("ĐH KHXH",
+    "TW5" for "Trung ương 5", "RON 95"), nor a one-word name after a head that articles may replace by a number
+    ("bão Yagi" is "bão số 3": lexicon/number_named_heads.txt), nor an English question's names, whose words are
+    English."""
     question = as_question(question)
     if question.language == "en":
         return ()
@@ -335,9 +337,14 @@ def unwritten_names(question: Question | str, searcher: Searcher) -> tuple[str, 
         dict.fromkeys(
             name
             for name, run in zip(question.names, runs)
-            if not run and len(words := name.split()) >= 2 and not any(w.isupper() for w in words)
+            if not run and _spelled_out(name) and (" " in name or not named_by_number(question.text, name))
         )
     )
+
+
+def _spelled_out(name: str) -> bool:
+    """A name in words, not an abbreviation or code: no word all in capitals, none with a digit."""
+    return not any(w.isupper() or any(c.isdigit() for c in w) for w in name.split())
 
 
 def _corpus_runs(question: Question | str, searcher: Searcher) -> list[str]:

@@ -267,6 +267,18 @@ def aliases_of(name: str) -> tuple[str, ...]:
     return _ALIAS_OF.get(key, (key,))
 
 
+# Heads of names that articles may write by a number instead ("bão Yagi" = "bão số 3"), folded.
+_NUMBER_NAMED_HEADS = lexicon.words("number_named_heads")
+
+
+def named_by_number(question: str, name: str) -> bool:
+    """`name` follows, in `question`, a head whose names articles may write as a number: "Bão Yagi", "cơn bão Noru"
+    ("bão số 3", "bão số 4"). Such a name the corpus never writes may still be what it reports."""
+    at = question.find(name)
+    before = folded_lower(question[:at]).split() if at >= 0 else []
+    return any(before[-len(head.split()) :] == head.split() for head in _NUMBER_NAMED_HEADS)
+
+
 # "Covid-19" = "Covid 19", "PET/CT" = "PET CT", "Cát Linh - Hà Đông" = "Cát Linh Hà Đông"
 _DASHED = re.compile(r"\s+[-–]\s+")  # a spaced dash between two names
 _SEPARATORS = re.compile(r"(?<=\w)\s*[-–/]\s*(?=\w)")

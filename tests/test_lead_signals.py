@@ -494,3 +494,15 @@ def test_centimetres_and_millimetres_are_units():
     span = find_answer_span(sentence, "how_many", question)
     assert counted_noun(question).startswith("cm") and sentence[span.start : span.end] == "70cm"
     assert counted_noun("Lượng mưa ở Huế bao nhiêu mm?") == "mm"
+
+
+def test_an_asked_for_list_is_read_from_the_question():
+    from qa.reading.asking import announces, asked_content, states_cause
+
+    assert asked_content("Sản xuất vụ chiêm xuân 2024 ở Kiến Xương còn tồn tại gì?") == "ton tai"
+    assert asked_content("Công tác phát triển đảng viên còn những hạn chế gì?") == "han che"
+    assert asked_content("Vì sao giá gạo giảm?") is None
+    assert announces("Bên cạnh kết quả đạt được, sản xuất vụ chiêm xuân vẫn còn một số tồn tại.")
+    # "phát hiện" tells what was noticed, not why: only the bacterium states the cause
+    assert not states_cause("Ngay khi phát hiện sự việc, trường đã liên hệ với phụ huynh.")
+    assert states_cause("Kết quả bước đầu phát hiện vi khuẩn Bacillus cereus vượt ngưỡng cho phép.")

@@ -107,6 +107,22 @@ def test_a_what_answer_goes_on_past_the_sentence_that_announces_it():
     assert text.startswith("Tuy nhiên") and "khắc phục" not in text
 
 
+def test_a_what_answer_asking_for_an_announced_list_leads_with_its_announcement():
+    """ "... còn tồn tại gì?": the sentence announcing "một số tồn tại" leads, with the content after it, though
+    another sentence matches the question's words better."""
+    body = (
+        "Ngày 14/6, huyện tổng kết sản xuất vụ chiêm xuân năm 2024. "
+        "Bên cạnh kết quả đạt được, sản xuất vụ chiêm xuân vẫn còn một số tồn tại. "
+        "Cụ thể, tình trạng bỏ ruộng còn diễn ra ở một số xã với khoảng 45 ha."
+    )
+    words = Words(lambda sentence: 0.6 if "2024" in sentence else 0.45)
+
+    _, citations = build_extractive("Sản xuất vụ chiêm xuân 2024 còn tồn tại gì?", [_hit(body)], words)
+    assert citations[0].quote.startswith("Bên cạnh") and "bỏ ruộng" in citations[0].quote
+    _, citations = build_extractive("Sản xuất vụ chiêm xuân 2024 của huyện thế nào?", [_hit(body)], words)
+    assert citations[0].quote.startswith("Ngày 14/6")  # no announced list asked for
+
+
 def test_a_why_answer_leads_with_the_sentence_that_states_the_cause():
     from qa.reading.asking import answer_type, states_cause
 

@@ -21,7 +21,7 @@ import numpy as np
 from qa.errors import QuestionError
 from qa.messages import t
 from qa.params import MAX_QUESTION_CHARS, MAX_QUOTE_CHARS, AnswerParams
-from qa.reading.asking import FACTOID_TYPES, announces, number_before, states_cause
+from qa.reading.asking import FACTOID_TYPES, announces, asked_content, folded_lower, number_before, states_cause
 from qa.reading.evidence import coverage_of
 from qa.reading.places import is_place, place_spans
 from qa.reading.question import Question, as_question, read_question
@@ -190,6 +190,11 @@ def build_extractive(
         overlap = overlap + params.role_bonus * np.array([role_support(question, s.text) for s in sentences])
     if params.cause_bonus and kind == "why":
         overlap = overlap + params.cause_bonus * np.array([states_cause(s.text) for s in sentences], dtype=float)
+    asked = asked_content(question.text) if params.content_bonus and kind in ("what", "why") else None
+    if asked:
+        overlap = overlap + params.content_bonus * np.array(
+            [asked in folded_lower(s.text) and announces(s.text) for s in sentences], dtype=float
+        )
     chosen = select_sentences(sentences, overlap, prior, params, typed)
     lead = chosen[0]
     if kind in ("what", "why") and announces(lead.text):

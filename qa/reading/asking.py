@@ -278,3 +278,15 @@ def announces(sentence: str) -> bool:
     """The sentence announces content it does not give ("Tuy nhiên, ... vẫn còn một số hạn chế."): a what/why
     answer must go on with the sentence after it."""
     return bool(_ANNOUNCING.search(folded_lower(sentence).strip())) or sentence.rstrip().endswith(":")
+
+
+_ASKED_CONTENT = re.compile(
+    r"\b(" + "|".join(map(re.escape, lexicon.words("announcing_nouns"))) + r")\s+(?:gi|nao|ra sao|the nao)\b"
+)
+
+
+def asked_content(question: str) -> str | None:
+    """The announcing noun a what-question asks for ("... còn những hạn chế gì?" -> "han che", folded): articles
+    announce it ("... vẫn còn một số hạn chế.") before they give it, so that sentence leads the answer."""
+    match = _ASKED_CONTENT.search(folded_lower(question))
+    return match.group(1) if match else None

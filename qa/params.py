@@ -27,6 +27,9 @@ class RetrievalParams:
     rrf_k: int = 60  # the constant of Cormack et al. (2009), used as published
     unaccented_dense_factor: float = 0.5  # dense weight multiplier for Vietnamese typed without diacritics: slice 0.86 -> 1.00
     unaccented_min_vocabulary: float = 0.7  # share of a question's syllables in the corpus that marks it as Vietnamese
+    # a question naming a province: passages of another province's paper that name none of its places lose this share
+    # of the score range (they are about their own province, which they never name)
+    outlet_place_penalty: float = 0.2
     recency_bonus: float = 0.5  # "mới nhất" questions: up to half the score range added for the newest article
     recency_half_life_days: float = 180.0  # news from half a year ago counts half as recent
     duplicate_overlap: float = 0.5  # passages of one article sharing more than half their characters are one passage

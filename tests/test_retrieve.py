@@ -235,3 +235,41 @@ def test_an_answer_never_quotes_one_sentence_twice(searcher):
         assert len({c.quote for c in citations}) == len(citations)
         for a in citations:  # and no quote lies inside another of the same article
             assert not any(b is not a and b.doc_id == a.doc_id and b.start <= a.start and a.end <= b.end for b in citations)
+
+
+def test_another_provinces_paper_yields_to_the_asked_provinces_own(tmp_path, options):
+    """Provincial papers never name their own province ("toàn tỉnh giải ngân ..."): for a question about Đồng Tháp,
+    Báo Nghệ An's passage that names no place of it ranks below Báo Đồng Tháp's, which the words alone would not do."""
+    import dataclasses
+
+    from embeddings.build import build_index
+    from embeddings.stores.backends import open_store
+    from embeddings.stores.interface import StoreConfig
+
+    from .conftest import FakeEncoder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "baonghean-vn_giai-ngan-von-dau-tu-cong.txt").write_text(
+        "Giải ngân vốn đầu tư công năm 2024 thuộc nhóm dẫn đầu cả nước\n\n(NAO) - Tính đến hết ngày 31/1/2025, "
+        "kế hoạch vốn đầu tư công năm 2024 của tỉnh giải ngân đạt 7.200 tỷ đồng, bằng 96,3% kế hoạch.\n",
+        encoding="utf-8",
+    )
+    (corpus / "baodongthap-vn_khai-mac-ky-hop.txt").write_text(
+        "Khai mạc kỳ họp thứ 19 HĐND tỉnh khóa X\n\n(ĐTO) - Tại kỳ họp, UBND tỉnh cho biết tính đến ngày 30/11, "
+        "giải ngân vốn đầu tư công đạt 3.962 tỷ đồng, bằng 71,4% kế hoạch năm.\n",
+        encoding="utf-8",
+    )
+    (corpus / "thanhnien-vn_gia-lua.txt").write_text(
+        "Giá lúa tăng mạnh\n\nGiá lúa tại các tỉnh miền Tây tăng 500 đồng mỗi kg trong tuần qua.\n", encoding="utf-8"
+    )
+    build_index(corpus, tmp_path / "index", options, encoder=FakeEncoder())
+    searcher = Searcher(open_store(StoreConfig(index_dir=tmp_path / "index")), FakeEncoder())
+    question = "Đến cuối tháng 11/2024 Đồng Tháp giải ngân được bao nhiêu vốn đầu tư công?"
+    assert searcher.search(question, 2).hits[0].document.doc_id == "baodongthap-vn_khai-mac-ky-hop"
+    words_only = Searcher(searcher.index, FakeEncoder(), dataclasses.replace(searcher.params, outlet_place_penalty=0.0))
+    assert words_only.search(question, 2).hits[0].document.doc_id == "baonghean-vn_giai-ngan-von-dau-tu-cong"
+    # a question naming no place is ranked by its words alone
+    assert (
+        searcher.search("Vốn đầu tư công năm 2024 giải ngân được bao nhiêu?", 2).hits[0].document.doc_id.startswith("baonghean")
+    )

@@ -25,6 +25,7 @@ from embeddings.types import Chunk, Document
 from qa.errors import ConfigError
 from qa.params import FUSIONS, RETRIEVERS, RetrievalParams
 from qa.reading.evidence import address_words
+from qa.reading.places import places_in
 from qa.reading.question import Question, as_question
 
 from .candidates import gather
@@ -255,6 +256,22 @@ class Searcher:
         """Folded places the articles' outlets name though no passage may ("Theo Báo Quảng Trị", baonghean-vn_...)."""
         return frozenset(fold(d.place).lower() for d in self.index.documents.values() if d.place)
 
+    def _about_elsewhere(self, chunk: Chunk, doc: Document, places: frozenset[str]) -> bool:
+        """A provincial paper's passage that names none of the question's `places` is about its own province, which is
+        another: "toàn tỉnh giải ngân 7.200 tỷ đồng" of Báo Nghệ An for a question about Đồng Tháp."""
+        if not doc.place or fold(doc.place).lower() in places:
+            return False
+        named = self._places_named.get(chunk.chunk_id)
+        if named is None:
+            if len(self._places_named) > 100_000:  # a cache, not a copy of a large corpus
+                self._places_named.clear()
+            named = self._places_named[chunk.chunk_id] = places_in(f"{chunk.title}\n{chunk.text}")
+        return not named & places
+
+    @cached_property
+    def _places_named(self) -> dict[str, frozenset[str]]:
+        return {}
+
     def vocabulary_share(self, question: Question | str) -> float:
         """Share of the question's folded syllables that occur anywhere in the corpus."""
         words = question.syllables if isinstance(question, Question) else syllables(fold(question))
@@ -288,6 +305,9 @@ class Searcher:
             if is_unaccented_vietnamese(question, share, p.unaccented_min_vocabulary):
                 weight *= p.unaccented_dense_factor
             ranking = fuse_weighted(dense, lexical, weight, share)
+        if read.places and p.outlet_place_penalty and len(found.chunks):
+            elsewhere = np.array([self._about_elsewhere(c, d, read.places) for c, d in zip(found.chunks, found.docs)])
+            ranking = ranking - p.outlet_place_penalty * elsewhere * (ranking.max() - ranking.min() or 1.0)
         if read.recent and len(found.chunks):
             bonus = np.array([self._freshness.get(d.doc_id, 0.0) for d in found.docs])
             ranking = ranking + p.recency_bonus * bonus * (ranking.max() - ranking.min() or 1.0)

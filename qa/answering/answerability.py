@@ -72,8 +72,9 @@ FEATURES = (
     "lead_constraints",  # share of the question's names and numbers in it, its passage, its article's title or date
     "lead_sentence_constraints",  # ... in the sentence itself, its title or date
     "lead_place_conflict",  # the question names a province or city; the lead's passage and title name others, not it
-    "lead_year_conflict",  # the question names a year; the lead's passage, title and date name other years, not it;
-    # or it names a reporting period ("cả năm 2023") and the sentence only others ("6 tháng đầu năm")
+    "lead_year_conflict",  # the question names a year; the lead's passage, title and date name other years, not it,
+    # or the sentence itself does ("Năm 2023, ..." in January 2024's article); or it names a reporting period ("cả năm
+    # 2023") and the sentence only others ("6 tháng đầu năm")
     "lead_role",  # a who-question's post ("Chủ tịch UBND tỉnh"): share of its word pairs in the sentence; 1.0 without one
     "lead_counted",  # a how-many question's counted noun follows a number in the sentence ("1.411 đảng viên")
     "lead_overlap",  # IDF-weighted word overlap of the sentence with the question
@@ -211,7 +212,9 @@ def lead_features(
         "lead_sentence_constraints": coverage_of(held, f"{header}\n{quote}"),
         "lead_place_conflict": float(bool(asked_places and found_places and not asked_places & found_places)),
         "lead_year_conflict": float(
-            bool(asked_years and found_years and not asked_years & found_years) or period_conflict(question, quote)
+            bool(asked_years and found_years and not asked_years & found_years)
+            or sentence_year_conflict(question, quote)
+            or period_conflict(question, quote)
         ),
         "lead_role": role_support(question, quote) if kind == "who" else 1.0,
         "lead_counted": float(bool((noun := question.counted) and number_before(noun, quote))),
@@ -276,6 +279,14 @@ def role_support(question: Question | str, sentence: str) -> float:
     # an abbreviation ("Chủ tịch VFA") counts wherever the sentence writes it: "Chủ tịch Hiệp hội Lương thực Việt Nam (VFA)"
     acronyms = question.acronyms
     return sum(p in present or bool(set(p.split("_")) & acronyms & present) for p in pairs) / len(pairs)
+
+
+def sentence_year_conflict(question: Question | str, sentence: str) -> bool:
+    """The question names a year and the sentence reports on others only ("Năm 2023, Việt Nam xuất khẩu ..." for
+    "năm 2024"), though its article's date line may hold the year asked (published in January 2024)."""
+    asked = as_question(question).years
+    found = (years_in(sentence) | implied_years(sentence)) if asked else set()
+    return bool(asked and found and not asked & found)
 
 
 def period_conflict(question: Question | str, sentence: str) -> bool:

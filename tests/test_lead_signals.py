@@ -44,13 +44,18 @@ def test_year_conflict_reads_the_article_date_too():
 
 
 def test_year_conflict_when_the_sentence_reports_another_year_though_the_date_line_holds_the_asked_one():
-    """Published in January 2024, about 2023: "Năm 2023, Việt Nam xuất khẩu ..." does not answer "năm 2024"."""
+    """Published in January 2024, about 2023: a sentence opening "Năm 2023, Việt Nam xuất khẩu ..." does not answer
+    "năm 2024"."""
     body = "Xuất khẩu gạo lập kỷ lục. Năm 2023, Việt Nam xuất khẩu 8,21 triệu tấn gạo, trị giá 4,78 tỷ USD, tăng so với năm 2022"
     lead = _lead(body, title="Xuất khẩu gạo lập kỷ lục mới về giá trị", date="2024-01-12")
     asked = "Kim ngạch xuất khẩu gạo năm 2024 đạt bao nhiêu tỷ USD?"
     assert lead_features(asked, lead, _NoWords(), ())["lead_year_conflict"] == 1.0
     assert lead_features(asked.replace("2024", "2023"), lead, _NoWords(), ())["lead_year_conflict"] == 0.0
-    # a sentence that names no year, or reports the asked one by comparison ("so với cùng kỳ năm 2023"), is no conflict
+    # a sentence that names no year, or names another further in (a comparison, a plan), is no conflict
+    later = _lead("Lúa được mùa. Năng suất đạt 71,2 tạ/ha, tăng 1,8 tạ/ha so với vụ chiêm xuân năm 2023", date="2024-06-14")
+    assert lead_features(asked, later, _NoWords(), ())["lead_year_conflict"] == 0.0
+    signed = _lead("Tin tỉnh. (NAO) - Trong năm 2023, toàn tỉnh thu 4,78 tỷ USD", date="2024-01-12")
+    assert lead_features(asked, signed, _NoWords(), ())["lead_year_conflict"] == 1.0
     plain = _lead("Xuất khẩu gạo lập kỷ lục. Kim ngạch đạt 4,78 tỷ USD", date="2024-01-12")
     assert lead_features(asked, plain, _NoWords(), ())["lead_year_conflict"] == 0.0
     compared = _lead("Xuất khẩu gạo lập kỷ lục. Kim ngạch đạt 5,1 tỷ USD, tăng 8% so với cùng kỳ năm 2023", date="2024-12-30")

@@ -30,6 +30,7 @@ from qa.reading.evidence import (
     coverage_of,
     implied_years,
     named_by_number,
+    opening_year,
     periods_in,
     years_in,
 )
@@ -73,7 +74,7 @@ FEATURES = (
     "lead_sentence_constraints",  # ... in the sentence itself, its title or date
     "lead_place_conflict",  # the question names a province or city; the lead's passage and title name others, not it
     "lead_year_conflict",  # the question names a year; the lead's passage, title and date name other years, not it,
-    # or the sentence itself does ("Năm 2023, ..." in January 2024's article); or it names a reporting period ("cả năm
+    # or the sentence opens on another ("Năm 2023, ..." in January 2024's article); or it names a reporting period ("cả năm
     # 2023") and the sentence only others ("6 tháng đầu năm")
     "lead_role",  # a who-question's post ("Chủ tịch UBND tỉnh"): share of its word pairs in the sentence; 1.0 without one
     "lead_counted",  # a how-many question's counted noun follows a number in the sentence ("1.411 đảng viên")
@@ -282,11 +283,11 @@ def role_support(question: Question | str, sentence: str) -> float:
 
 
 def sentence_year_conflict(question: Question | str, sentence: str) -> bool:
-    """The question names a year and the sentence reports on others only ("Năm 2023, Việt Nam xuất khẩu ..." for
-    "năm 2024"), though its article's date line may hold the year asked (published in January 2024)."""
+    """The question names a year and the sentence opens on another ("Năm 2023, Việt Nam xuất khẩu ..." for "năm
+    2024"): it reports that year, though its article's date line may hold the one asked (published in January 2024)."""
     asked = as_question(question).years
-    found = (years_in(sentence) | implied_years(sentence)) if asked else set()
-    return bool(asked and found and not asked & found)
+    year = opening_year(sentence) if asked else None
+    return bool(year and year not in asked)
 
 
 def period_conflict(question: Question | str, sentence: str) -> bool:

@@ -150,6 +150,20 @@ def years_in(text: str) -> set[str]:
     return set(_YEAR.findall(_BIRTH_YEAR.sub(" ", text)))
 
 
+# a sentence that opens on a year reports that year: "Năm 2023, Việt Nam xuất khẩu ...", "(NAO) - Trong năm 2020, ..."
+_OPENING_YEAR = re.compile(
+    r"^\W*(?:\([^)]{1,12}\)\s*[-–]\s*)?(?:(?:trong|cả|riêng|tính chung cả|tính đến hết|hết)\s+)?năm\s+((?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+
+
+def opening_year(sentence: str) -> str | None:
+    """The year a sentence opens on, the period it reports: "Năm 2023, Việt Nam xuất khẩu 8,21 triệu tấn" -> "2023".
+    A year further in is often a comparison or a plan ("tăng so với vụ chiêm xuân năm 2023", "đến quý II/2024")."""
+    match = _OPENING_YEAR.match(sentence)
+    return match.group(1) if match else None
+
+
 # a comparison with an earlier year: "so với cùng kỳ năm 2023", "so với năm 2009", "cao hơn năm 2023", "như năm 2023"
 _SAME_PERIOD = re.compile(r"\b(?:cùng kỳ|so với|hơn|như)(?: cùng kỳ)?(?: năm)? ((?:19|20)\d\d)\b", re.IGNORECASE)
 

@@ -123,6 +123,16 @@ def test_a_what_answer_asking_for_an_announced_list_leads_with_its_announcement(
     assert citations[0].quote.startswith("Ngày 14/6")  # no announced list asked for
 
 
+def test_a_question_naming_a_year_is_not_answered_with_a_sentence_opening_on_another():
+    body = "Năm 2019, thu ngân sách đạt 28.000 tỷ đồng. Năm 2020, tỉnh đặt mục tiêu thu ngân sách 31.000 tỷ đồng."
+    words = Words(lambda sentence: 0.6 if "mục tiêu" in sentence else 0.5)  # the plan matches the words a little better
+
+    _, citations = build_extractive("Thu ngân sách của tỉnh năm 2019 đạt bao nhiêu?", [_hit(body)], words)
+    assert "28.000" in citations[0].quote
+    _, citations = build_extractive("Thu ngân sách của tỉnh đạt bao nhiêu?", [_hit(body)], words)
+    assert "31.000" in citations[0].quote  # no year asked: the words decide
+
+
 def test_a_why_answer_leads_with_the_sentence_that_states_the_cause():
     from qa.reading.asking import answer_type, states_cause
 

@@ -186,6 +186,9 @@ def test_small_figures_count_spelled_out_and_years_of_birth_are_no_news_years():
     assert coverage_of(("5",), text) == 0.0  # "năm" is also the year: never the figure a question writes
     assert coverage_of(("3",), "Bà Lan cho biết") == 0.0 and coverage_of(("2",), "hai mươi người, mười hai hộ") == 0.0
     assert years_in("chị Thào (SN 1980), tài xế sinh năm 1993, năm 2024") == {"2024"}
+    # a season written short names both its years; a year and month ("2024/12") does not
+    assert years_in("V-League 2023/24") == {"2023", "2024"} and years_in("mùa giải 2024-25") == {"2024", "2025"}
+    assert years_in("ngày 2024/12") == {"2024"}
     assert question_numbers("Quốc lộ 279D qua Sơn La, 10ha, the 13th Committee") == ("279D", "10", "13")
 
 

@@ -145,9 +145,16 @@ def _phrase_at(lowered: list[str], folded: list[str], i: int) -> int:
 _BIRTH_YEAR = re.compile(r"\b(?:SN|sn|[Ss]inh(?: n[aă]m)?)\s*(?:19|20)\d\d\b")
 
 
+# a season written short: "V-League 2023/24", "mùa giải 2024-25" (the second year by its last two digits)
+_SEASON = re.compile(r"\b((?:19|20)\d\d)\s*[/-]\s*(\d\d)\b(?![.,/]?\d)")
+
+
 def years_in(text: str) -> set[str]:
-    """The years (1900-2099) a text writes, but years of birth: '2020-2025 (ông A, SN 1965)' -> {'2020', '2025'}."""
-    return set(_YEAR.findall(_BIRTH_YEAR.sub(" ", text)))
+    """The years (1900-2099) a text writes, but years of birth: '2020-2025 (ông A, SN 1965)' -> {'2020', '2025'};
+    a season's both: 'mùa giải 2023/24' -> {'2023', '2024'}."""
+    text = _BIRTH_YEAR.sub(" ", text)
+    seasons = {f"{int(first) + 1}" for first, last in _SEASON.findall(text) if (int(first) + 1) % 100 == int(last)}
+    return set(_YEAR.findall(text)) | seasons
 
 
 # a sentence that opens on a year reports that year: "Năm 2023, Việt Nam xuất khẩu ...", "(NAO) - Trong năm 2020, ..."

@@ -528,3 +528,19 @@ def test_an_asked_for_list_is_read_from_the_question():
     # "phát hiện" tells what was noticed, not why: only the bacterium states the cause
     assert not states_cause("Ngay khi phát hiện sự việc, trường đã liên hệ với phụ huynh.")
     assert states_cause("Kết quả bước đầu phát hiện vi khuẩn Bacillus cereus vượt ngưỡng cho phép.")
+
+
+def test_a_match_score_is_one_number_either_way_round_and_holds_only_where_scores_are_written():
+    """ "hòa Bình Dương 1-1": the score is one constraint, "0-2" is "2-0" written from the loser's side, and an article
+    telling the result in words ("bị cầm chân", "gỡ hòa") is not held to it, as one without a year is not to a year."""
+    from qa.answering.answerability import held_to
+    from qa.reading.evidence import coverage_of, question_numbers
+
+    assert question_numbers("Trận Công an Hà Nội hòa Bình Dương 1-1 ai ghi bàn?") == ("1-1",)
+    assert question_numbers("Cầu thủ nào bị đuổi trong trận thua Nam Định 0-2?") == ("0-2",)
+    assert question_numbers("Thủ tục mất 1-2 ngày?") == ("1", "2")  # no match spoken of: a range
+    assert coverage_of(("0-2",), "Nam Định thắng Hải Phòng 2 - 0") == 1.0 and coverage_of(("2-1",), "thắng 2-0") == 0.0
+    words = Document("a", "Công an Hà Nội bị cầm chân", "Bình Dương gỡ hòa ở phút 67.", "h", "2024-10-20")
+    scored = Document("b", "Công an Hà Nội hòa Bình Dương 1-1", "Bình Dương gỡ hòa ở phút 67.", "h", "2024-10-20")
+    assert held_to(("1-1", "Bình Dương"), words) == ("Bình Dương",)
+    assert held_to(("2-0", "Bình Dương"), scored) == ("2-0", "Bình Dương")

@@ -25,6 +25,7 @@ from embeddings.types import Document
 from qa.errors import DatasetError
 from qa.reading.asking import FACTOID_TYPES, folded_lower, number_before, post_mismatch
 from qa.reading.evidence import (
+    SCORE,
     address_words,
     aliases_of,
     coverage_of,
@@ -245,14 +246,26 @@ def article_years(document: Document) -> tuple[frozenset[str], frozenset[str]]:
 
 def held_to(constraints: tuple[str, ...], document: Document, days: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """The question's names and numbers an article's passages are held to: all of them, less a year the article
-    implies ("so với cùng kỳ năm 2023" reports 2024), any year when it writes none at all, and the day and month of a
-    day the question names (`days`) when it has no date line. Saved without its date line, "tháng 7 năm nay" can neither confirm
+    implies ("so với cùng kỳ năm 2023" reports 2024), any year when it writes none at all, a match's score when it
+    writes none, and the day and month of a day the question names (`days`) when it has no date line. Saved without its date line, "tháng 7 năm nay" can neither confirm
     nor deny "tháng 7/2024", nor "trưa nay" "trưa 27/4"; either would otherwise count as missing."""
     written, implied = article_years(document)
     undated = document.date is None
+    scoreless = not article_writes_score(document)
     return tuple(
-        c for c in constraints if (c not in years_in(c) or (written and c not in implied)) and not (undated and c in days)
+        c
+        for c in constraints
+        if (c not in years_in(c) or (written and c not in implied))
+        and not (undated and c in days)
+        and not (scoreless and SCORE.fullmatch(c))
     )
+
+
+@lru_cache(maxsize=4096)
+def article_writes_score(document: Document) -> bool:
+    """The article writes a match's score somewhere ("2-0"); one that tells the result in words ("bị cầm chân", "gỡ
+    hòa") can neither confirm nor deny the score a question names."""
+    return bool(SCORE.search(f"{document.title}\n{document.text}"))
 
 
 def passage_context(hit: Hit) -> str:

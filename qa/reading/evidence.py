@@ -258,9 +258,20 @@ def address_words(doc_id: str) -> str:
     return " ".join(words) if len(words) >= 3 else ""
 
 
+# a match's score: "thắng Hải Phòng 2-0", "hòa 1-1", "the 3-1 win" (in a question that speaks of a match)
+SCORE = re.compile(r"(?<![\d/.,:])(\d{1,2})\s*[-–]\s*(\d{1,2})(?![\d/.,:%])")
+_MATCH_WORDS = re.compile(
+    r"\b(?:trận|tỷ số|tỉ số|thắng|thua|hòa|hoà|cầm hòa|tran|ty so|draw|drew|win|won|beat|lost|score)\b", re.IGNORECASE
+)
+
+
 def question_numbers(question: str) -> tuple[str, ...]:
-    """Numbers and years written in the question ("2020", "55.369"), which the answer's passage must also hold."""
+    """Numbers and years written in the question ("2020", "55.369"), which the answer's passage must also hold; a
+    match's score as one ("2-0")."""
     numbers = []
+    if _MATCH_WORDS.search(question):
+        numbers = [f"{m.group(1)}-{m.group(2)}" for m in SCORE.finditer(question)]
+        question = SCORE.sub(" ", question)
     for m in _NUMBER.finditer(question):
         if question[m.start() - 1 : m.start()].isalpha():
             continue  # part of a name ("U22", "PM2.5"), which the name's own word carries
@@ -305,6 +316,9 @@ _DASHED = re.compile(r"\s+[-–]\s+")  # a spaced dash between two names
 _SEPARATORS = re.compile(r"(?<=\w)\s*[-–/]\s*(?=\w)")
 
 
+_SCORE_TARGET = re.compile(r"\d{1,2} \d{1,2}")
+
+
 @lru_cache(maxsize=16384)  # one passage is searched for every name and number of the question
 def _unseparated(folded: str) -> str:
     return _SEPARATORS.sub(" ", folded)
@@ -324,7 +338,10 @@ def contains_folded(needle: str, haystack_folded: str) -> bool:
         return False
     haystack = _unseparated(haystack_folded)
     forms = _ALIAS_OF.get(target, (target,))
-    if target.isdigit():
+    if _SCORE_TARGET.fullmatch(target):  # a score is written either way round: "thua Nam Định 0-2" is "2-0"
+        first, second = target.split()
+        forms = (target, f"{second} {first}")
+    elif target.isdigit():
         # "Terminal 3" is written "nhà ga T3": one letter may stand right before a number
         if re.search(rf"(?<![\w.,])[a-z]?{target}(?![\w])", haystack):
             return True

@@ -544,3 +544,14 @@ def test_a_match_score_is_one_number_either_way_round_and_holds_only_where_score
     scored = Document("b", "Công an Hà Nội hòa Bình Dương 1-1", "Bình Dương gỡ hòa ở phút 67.", "h", "2024-10-20")
     assert held_to(("1-1", "Bình Dương"), words) == ("Bình Dương",)
     assert held_to(("2-0", "Bình Dương"), scored) == ("2-0", "Bình Dương")
+
+
+def test_a_year_an_article_only_measures_from_does_not_date_it():
+    """ "cao nhất kể từ năm 2021" is a record's reference: an undated page that writes no other year is not held to the
+    year a question names, as one that writes no year at all is not."""
+    from qa.answering.answerability import held_to
+
+    since = Document("a", "Giá chung cư lập đỉnh mới trong quý III", "Tỷ lệ hấp thụ 91%, cao nhất kể từ năm 2021.", "h")
+    dated = Document("b", "Giá chung cư lập đỉnh mới trong quý III", "Tỷ lệ hấp thụ năm 2021 đạt 91%.", "h")
+    assert held_to(("Hà Nội", "2024"), since) == ("Hà Nội",)
+    assert held_to(("Hà Nội", "2024"), dated) == ("Hà Nội", "2024")

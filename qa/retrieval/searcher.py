@@ -1,7 +1,8 @@
 """Retrieval: dense (FAISS), lexical (BM25) and their fusion, with filters and near-duplicate removal.
 
 `Searcher.search()` is the one entry point (the UI, CLI and evaluation all call it);
-`retrieve()` is the same returning only the hits. The fusion, de-duplication and
+`retrieve()` is the same returning only the hits. A question naming a province ranks another province's paper lower
+where its passage names none of the question's places (provincial papers never name their own province). The fusion, de-duplication and
 signal functions are array-only twins that tests drive without a model.
 Not here: answer assembly and abstention (qa.answering.answer), which read the signals computed here.
 """
@@ -188,6 +189,7 @@ class Searcher:
         self._typical_rows = self.index.sample_vectors()
         self._df = self.index.document_frequencies()
         self._weights: dict[frozenset[str], tuple] = {}
+        self._places_named: dict[str, frozenset[str]] = {}  # chunk id -> the places its title and text name
         self._freshness = freshness({d.doc_id: d.date for d in self.index.documents.values()}, params.recency_half_life_days)
 
     @property
@@ -267,10 +269,6 @@ class Searcher:
                 self._places_named.clear()
             named = self._places_named[chunk.chunk_id] = places_in(f"{chunk.title}\n{chunk.text}")
         return not named & places
-
-    @cached_property
-    def _places_named(self) -> dict[str, frozenset[str]]:
-        return {}
 
     def vocabulary_share(self, question: Question | str) -> float:
         """Share of the question's folded syllables that occur anywhere in the corpus."""

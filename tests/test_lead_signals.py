@@ -88,10 +88,21 @@ def test_no_lead_means_no_answer():
         ("Hiệu trưởng Trường Đại học Cần Thơ là ai?", "hieu truong truong dai"),
         ("Who was Truong Minh Khoa's defence lawyer?", "luat su"),
         ("Who is the mayor of Da Nang?", "chu tich"),
+        ("Vụ sạt lở có ai bị thương vong không?", None),  # "bị thương" is no "Bí thư"
     ],
 )
 def test_role_of(question, role):
     assert role_of(question) == role
+
+
+def test_is_anyone_is_a_yes_no_question():
+    """ "Có ai bị thương không?" asks whether anyone was hurt; the answer may be "không có thiệt hại về người"."""
+    from qa.reading.asking import answer_type
+
+    assert answer_type("Vụ sạt lở kênh Vàm Cỏ Lau có ai bị thương vong không?") == "yes_no"
+    assert answer_type("Bão Noru có làm ai chết ở Quảng Trị không?") == "yes_no"
+    assert answer_type("chay rung o son la nam 2023 co ai bi thuong khong") == "yes_no"
+    assert answer_type("Ai bị thương trong vụ tai nạn?") == "who" and answer_type("Ai có mặt tại hội nghị?") == "who"
 
 
 def test_role_support_tells_a_deputy_of_another_council_apart():

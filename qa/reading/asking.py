@@ -41,6 +41,7 @@ _TYPES = (
         "why",
         r"\b(vi sao|tai sao|why|ly do|do dau|vi dau|what caused|cause of|nho dau|de lam gi|nham muc dich gi|muc dich gi|nguyen nhan|tren co so nao|what for)\b",
     ),
+    ("yes_no", r"\bco (?:\w+ )?ai\b.*\bkhong$"),  # "có ai bị thương không?", "có làm ai chết không?": is anyone
     (
         "who",
         r"\b(ai|nguoi nao|who|whom|whose|co quan nao|don vi nao|to chuc nao|doi nao|lanh dao nao|"
@@ -201,7 +202,7 @@ def _noun_pattern(noun: str) -> str:
 
 # A person's post as questions name it: "Chủ tịch UBND tỉnh", "Phó Bí thư Thường trực", "Giám đốc Sở Du lịch"
 _ROLE = re.compile(
-    r"\b((?:pho |tong )?(?:" + "|".join(lexicon.words("posts")) + r")"
+    r"\b((?:pho |tong )?(?:" + "|".join(lexicon.words("posts")) + r")\b"  # "bi thu", not "bi thuong" (bị thương)
     r"(?: (?!la\b|ai\b|nao\b|nam\b|nhiem\b|khoa\b|hien\b|tai\b|cua\b|o\b)\w+){0,2})"
 )
 

@@ -566,3 +566,17 @@ def test_a_year_an_article_only_measures_from_does_not_date_it():
     dated = Document("b", "Giá chung cư lập đỉnh mới trong quý III", "Tỷ lệ hấp thụ năm 2021 đạt 91%.", "h")
     assert held_to(("Hà Nội", "2024"), since) == ("Hà Nội",)
     assert held_to(("Hà Nội", "2024"), dated) == ("Hà Nội", "2024")
+
+
+def test_two_names_side_by_side_split_at_a_listed_place_and_money_is_money():
+    """ "Lũ quét ở Kỳ Sơn Nghệ An": an article writes "huyện Kỳ Sơn" and its province apart (or names the province only
+    by its outlet), so the question holds two names; "bao nhiêu tiền vì hạn mặn" counts money, not "tiền vì"."""
+    from qa.reading.asking import counted_noun
+    from qa.reading.evidence import question_entities
+
+    assert question_entities("Lũ quét ở Kỳ Sơn Nghệ An làm trôi bao nhiêu ngôi nhà?") == ("Kỳ Sơn", "Nghệ An")
+    assert question_entities("Lễ hội pháo hoa DIFF Đà Nẵng thu hút bao nhiêu lượt khách?") == ("DIFF", "Đà Nẵng")
+    assert question_entities("Tỉnh ủy Nghệ An có bao nhiêu đảng viên?") == ("Nghệ An",)
+    assert counted_noun("Long An thiệt hại bao nhiêu tiền vì hạn mặn?") == "tien"
+    assert counted_noun("BHXH tỉnh đã chi bao nhiêu tiền cho các chế độ?") == "tien"
+    assert counted_noun("Trường có bao nhiêu tiến sĩ?") == "tien si"  # the diacritics decide

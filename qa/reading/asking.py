@@ -118,6 +118,7 @@ _MONEY_ASKED = re.compile(
 )
 
 
+_MONEY_WORD = re.compile(r"\b(?:bao nhiêu|mấy) tiền\b", re.IGNORECASE)  # with its diacritics: not "tiến sĩ", "tiện"
 _PER_UNIT = re.compile(r"(?:mot|1|moi) (?!so$)\w+$")  # "bao nhiêu một ký", "bao nhiêu 1 lít": money per unit
 
 
@@ -129,6 +130,8 @@ def counted_noun(question: str) -> str | None:
     m = _COUNTED[0].search(folded) or _COUNTED[1].search(folded)
     if m and _PER_UNIT.match(m.group(1)):
         return "tien"  # "giá cà phê bao nhiêu một ký": a price, "119.300 đồng/kg"
+    if _MONEY_WORD.search(question):
+        return "tien"  # "thiệt hại bao nhiêu tiền vì hạn mặn", "chi bao nhiêu tiền cho các chế độ": money, "252 tỉ đồng"
     if not m or m.group(1).split()[0] in _NOT_COUNTED:
         # "GRDP tăng bao nhiêu?": a rise or fall with nothing counted is a percentage in the news
         if re.search(r"\b(tang|giam) (them |len |xuong )?bao nhieu$", folded):

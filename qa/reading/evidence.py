@@ -78,11 +78,23 @@ def question_entities(question: str) -> tuple[str, ...]:
     # typed without capitals, names are still found where a list (provinces, cities) or a committee names them
     for name in (*named_after_committee(question), *place_spans(question)):
         key = _spaced(name)
+        names = [part for n in names for part in _split_place(n, name, key)]
         if any(key in _spaced(n) for n in names) or _follows_name(question, name, names):
             continue
         # a listed place replaces the part of it read as a name: "TP.HCM" for "HCM", "Bà Rịa - Vũng Tàu" for "Rịa Vũng Tàu"
         names = [n for n in names if _spaced(n) not in key] + [name]
     return tuple(dict.fromkeys(names))
+
+
+def _split_place(name: str, place: str, key: str) -> tuple[str, ...]:
+    """A name that ends with a listed place is two names written side by side ("Kỳ Sơn Nghệ An", "Sa Kỳ Quảng Ngãi",
+    "DIFF Đà Nẵng"): an article writes "huyện Kỳ Sơn" and its province apart, or names the province only by its outlet."""
+    spaced = _spaced(name)
+    if spaced == key or not spaced.endswith(key) or _DASHED.search(name):  # "HAGL - SHB Đà Nẵng": each side apart already
+        return (name,)
+    words, tail = name.split(), len(place.split())
+    prefix = " ".join(words[:-tail]).rstrip(" -–,")
+    return (prefix, " ".join(words[-tail:])) if len(words) > tail and len(prefix) >= 2 else (name,)
 
 
 def _joiner(question: str, before: re.Match, after: re.Match) -> str:

@@ -44,10 +44,13 @@ eval: indexes
 	$(BIN)/qa eval --dataset tests/data/dev_news5.jsonl --split all --index-dir index-news5
 
 # The four dev sets, leave-one-corpus-out: fit on the others' tuning splits, measure the one left out (news4: tune only,
-# its held-out half is for the final measurement). The headline number is the worst corpus. news5 (real pages'
-# conventions, stop 28) is measured apart with the shipped model, which is not fitted on it (README, Evaluation).
+# its held-out half is for the final measurement); each paraphrase set is measured under its corpus' fold, and the
+# chosen point keeps it at <= 10% refused. The headline number is the worst corpus. news5 (real pages' conventions,
+# stop 28) is measured apart with the shipped model, which is not fitted on it (README, Evaluation).
 LOCO := --dataset tests/data/dev_seed.jsonl --also tests/data/dev_news2.jsonl index-news2 \
-	--also tests/data/dev_news3.jsonl index-news3 --also tests/data/dev_news4.jsonl index-news4 --tune-only dev_news4.jsonl
+	--also tests/data/dev_news3.jsonl index-news3 --also tests/data/dev_news4.jsonl index-news4 --tune-only dev_news4.jsonl \
+	--paraphrases tests/data/para_seed.jsonl dev_seed --paraphrases tests/data/para_news2.jsonl dev_news2 \
+	--paraphrases tests/data/para_news3.jsonl dev_news3
 
 indexes: $(STAMP)
 	$(BIN)/qa index --quiet

@@ -116,3 +116,27 @@ def test_the_guard_says_why_and_the_answer_carries_it(real_searcher):
     assert (answer.outcome, answer.reason) == ("refused", "unknown_name")
     assert shape["status"] == "refused" and shape["reason"] == "unknown_name" and shape["abstained"]
     assert answer.missing == ("Quảng Bình",)
+
+
+def test_the_chosen_point_keeps_each_paraphrase_set_under_its_floor():
+    """Three corpora where coverage separates the answers, and a paraphrase set of "a" whose answerable questions lost
+    coverage (reworded). Alone, the chooser takes the threshold that refuses them all; with the set, one below them."""
+    from qa.evaluation.shift import paraphrases_out_of_corpus
+
+    def corpus(name, n=40):
+        return [
+            _row((1.0 if i % 2 else -1.0) * (2 + 2 * i / n), answerable=bool(i % 2), split="tune", id=f"{name}{i}")
+            for i in range(n)
+        ]
+
+    corpora = {"a": corpus("a"), "b": corpus("b"), "c": corpus("c")}
+    reworded = {"para_a@a": [_row(-2.2, id=f"p{i}") for i in range(20)]}  # p ~ 0.44 under a's fold model
+    grid = {"caps": (None,), "thresholds": (0.0, 0.43, 0.47)}
+    free = choose_operating_point(corpora, 0.05, **grid)
+    held = choose_operating_point(corpora, 0.05, **grid, paraphrases=reworded)
+
+    def refused(point):
+        return paraphrases_out_of_corpus(corpora, reworded, point[1], cap=point[0])["para_a"]["answerable_refused"]
+
+    assert free[1] == 0.47 and refused(free) == 1.0
+    assert held[1] == 0.43 and refused(held) == 0.0

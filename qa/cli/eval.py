@@ -225,16 +225,30 @@ def _loco(args, settings) -> int:
     model fitted on all tuning splits with the refuse threshold chosen here."""
     from qa.answering.answerability import DEFAULT_MODEL_PATH, save_model
     from qa.evaluation.answers import run_answers
-    from qa.evaluation.shift import choose_operating_point, feature_ablation, fit_on_tuning_rows, leave_one_corpus_out
+    from qa.evaluation.shift import (
+        choose_operating_point,
+        feature_ablation,
+        fit_on_tuning_rows,
+        leave_one_corpus_out,
+        paraphrases_out_of_corpus,
+    )
 
     pairs = [(Path(args.dataset), settings.index_dir), *((Path(d), Path(i)) for d, i in args.also or ())]
     corpora = {}
     for dataset, index_dir in pairs:
         searcher, questions = _open_set(settings, index_dir, dataset, "all")
         corpora[dataset.stem] = run_answers(searcher, questions, None, settings.answer)
+    indexes = {dataset.stem: index_dir for dataset, index_dir in pairs}
+    paraphrases = {}
+    for dataset, of in args.paraphrases or ():
+        corpus = Path(of).stem
+        if corpus not in indexes:
+            raise DatasetError(f"--paraphrases {dataset} {of}: {of} is not --dataset or an --also set; add it first")
+        searcher, questions = _open_set(settings, indexes[corpus], Path(dataset), "all")
+        paraphrases[f"{Path(dataset).stem}@{corpus}"] = run_answers(searcher, questions, None, settings.answer)
     measure = {Path(name).stem: ["tune"] for name in args.tune_only or ()}
     if args.refuse_below is None:
-        cap, q, table = choose_operating_point(corpora, 0.05, measure)
+        cap, q, table = choose_operating_point(corpora, 0.05, measure, paraphrases=paraphrases)
     else:
         cap, q = args.cap, args.refuse_below
         table = leave_one_corpus_out(corpora, q, measure, cap)
@@ -243,12 +257,17 @@ def _loco(args, settings) -> int:
         f"leave-one-corpus-out, each feature capped at {cap}, refused below p = {q} ({how}; tuning split only for: {', '.join(measure) or 'none'})"
     )
     print(format_loco_table(table))
+    asked_again = paraphrases_out_of_corpus(corpora, paraphrases, q, measure, cap) if paraphrases else {}
+    if asked_again:
+        print("\nparaphrase sets, each under the fold model of its corpus:")
+        print(format_loco_table(asked_again).replace("left out (fitted on the others)", "asked again (not fitted on)"))
     ablation = None
     if args.ablation:
         ablation = feature_ablation(corpora, q, cap, measure)
         print(format_ablation_table(ablation))
     if args.json:
-        args.json.write_text(json.dumps({"cap": cap, "refuse_below": q, "loco": table, "ablation": ablation}, indent=2))
+        report = {"cap": cap, "refuse_below": q, "loco": table, "paraphrases": asked_again, "ablation": ablation}
+        args.json.write_text(json.dumps(report, indent=2))
     if args.calibrate:
         target = settings.answer_model or DEFAULT_MODEL_PATH
         model = fit_on_tuning_rows(corpora, q, cap)
@@ -368,6 +387,14 @@ def register(add) -> None:
         action="append",
         metavar=("DATASET", "INDEX_DIR"),
         help="with --calibrate or --loco: also this dataset over its own index (repeatable)",
+    )
+    p.add_argument(
+        "--paraphrases",
+        nargs=2,
+        action="append",
+        metavar=("DATASET", "OF_DATASET"),
+        help="with --loco: a set asking OF_DATASET's questions again (over its index), measured under that corpus' fold "
+        "model and kept at <= 10%% answerable refused by the chosen point (repeatable)",
     )
     p.add_argument("--no-answers", action="store_true", help="retrieval metrics only (skip the answer-level evaluation)")
     p.add_argument("--feedback-to-dataset", nargs=2, metavar=("FEEDBACK", "OUT"), help="turn UI feedback into dataset lines")

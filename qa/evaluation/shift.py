@@ -5,7 +5,8 @@ when the model is fitted on the other corpora only (`leave_one_corpus_out`). Ans
 `run_answers(..., model=None)` once per corpus (features do not depend on the model); each fold refits the model
 and replays the outcome rule of `answer_question` on the left-out corpus (`outcome_of`). `choose_operating_point`
 picks the cap on each feature's contribution and the refuse threshold (a probability) that refuse the most
-unanswerable questions on the worst fold while refusing at most 5% of answerable ones on every fold. A probability
+unanswerable questions on the worst fold while refusing at most 5% of answerable ones on every fold and at most 10% of
+the paraphrase sets' questions (each under the fold model of its corpus; issue 22's floors). A probability
 carries across corpora better than a quantile of the training fit's probabilities, and a cap keeps one reworded word
 from deciding alone (measured on these folds: see the README's evaluation section).
 Not here: running the answers (qa.evaluation.answers), printing (qa.cli.eval).
@@ -136,17 +137,49 @@ def leave_one_corpus_out(
     return _table(_folds(corpora, measure, cap), refuse_below)
 
 
+def paraphrase_table(
+    folds: Mapping[str, tuple[AnswerabilityModel, list[dict]]],
+    paraphrases: Mapping[str, Sequence[dict]],
+    refuse_below: float | None,
+) -> dict[str, dict[str, float]]:
+    """Paraphrase set name -> outcome_metrics under the fold model of the corpus it asks about (fitted without it).
+    `paraphrases` maps "<set>@<corpus>" to its rows; a set whose corpus has no fold is skipped."""
+    out = {}
+    for key, rows in paraphrases.items():
+        name, _, corpus = key.partition("@")
+        if corpus in folds:
+            model = folds[corpus][0]
+            refuse = None if refuse_below is None else min(model.threshold, refuse_below)
+            model = dataclasses.replace(model, refuse_threshold=refuse)
+            out[name] = outcome_metrics(rows, [outcome_of(r, model) for r in rows])
+    return out
+
+
+def paraphrases_out_of_corpus(
+    corpora: Mapping[str, Sequence[dict]],
+    paraphrases: Mapping[str, Sequence[dict]],
+    refuse_below: float | None,
+    measure: Mapping[str, Sequence[str]] | None = None,
+    cap: float | None = None,
+) -> dict[str, dict[str, float]]:
+    """Paraphrase set name -> outcome_metrics, each under the model fitted without the corpus it asks about."""
+    return paraphrase_table(_folds(corpora, measure, cap), paraphrases, refuse_below)
+
+
 def choose_operating_point(
     corpora: Mapping[str, Sequence[dict]],
     max_refused: float = 0.05,
     measure: Mapping[str, Sequence[str]] | None = None,
     caps: Sequence[float | None] = CAPS,
     thresholds: Sequence[float] = REFUSE_BELOW,
+    paraphrases: Mapping[str, Sequence[dict]] | None = None,
+    max_paraphrases_refused: float = 0.10,
 ) -> tuple[float | None, float, dict[str, dict[str, float]]]:
     """(cap, refuse threshold, fold table): of CAPS x REFUSE_BELOW, the pair whose worst leave-one-corpus-out fold
-    refuses the most unanswerable questions while no fold refuses more than `max_refused` of its answerable ones
-    (ties: the smaller threshold, then no cap). Falls back to no cap and no refusal by probability. `caps` and
-    `thresholds` are the grids searched."""
+    refuses the most unanswerable questions while no fold refuses more than `max_refused` of its answerable ones and
+    no paraphrase set (`paraphrases`, see paraphrase_table; measured, never fitted on) more than
+    `max_paraphrases_refused` (ties: the smaller threshold, then no cap). Falls back to no cap and no refusal by
+    probability. `caps` and `thresholds` are the grids searched."""
     best_key, best = None, None
     for cap in caps:
         folds = _folds(corpora, measure, cap)  # fitted once per cap
@@ -154,6 +187,9 @@ def choose_operating_point(
             table = _table(folds, refuse_below)
             if max(m.get("answerable_refused", 0.0) for m in table.values()) > max_refused:
                 break  # higher thresholds only refuse more
+            asked_again = paraphrase_table(folds, paraphrases or {}, refuse_below).values()
+            if max((m.get("answerable_refused", 0.0) for m in asked_again), default=0.0) > max_paraphrases_refused:
+                break
             worst = min(m.get("unanswerable_refused", 1.0) for m in table.values())
             key = (worst, -refuse_below, cap is None)
             if best_key is None or key > best_key:

@@ -130,8 +130,8 @@ def test_the_chosen_point_keeps_each_paraphrase_set_under_its_floor():
         ]
 
     corpora = {"a": corpus("a"), "b": corpus("b"), "c": corpus("c")}
-    reworded = {"para_a@a": [_row(-2.2, id=f"p{i}") for i in range(20)]}  # p ~ 0.44 under a's fold model
-    grid = {"caps": (None,), "thresholds": (0.0, 0.43, 0.47)}
+    reworded = {"para_a@a": [_row(-2.2, id=f"p{i}") for i in range(20)]}  # p 0.42-0.44 under the shipped and fold models
+    grid = {"caps": (None,), "thresholds": (0.0, 0.41, 0.47)}
     free = choose_operating_point(corpora, 0.05, **grid)
     held = choose_operating_point(corpora, 0.05, **grid, paraphrases=reworded)
 
@@ -139,4 +139,4 @@ def test_the_chosen_point_keeps_each_paraphrase_set_under_its_floor():
         return paraphrases_out_of_corpus(corpora, reworded, point[1], cap=point[0])["para_a"]["answerable_refused"]
 
     assert free[1] == 0.47 and refused(free) == 1.0
-    assert held[1] == 0.43 and refused(held) == 0.0
+    assert held[1] == 0.41 and refused(held) == 0.0

@@ -273,3 +273,34 @@ def test_another_provinces_paper_yields_to_the_asked_provinces_own(tmp_path, opt
     assert (
         searcher.search("Vốn đầu tư công năm 2024 giải ngân được bao nhiêu?", 2).hits[0].document.doc_id.startswith("baonghean")
     )
+
+
+def test_an_article_of_other_years_yields_to_one_of_the_asked_year(tmp_path, options):
+    """ "Năm 2016 Việt Nam xuất khẩu bao nhiêu tấn gạo?": a 2023 report that names no 2016 ranks below the 2016 one,
+    though its words match as well; a question naming no year is ranked by its words."""
+    import dataclasses
+
+    from embeddings.build import build_index
+    from embeddings.stores.backends import open_store
+    from embeddings.stores.interface import StoreConfig
+
+    from .conftest import FakeEncoder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a_gao-2023.txt").write_text(
+        "Xuất khẩu gạo tăng mạnh\n\n2023-05-10\n\nViệt Nam xuất khẩu gạo đạt 2,6 triệu tấn gạo, tăng 40%.\n",
+        encoding="utf-8",
+    )
+    (corpus / "b_gao-2016.txt").write_text(
+        "Tổng kết ngành lúa gạo\n\n2016-12-28\n\nViệt Nam xuất khẩu gạo cả năm ước đạt 4,88 triệu tấn.\n",
+        encoding="utf-8",
+    )
+    (corpus / "c_lua.txt").write_text("Giá lúa tăng\n\nGiá lúa tăng 500 đồng mỗi kg trong tuần qua.\n", encoding="utf-8")
+    build_index(corpus, tmp_path / "index", options, encoder=FakeEncoder())
+    searcher = Searcher(open_store(StoreConfig(index_dir=tmp_path / "index")), FakeEncoder())
+    question = "Năm 2016 Việt Nam xuất khẩu được bao nhiêu tấn gạo?"
+    assert searcher.search(question, 2).hits[0].document.doc_id == "b_gao-2016"
+    words_only = Searcher(searcher.index, FakeEncoder(), dataclasses.replace(searcher.params, other_year_penalty=0.0))
+    assert words_only.search(question, 2).hits[0].document.doc_id == "a_gao-2023"
+    assert searcher.search("Việt Nam xuất khẩu được bao nhiêu tấn gạo?", 2).hits[0].document.doc_id == "a_gao-2023"

@@ -178,16 +178,23 @@ def choose_operating_point(
     """(cap, refuse threshold, fold table): of CAPS x REFUSE_BELOW, the pair whose worst leave-one-corpus-out fold
     refuses the most unanswerable questions while no fold refuses more than `max_refused` of its answerable ones and
     no paraphrase set (`paraphrases`, see paraphrase_table; measured, never fitted on) more than
-    `max_paraphrases_refused` (ties: the smaller threshold, then no cap). Falls back to no cap and no refusal by
+    `max_paraphrases_refused`, under its corpus' fold model or the one that ships (ties: the smaller threshold, then
+    no cap). Falls back to no cap and no refusal by
     probability. `caps` and `thresholds` are the grids searched."""
     best_key, best = None, None
     for cap in caps:
         folds = _folds(corpora, measure, cap)  # fitted once per cap
+        # the paraphrases under the model that ships (fitted on every tuning split) too, as under their corpus' fold
+        everything = fit_on_tuning_rows(corpora, None, cap) if paraphrases else None
+        shipped = dict.fromkeys(corpora, (everything, [])) if paraphrases else {}
         for refuse_below in thresholds:
             table = _table(folds, refuse_below)
             if max(m.get("answerable_refused", 0.0) for m in table.values()) > max_refused:
                 break  # higher thresholds only refuse more
-            asked_again = paraphrase_table(folds, paraphrases or {}, refuse_below).values()
+            asked_again = [
+                *paraphrase_table(folds, paraphrases or {}, refuse_below).values(),
+                *paraphrase_table(shipped, paraphrases or {}, refuse_below).values(),
+            ]
             if max((m.get("answerable_refused", 0.0) for m in asked_again), default=0.0) > max_paraphrases_refused:
                 break
             worst = min(m.get("unanswerable_refused", 1.0) for m in table.values())

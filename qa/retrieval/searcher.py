@@ -25,7 +25,7 @@ from embeddings.stores.interface import StoreConfig, VectorStore
 from embeddings.types import Chunk, Document
 from qa.errors import ConfigError
 from qa.params import FUSIONS, RETRIEVERS, RetrievalParams
-from qa.reading.evidence import address_words
+from qa.reading.evidence import address_words, implied_years, years_in
 from qa.reading.places import places_in
 from qa.reading.question import Question, as_question
 
@@ -190,6 +190,7 @@ class Searcher:
         self._df = self.index.document_frequencies()
         self._weights: dict[frozenset[str], tuple] = {}
         self._places_named: dict[str, frozenset[str]] = {}  # chunk id -> the places its title and text name
+        self._years_of: dict[str, frozenset[str]] = {}  # article id -> the years its date and text name or imply
         self._freshness = freshness({d.doc_id: d.date for d in self.index.documents.values()}, params.recency_half_life_days)
 
     @property
@@ -270,6 +271,14 @@ class Searcher:
             named = self._places_named[chunk.chunk_id] = places_in(f"{chunk.title}\n{chunk.text}")
         return not named & places
 
+    def _about_other_years(self, doc: Document, years: frozenset[str]) -> bool:
+        """An article whose date and text name years, none of them the question's (nor one its comparisons imply)."""
+        found = self._years_of.get(doc.doc_id)
+        if found is None:
+            text = f"{doc.title}\n{doc.date or ''}\n{doc.text}"
+            found = self._years_of[doc.doc_id] = frozenset(years_in(text) | implied_years(text))
+        return bool(found) and not found & years
+
     def vocabulary_share(self, question: Question | str) -> float:
         """Share of the question's folded syllables that occur anywhere in the corpus."""
         words = question.syllables if isinstance(question, Question) else syllables(fold(question))
@@ -306,6 +315,9 @@ class Searcher:
         if read.places and p.outlet_place_penalty and len(found.chunks):
             elsewhere = np.array([self._about_elsewhere(c, d, read.places) for c, d in zip(found.chunks, found.docs)])
             ranking = ranking - p.outlet_place_penalty * elsewhere * (ranking.max() - ranking.min() or 1.0)
+        if read.years and p.other_year_penalty and len(found.chunks):
+            elsewhen = np.array([self._about_other_years(d, read.years) for d in found.docs])
+            ranking = ranking - p.other_year_penalty * elsewhen * (ranking.max() - ranking.min() or 1.0)
         if read.recent and len(found.chunks):
             bonus = np.array([self._freshness.get(d.doc_id, 0.0) for d in found.docs])
             ranking = ranking + p.recency_bonus * bonus * (ranking.max() - ranking.min() or 1.0)

@@ -301,6 +301,6 @@ def test_an_article_of_other_years_yields_to_one_of_the_asked_year(tmp_path, opt
     searcher = Searcher(open_store(StoreConfig(index_dir=tmp_path / "index")), FakeEncoder())
     question = "Năm 2016 Việt Nam xuất khẩu được bao nhiêu tấn gạo?"
     assert searcher.search(question, 2).hits[0].document.doc_id == "b_gao-2016"
-    words_only = Searcher(searcher.index, FakeEncoder(), dataclasses.replace(searcher.params, other_year_penalty=0.0))
+    words_only = Searcher(searcher.index, FakeEncoder(), dataclasses.replace(searcher.params, article_year_penalty=0.0))
     assert words_only.search(question, 2).hits[0].document.doc_id == "a_gao-2023"
     assert searcher.search("Việt Nam xuất khẩu được bao nhiêu tấn gạo?", 2).hits[0].document.doc_id == "a_gao-2023"

@@ -315,9 +315,9 @@ class Searcher:
         if read.places and p.outlet_place_penalty and len(found.chunks):
             elsewhere = np.array([self._about_elsewhere(c, d, read.places) for c, d in zip(found.chunks, found.docs)])
             ranking = ranking - p.outlet_place_penalty * elsewhere * (ranking.max() - ranking.min() or 1.0)
-        if read.years and p.other_year_penalty and len(found.chunks):
+        if read.years and p.article_year_penalty and len(found.chunks):
             elsewhen = np.array([self._about_other_years(d, read.years) for d in found.docs])
-            ranking = ranking - p.other_year_penalty * elsewhen * (ranking.max() - ranking.min() or 1.0)
+            ranking = ranking - p.article_year_penalty * elsewhen * (ranking.max() - ranking.min() or 1.0)
         if read.recent and len(found.chunks):
             bonus = np.array([self._freshness.get(d.doc_id, 0.0) for d in found.docs])
             ranking = ranking + p.recency_bonus * bonus * (ranking.max() - ranking.min() or 1.0)

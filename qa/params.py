@@ -32,6 +32,7 @@ class RetrievalParams:
     outlet_place_penalty: float = 0.2
     # a question naming a year: passages of articles whose date and text name only other years lose this share
     article_year_penalty: float = 0.2
+    penalty_depth: int = 30  # the two penalties above are read for this many of the best candidates (6x k)
     recency_bonus: float = 0.5  # "mới nhất" questions: up to half the score range added for the newest article
     recency_half_life_days: float = 180.0  # news from half a year ago counts half as recent
     duplicate_overlap: float = 0.5  # passages of one article sharing more than half their characters are one passage

@@ -237,11 +237,8 @@ def test_an_answer_never_quotes_one_sentence_twice(searcher):
             assert not any(b is not a and b.doc_id == a.doc_id and b.start <= a.start and a.end <= b.end for b in citations)
 
 
-def test_another_provinces_paper_yields_to_the_asked_provinces_own(tmp_path, options):
-    """Provincial papers never name their own province ("toàn tỉnh giải ngân ..."): for a question about Đồng Tháp,
-    Báo Nghệ An's passage that names no place of it ranks below Báo Đồng Tháp's, which the words alone would not do."""
-    import dataclasses
-
+def _fake_searcher(tmp_path, options, articles: dict[str, str]) -> Searcher:
+    """A searcher over `articles` (file name -> text) built and queried with the fake encoder."""
     from embeddings.build import build_index
     from embeddings.stores.backends import open_store
     from embeddings.stores.interface import StoreConfig
@@ -250,57 +247,55 @@ def test_another_provinces_paper_yields_to_the_asked_provinces_own(tmp_path, opt
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "baonghean-vn_giai-ngan-von-dau-tu-cong.txt").write_text(
-        "Giải ngân vốn đầu tư công năm 2024 thuộc nhóm dẫn đầu cả nước\n\n(NAO) - Tính đến hết ngày 31/1/2025, "
-        "kế hoạch vốn đầu tư công năm 2024 của tỉnh giải ngân đạt 7.200 tỷ đồng, bằng 96,3% kế hoạch.\n",
-        encoding="utf-8",
-    )
-    (corpus / "baodongthap-vn_khai-mac-ky-hop.txt").write_text(
-        "Khai mạc kỳ họp thứ 19 HĐND tỉnh khóa X\n\n(ĐTO) - Tại kỳ họp, UBND tỉnh cho biết tính đến ngày 30/11, "
-        "giải ngân vốn đầu tư công đạt 3.962 tỷ đồng, bằng 71,4% kế hoạch năm.\n",
-        encoding="utf-8",
-    )
-    (corpus / "thanhnien-vn_gia-lua.txt").write_text(
-        "Giá lúa tăng mạnh\n\nGiá lúa tại các tỉnh miền Tây tăng 500 đồng mỗi kg trong tuần qua.\n", encoding="utf-8"
-    )
+    for name, text in articles.items():
+        (corpus / name).write_text(text, encoding="utf-8")
     build_index(corpus, tmp_path / "index", options, encoder=FakeEncoder())
-    searcher = Searcher(open_store(StoreConfig(index_dir=tmp_path / "index")), FakeEncoder())
+    return Searcher(open_store(StoreConfig(index_dir=tmp_path / "index")), FakeEncoder())
+
+
+def _without(searcher: Searcher, **params) -> Searcher:
+    import dataclasses
+
+    return Searcher(searcher.index, searcher.encoder, dataclasses.replace(searcher.params, **params))
+
+
+def test_another_provinces_paper_yields_to_the_asked_provinces_own(tmp_path, options):
+    """Provincial papers never name their own province ("toàn tỉnh giải ngân ..."): for a question about Đồng Tháp,
+    Báo Nghệ An's passage that names no place of it ranks below Báo Đồng Tháp's, which the words alone would not do."""
+    searcher = _fake_searcher(
+        tmp_path,
+        options,
+        {
+            "baonghean-vn_giai-ngan-von-dau-tu-cong.txt": "Giải ngân vốn đầu tư công năm 2024 thuộc nhóm dẫn đầu cả nước\n\n"
+            "(NAO) - Tính đến hết ngày 31/1/2025, kế hoạch vốn đầu tư công năm 2024 của tỉnh giải ngân đạt 7.200 tỷ "
+            "đồng, bằng 96,3% kế hoạch.\n",
+            "baodongthap-vn_khai-mac-ky-hop.txt": "Khai mạc kỳ họp thứ 19 HĐND tỉnh khóa X\n\n(ĐTO) - Tại kỳ họp, UBND "
+            "tỉnh cho biết tính đến ngày 30/11, giải ngân vốn đầu tư công đạt 3.962 tỷ đồng, bằng 71,4% kế hoạch năm.\n",
+            "thanhnien-vn_gia-lua.txt": "Giá lúa tăng mạnh\n\nGiá lúa tại các tỉnh miền Tây tăng 500 đồng mỗi kg.\n",
+        },
+    )
     question = "Đến cuối tháng 11/2024 Đồng Tháp giải ngân được bao nhiêu vốn đầu tư công?"
     assert searcher.search(question, 2).hits[0].document.doc_id == "baodongthap-vn_khai-mac-ky-hop"
-    words_only = Searcher(searcher.index, FakeEncoder(), dataclasses.replace(searcher.params, outlet_place_penalty=0.0))
+    words_only = _without(searcher, outlet_place_penalty=0.0)
     assert words_only.search(question, 2).hits[0].document.doc_id == "baonghean-vn_giai-ngan-von-dau-tu-cong"
     # a question naming no place is ranked by its words alone
-    assert (
-        searcher.search("Vốn đầu tư công năm 2024 giải ngân được bao nhiêu?", 2).hits[0].document.doc_id.startswith("baonghean")
-    )
+    first = searcher.search("Vốn đầu tư công năm 2024 giải ngân được bao nhiêu?", 2).hits[0]
+    assert first.document.doc_id.startswith("baonghean")
 
 
 def test_an_article_of_other_years_yields_to_one_of_the_asked_year(tmp_path, options):
     """ "Năm 2016 Việt Nam xuất khẩu bao nhiêu tấn gạo?": a 2023 report that names no 2016 ranks below the 2016 one,
     though its words match as well; a question naming no year is ranked by its words."""
-    import dataclasses
-
-    from embeddings.build import build_index
-    from embeddings.stores.backends import open_store
-    from embeddings.stores.interface import StoreConfig
-
-    from .conftest import FakeEncoder
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "a_gao-2023.txt").write_text(
-        "Xuất khẩu gạo tăng mạnh\n\n2023-05-10\n\nViệt Nam xuất khẩu gạo đạt 2,6 triệu tấn gạo, tăng 40%.\n",
-        encoding="utf-8",
+    searcher = _fake_searcher(
+        tmp_path,
+        options,
+        {
+            "a_gao-2023.txt": "Xuất khẩu gạo tăng mạnh\n\n2023-05-10\n\nViệt Nam xuất khẩu gạo đạt 2,6 triệu tấn gạo.\n",
+            "b_gao-2016.txt": "Tổng kết ngành lúa gạo\n\n2016-12-28\n\nViệt Nam xuất khẩu gạo cả năm ước đạt 4,88 triệu tấn.\n",
+            "c_lua.txt": "Giá lúa tăng\n\nGiá lúa tăng 500 đồng mỗi kg trong tuần qua.\n",
+        },
     )
-    (corpus / "b_gao-2016.txt").write_text(
-        "Tổng kết ngành lúa gạo\n\n2016-12-28\n\nViệt Nam xuất khẩu gạo cả năm ước đạt 4,88 triệu tấn.\n",
-        encoding="utf-8",
-    )
-    (corpus / "c_lua.txt").write_text("Giá lúa tăng\n\nGiá lúa tăng 500 đồng mỗi kg trong tuần qua.\n", encoding="utf-8")
-    build_index(corpus, tmp_path / "index", options, encoder=FakeEncoder())
-    searcher = Searcher(open_store(StoreConfig(index_dir=tmp_path / "index")), FakeEncoder())
     question = "Năm 2016 Việt Nam xuất khẩu được bao nhiêu tấn gạo?"
     assert searcher.search(question, 2).hits[0].document.doc_id == "b_gao-2016"
-    words_only = Searcher(searcher.index, FakeEncoder(), dataclasses.replace(searcher.params, article_year_penalty=0.0))
-    assert words_only.search(question, 2).hits[0].document.doc_id == "a_gao-2023"
+    assert _without(searcher, article_year_penalty=0.0).search(question, 2).hits[0].document.doc_id == "a_gao-2023"
     assert searcher.search("Việt Nam xuất khẩu được bao nhiêu tấn gạo?", 2).hits[0].document.doc_id == "a_gao-2023"

@@ -333,6 +333,8 @@ def register(add) -> None:
         "  qa eval --dataset tests/data/dev_seed.jsonl --calibrate          # fit the answerability model on the tune split\n"
         "  qa eval --loco --dataset tests/data/dev_seed.jsonl --also tests/data/dev_news2.jsonl index-news2\n"
         "                                                 # leave-one-corpus-out: fit on the others, measure the one left out\n"
+        "  qa eval --loco --dataset tests/data/dev_seed.jsonl --also tests/data/dev_news2.jsonl index-news2 \\\n"
+        "          --paraphrases tests/data/para_seed.jsonl dev_seed   # ... and hold seed's paraphrases at <= 10% refused\n"
         "  qa eval --compare runs/a.json runs/b.json --dataset tests/data/eval_dev.jsonl\n"
         "  qa eval --feedback-to-dataset feedback.jsonl regression.jsonl",
     )

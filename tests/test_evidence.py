@@ -162,6 +162,11 @@ def test_ordinals_match_roman_numerals_and_places_need_every_capital():
         ("gia can ho so cap binh quan tphcm quy 3 2023", "vi"),
         ("hoi nghi doi thoai nong dan an giang 2021 to chuc o dau", "vi"),
         ("Thành phố có đạt chỉ tiêu không?", "vi"),
+        # English typed as keywords, without function words: most words are no Vietnamese syllable
+        ("Vietnam rice export volume 2016", "en"),
+        ("Nam Dinh high school graduation rate 2024", "en"),
+        ("gia iphone 16 o ha noi bao nhieu", "vi"),  # a loanword or two stay Vietnamese
+        ("gia xang ron 95 hom nay", "vi"),
     ],
 )
 def test_question_language(question, language):

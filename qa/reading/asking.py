@@ -66,6 +66,10 @@ _ENGLISH_WORDS = frozenset(lexicon.words("english_function_words"))
 _VIETNAMESE_WORDS = frozenset(lexicon.words("vietnamese_function_words"))
 
 
+# a Vietnamese syllable written without diacritics: an initial consonant, one to three vowels, a final consonant
+_SYLLABLE = re.compile(r"(?:ngh|ng|gh|gi|kh|nh|ph|th|tr|ch|qu|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|nh|ng|[cmnpt])?")
+
+
 def question_language(question: str) -> str:
     """'en' for a question written in English, else 'vi' (also for Vietnamese typed without diacritics).
 
@@ -77,7 +81,11 @@ def question_language(question: str) -> str:
     if any(fold(w) != w for w in words):  # a letter with a diacritic: Vietnamese, unless it only quotes a term
         return "en" if english >= 3 and english >= len(words) / 4 else "vi"
     vietnamese = sum(w in _VIETNAMESE_WORDS for w in words)  # "to", "do", "can" are words of both
-    return "en" if english >= max(1, len(words) // 6) and english > vietnamese else "vi"
+    if english >= max(1, len(words) // 6) and english > vietnamese:
+        return "en"
+    # typed as keywords, without function words ("Vietnam rice export volume 2016"): most words are no Vietnamese syllable
+    foreign = sum(not _SYLLABLE.fullmatch(w) for w in words if len(w) > 1)
+    return "en" if words and foreign >= 0.5 * len(words) and foreign > 2 * vietnamese else "vi"
 
 
 def _folded_question(question: str) -> str:

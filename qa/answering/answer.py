@@ -22,7 +22,7 @@ from qa.errors import QuestionError
 from qa.messages import t
 from qa.params import MAX_QUESTION_CHARS, MAX_QUOTE_CHARS, AnswerParams
 from qa.reading.asking import FACTOID_TYPES, announces, asked_content, folded_lower, number_before, states_cause
-from qa.reading.evidence import coverage_of, opening_year
+from qa.reading.evidence import coverage_of
 from qa.reading.places import is_place, place_spans
 from qa.reading.question import Question, as_question, read_question
 from qa.reading.spans import find_answer_span
@@ -191,8 +191,10 @@ def build_extractive(
     if params.cause_bonus and kind == "why":
         overlap = overlap + params.cause_bonus * np.array([states_cause(s.text) for s in sentences], dtype=float)
     if params.other_year_penalty and question.years:  # "Năm 2020, Bắc Ninh đặt mục tiêu ..." reports another year
+        from .answerability import sentence_year_conflict
+
         overlap = overlap - params.other_year_penalty * np.array(
-            [(year := opening_year(s.text)) is not None and year not in question.years for s in sentences], dtype=float
+            [sentence_year_conflict(question, s.text) for s in sentences], dtype=float
         )
     asked = asked_content(question.text) if params.content_bonus and kind in ("what", "why") else None
     if asked:

@@ -234,18 +234,17 @@ def _loco(args, settings) -> int:
     )
 
     pairs = [(Path(args.dataset), settings.index_dir), *((Path(d), Path(i)) for d, i in args.also or ())]
-    corpora = {}
+    corpora, searchers = {}, {}
     for dataset, index_dir in pairs:
         searcher, questions = _open_set(settings, index_dir, dataset, "all")
-        corpora[dataset.stem] = run_answers(searcher, questions, None, settings.answer)
-    indexes = {dataset.stem: index_dir for dataset, index_dir in pairs}
+        corpora[dataset.stem], searchers[dataset.stem] = run_answers(searcher, questions, None, settings.answer), searcher
     paraphrases = {}
     for dataset, of in args.paraphrases or ():
         corpus = Path(of).stem
-        if corpus not in indexes:
+        if corpus not in searchers:
             raise DatasetError(f"--paraphrases {dataset} {of}: {of} is not --dataset or an --also set; add it first")
-        searcher, questions = _open_set(settings, indexes[corpus], Path(dataset), "all")
-        paraphrases[f"{Path(dataset).stem}@{corpus}"] = run_answers(searcher, questions, None, settings.answer)
+        questions = _questions(searchers[corpus], Path(dataset), "all")
+        paraphrases[f"{Path(dataset).stem}@{corpus}"] = run_answers(searchers[corpus], questions, None, settings.answer)
     measure = {Path(name).stem: ["tune"] for name in args.tune_only or ()}
     if args.refuse_below is None:
         cap, q, table = choose_operating_point(corpora, 0.05, measure, paraphrases=paraphrases)
@@ -291,12 +290,17 @@ def _open_set(settings, index_dir: Path, dataset: Path, split: str):
         query_encoder=settings.query_encoder,
         store=settings.replace(index_dir=index_dir).store_config(),
     )
+    return searcher, _questions(searcher, dataset, split)
+
+
+def _questions(searcher, dataset: Path, split: str):
+    """The questions of `dataset` in `split`, checked against the searcher's articles."""
     questions = load_dataset(dataset, [d.text for d in searcher.index.documents.values()])
     if split != "all":
         questions = [q for q in questions if q.split == split]
         if not questions:
             raise DatasetError(f'{dataset} has no questions with "split": "{split}"; use --split all')
-    return searcher, questions
+    return questions
 
 
 def _read_run(path: Path) -> dict:

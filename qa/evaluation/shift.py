@@ -58,6 +58,12 @@ def outcome_metrics(rows: Sequence[dict], outcomes: Sequence[str]) -> dict[str, 
     return out
 
 
+def _refusing(model: AnswerabilityModel, refuse_below: float | None) -> AnswerabilityModel:
+    """`model` refusing below `refuse_below` (never above its own answer threshold; None: no refusal by probability)."""
+    refuse = None if refuse_below is None else min(model.threshold, refuse_below)
+    return dataclasses.replace(model, refuse_threshold=refuse)
+
+
 def _fit(rows: Sequence[dict], corpus_of: Sequence[str], cap: float | None = None, **fitted) -> AnswerabilityModel:
     groups = [f"{c}:{r.get('group') or r['id']}" for r, c in zip(rows, corpus_of)]
     return fit_model([r["evidence"] for r in rows], [r["answerable"] for r in rows], 0.05, groups, cap=cap, **fitted)
@@ -69,8 +75,7 @@ def fit_on_tuning_rows(
     """The shipped model: fitted on the tuning rows of every corpus, with the chosen cap and refuse threshold."""
     train = [(r, c) for c, rows in corpora.items() for r in rows if r["split"] == "tune"]
     model = _fit([r for r, _ in train], [c for _, c in train], cap, dataset=" + ".join(corpora), split=["tune"])
-    refuse = None if refuse_below is None else min(model.threshold, refuse_below)
-    return dataclasses.replace(model, refuse_threshold=refuse)
+    return _refusing(model, refuse_below)
 
 
 def _folds(
@@ -87,13 +92,10 @@ def _folds(
 
 
 def _table(folds, refuse_below: float | None) -> dict[str, dict[str, float]]:
-    def refusing(model: AnswerabilityModel) -> AnswerabilityModel:
-        refuse = None if refuse_below is None else min(model.threshold, refuse_below)
-        return dataclasses.replace(model, refuse_threshold=refuse)
-
     out = {}
     for name, (model, rows) in folds.items():
-        out[name] = outcome_metrics(rows, [outcome_of(r, refusing(model)) for r in rows])
+        refusing = _refusing(model, refuse_below)
+        out[name] = outcome_metrics(rows, [outcome_of(r, refusing) for r in rows])
         area = auroc([model.probability(r["evidence"]) for r in rows], [r["answerable"] for r in rows])
         if area is not None:
             out[name]["auroc"] = area
@@ -138,19 +140,16 @@ def leave_one_corpus_out(
 
 
 def paraphrase_table(
-    folds: Mapping[str, tuple[AnswerabilityModel, list[dict]]],
-    paraphrases: Mapping[str, Sequence[dict]],
-    refuse_below: float | None,
+    models: Mapping[str, AnswerabilityModel], paraphrases: Mapping[str, Sequence[dict]], refuse_below: float | None
 ) -> dict[str, dict[str, float]]:
-    """Paraphrase set name -> outcome_metrics under the fold model of the corpus it asks about (fitted without it).
-    `paraphrases` maps "<set>@<corpus>" to its rows; a set whose corpus has no fold is skipped."""
+    """Paraphrase set name -> outcome_metrics under `models`[the corpus it asks about] (a fold model fitted without that
+    corpus, or the shipped model for every corpus). `paraphrases` maps "<set>@<corpus>" to its rows; a set whose corpus
+    has no model is skipped."""
     out = {}
     for key, rows in paraphrases.items():
         name, _, corpus = key.partition("@")
-        if corpus in folds:
-            model = folds[corpus][0]
-            refuse = None if refuse_below is None else min(model.threshold, refuse_below)
-            model = dataclasses.replace(model, refuse_threshold=refuse)
+        if corpus in models:
+            model = _refusing(models[corpus], refuse_below)
             out[name] = outcome_metrics(rows, [outcome_of(r, model) for r in rows])
     return out
 
@@ -163,7 +162,7 @@ def paraphrases_out_of_corpus(
     cap: float | None = None,
 ) -> dict[str, dict[str, float]]:
     """Paraphrase set name -> outcome_metrics, each under the model fitted without the corpus it asks about."""
-    return paraphrase_table(_folds(corpora, measure, cap), paraphrases, refuse_below)
+    return paraphrase_table({c: m for c, (m, _) in _folds(corpora, measure, cap).items()}, paraphrases, refuse_below)
 
 
 def choose_operating_point(
@@ -184,17 +183,15 @@ def choose_operating_point(
     best_key, best = None, None
     for cap in caps:
         folds = _folds(corpora, measure, cap)  # fitted once per cap
-        # the paraphrases under the model that ships (fitted on every tuning split) too, as under their corpus' fold
-        everything = fit_on_tuning_rows(corpora, None, cap) if paraphrases else None
-        shipped = dict.fromkeys(corpora, (everything, [])) if paraphrases else {}
+        # the paraphrases under their corpus' fold model, and under the model that ships (fitted on every tuning split)
+        judges = [{c: m for c, (m, _) in folds.items()}]
+        if paraphrases:
+            judges.append(dict.fromkeys(corpora, fit_on_tuning_rows(corpora, None, cap)))
         for refuse_below in thresholds:
             table = _table(folds, refuse_below)
             if max(m.get("answerable_refused", 0.0) for m in table.values()) > max_refused:
                 break  # higher thresholds only refuse more
-            asked_again = [
-                *paraphrase_table(folds, paraphrases or {}, refuse_below).values(),
-                *paraphrase_table(shipped, paraphrases or {}, refuse_below).values(),
-            ]
+            asked_again = [m for models in judges for m in paraphrase_table(models, paraphrases or {}, refuse_below).values()]
             if max((m.get("answerable_refused", 0.0) for m in asked_again), default=0.0) > max_paraphrases_refused:
                 break
             worst = min(m.get("unanswerable_refused", 1.0) for m in table.values())

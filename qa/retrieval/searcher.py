@@ -314,16 +314,16 @@ class Searcher:
             ranking = fuse_weighted(dense, lexical, weight, share)
         # another province's paper, another year's article: read for the best `penalty_depth` candidates only (each
         # costs ~0.2 ms the first time a passage or article is seen; the rest are cached)
-        top = np.argsort(-ranking, kind="stable")[: p.penalty_depth] if len(found.chunks) else []
-        spread = (ranking.max() - ranking.min() or 1.0) if len(found.chunks) else 1.0
-        if read.places and p.outlet_place_penalty:
-            elsewhere = np.zeros(len(ranking))
-            elsewhere[top] = [self._about_elsewhere(found.chunks[j], found.docs[j], read.places) for j in top]
-            ranking = ranking - p.outlet_place_penalty * elsewhere * spread
-        if read.years and p.article_year_penalty:
-            elsewhen = np.zeros(len(ranking))
-            elsewhen[top] = [self._about_other_years(found.docs[j], read.years) for j in top]
-            ranking = ranking - p.article_year_penalty * elsewhen * spread
+        places, years = read.places if p.outlet_place_penalty else None, read.years if p.article_year_penalty else None
+        if (places or years) and len(found.chunks):
+            top = np.argsort(-ranking, kind="stable")[: p.penalty_depth]
+            penalty = np.zeros(len(ranking))
+            for j in top:
+                if places and self._about_elsewhere(found.chunks[j], found.docs[j], places):
+                    penalty[j] += p.outlet_place_penalty
+                if years and self._about_other_years(found.docs[j], years):
+                    penalty[j] += p.article_year_penalty
+            ranking = ranking - penalty * (ranking.max() - ranking.min() or 1.0)
         if read.recent and len(found.chunks):
             bonus = np.array([self._freshness.get(d.doc_id, 0.0) for d in found.docs])
             ranking = ranking + p.recency_bonus * bonus * (ranking.max() - ranking.min() or 1.0)

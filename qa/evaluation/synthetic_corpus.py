@@ -18,9 +18,10 @@ May import: embeddings (ingest.load, sentences, stores.interface, types; encoder
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -33,12 +34,24 @@ SOURCES = ("nhandan.vn", "TTXVN", "vnexpress.net", "tuoitre.vn", "baochinhphu.vn
 DIM = 384
 
 
-def sentence_pool(corpus_dir: Path) -> list[str]:
-    """The real sentences passages are drawn from (split at . ! ? and a space; longer than 20 characters)."""
+def corpus_dirs(spec: Path | str | Sequence[Path | str]) -> list[Path]:
+    """Article folders from one path, a list of them, or one string of them joined by os.pathsep (how the
+    benchmark's child processes are handed them)."""
+    if isinstance(spec, (str, Path)):
+        return [Path(p) for p in str(spec).split(os.pathsep) if p]
+    return [Path(p) for p in spec]
+
+
+def sentence_pool(corpus: Path | str | Sequence[Path | str]) -> list[str]:
+    """The real sentences passages are drawn from: those of every article folder in `corpus` (split at . ! ? and a
+    space; longer than 20 characters; each once). With several folders, only sentences that end one (a line without
+    a full stop would run into the next drawn sentence), so that the pool is split once (`pool_spans`)."""
     from embeddings.ingest.load import load_corpus
 
-    docs = load_corpus(corpus_dir).documents
-    return [s.strip() for d in docs for s in _SENTENCE.split(d.text) if len(s.strip()) > 20]
+    folders = corpus_dirs(corpus)
+    found = [s.strip() for f in folders for d in load_corpus(f).documents for s in _SENTENCE.split(d.text)]
+    pool = [s for s in found if len(s) > 20]
+    return [s for s in dict.fromkeys(pool) if _CLOSED.search(s)] if len(folders) > 1 else pool
 
 
 def pool_spans(pool: list[str]) -> dict[str, tuple[str, ...]] | None:

@@ -30,7 +30,7 @@ _TYPES = (
     ("when", r"\b(nam bao nhieu|hom nao|what dates?|which days?|on which days?)\b"),
     (
         "how_many",
-        r"\b(bao nhieu|bao lau|may|how many|how much|so luong|ty le|percentage|what share|what percent|"
+        r"\b(bao nhieu|may|how many|how much|so luong|ty le|percentage|what share|what percent|"
         r"how (long|far|fast|big|large|high|tall|old|deep|wide)|(exchange )?rate of|price of)\b",
     ),
     (
@@ -121,7 +121,6 @@ _LOOSE_SECOND = frozenset(lexicon.words("loose_second_words"))  # "bao nhieu nha
 _UNITS = dict(lexicon.table("units"))  # units as questions spell them -> as articles write them after a number
 
 
-DURATION = "bao lau"  # the counted noun of "bao lâu": a length of time (lexicon/units.tsv)
 ORDINAL = "thu"  # the counted noun of "thứ mấy": the number stands after "thứ", not before a noun
 _ORDINAL_ASKED = re.compile(r"\bthu (?:may|bao nhieu)\b")
 _MONEY_ASKED = re.compile(
@@ -136,8 +135,6 @@ _PER_UNIT = re.compile(r"(?:mot|1|moi) (?!so$)\w+$")  # "bao nhiêu một ký", 
 def counted_noun(question: str) -> str | None:
     """What a Vietnamese how-many question counts, folded: 'có bao nhiêu đảng viên?' -> 'dang vien'."""
     folded = _folded_question(question)
-    if re.search(r"\bbao lau\b", folded) and not re.search(r"\b(bao nhieu|may)\b", folded):
-        return DURATION  # "ùn tắc bao lâu", "thực hiện được bao lâu": "kéo dài 3 giờ", "15 năm"
     if _ORDINAL_ASKED.search(folded):
         return ORDINAL  # "cơn bão thứ mấy", "lần thứ bao nhiêu": the number after "thứ"
     m = _COUNTED[0].search(folded) or _COUNTED[1].search(folded)

@@ -638,4 +638,3 @@ def test_hectares_glued_to_their_number():
     from qa.reading.asking import find_counted
 
     assert find_counted("ha", "duoc trien khai tren quy mo 10ha, su dung giong lua").group(1) == "10ha"
-

@@ -1,13 +1,13 @@
 """The store benchmark's corpus at any size: passages made of the real articles' sentences, with their vectors.
 
 `synthetic_batches` yields WriteBatches as a streaming build hands them to a store (qa.evaluation.bench_stores):
-passages of 3-8 random sentences of the seed articles, ten per synthetic article with a date and an outlet, their
+passages of 3-8 random sentences of the given articles (one folder or several), ten per synthetic article with a date and an outlet, their
 rows of `bench.synthetic_embedding_blocks`, and the vectors of their sentences (`WriteBatch.sentences`), so that
 answers on the built store read stored sentence vectors as after `qa index`, instead of encoding at question time.
 
 Sentences are keyed by `embed_key(model, text)` of exactly the spans answers split from a passage
 (embeddings.sentences.sentence_spans, the build's split). Those are few, whatever the size: the spans of the
-drawn sentences (119 for the seed corpus), each handed over once. Their vectors come from `known` (text -> vector:
+drawn sentences (119 for the seed corpus, 1,371 for it and the four dev corpora), each handed over once. Their vectors come from `known` (text -> vector:
 the real model's, from `encode_sentences`, run in a process of its own so its model is not in a build's peak
 memory), else `seeded_vectors` (a text's own seeded unit vector: the same on every run).
 

@@ -81,7 +81,7 @@ def question_language(question: str) -> str:
     if any(fold(w) != w for w in words):  # a letter with a diacritic: Vietnamese, unless it only quotes a term
         # ... or only names carry them: "How many Chinese visitors entered Quảng Ninh through the Móng Cái gate?"
         only_names = all(w[:1].isupper() for w in re.findall(r"[^\W\d_]+", question) if fold(w) != w)
-        return "en" if english >= 3 and english >= len(words) / 4 or only_names and english >= 2 else "vi"
+        return "en" if (english >= 3 and english >= len(words) / 4) or (only_names and english >= 2) else "vi"
     vietnamese = sum(w in _VIETNAMESE_WORDS for w in words)  # "to", "do", "can" are words of both
     if english >= max(1, len(words) // 6) and english > vietnamese:
         return "en"

@@ -33,6 +33,7 @@ from qa.reading.evidence import (
     named_by_number,
     opening_year,
     periods_in,
+    reported_years,
     years_in,
 )
 from qa.reading.places import host_districts, places_in
@@ -241,13 +242,8 @@ def article_header(document: Document) -> str:
 
 @lru_cache(maxsize=4096)
 def article_years(document: Document) -> tuple[frozenset[str], frozenset[str]]:
-    """(years the article writes in its title, date or text, but a year it only measures from, "cao nhất kể từ năm
-    2021"; years it reports on without writing them: the year after a "cùng kỳ năm 2023" comparison)."""
-    text = f"{document.title}\n{document.date or ''}\n{document.text}"
-    return frozenset(years_in(_SINCE.sub(" ", text))), frozenset(implied_years(text))
-
-
-_SINCE = re.compile(r"\bkể từ(?: năm)? (?:19|20)\d\d\b", re.IGNORECASE)  # a record's reference year, not the news
+    """`evidence.reported_years` of the article's title, date and text."""
+    return reported_years(f"{document.title}\n{document.date or ''}\n{document.text}")
 
 
 def held_to(constraints: tuple[str, ...], document: Document, days: frozenset[str] = frozenset()) -> tuple[str, ...]:

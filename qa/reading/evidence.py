@@ -247,6 +247,19 @@ def implied_years(text: str) -> set[str]:
     return {str(int(m[1]) + 1) for m in _SAME_PERIOD.finditer(text)}
 
 
+def reported_years(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(years a text writes, but a year it only measures from: "cao nhất kể từ năm 2021"; years it reports on without
+    writing them: the year after a "cùng kỳ năm 2023" comparison). What an article (title, date line, text) is about.
+
+    >>> reported_years("Giá lúa cao nhất kể từ năm 2021, tăng 12% so với cùng kỳ năm 2023.")
+    (frozenset({'2023'}), frozenset({'2024'}))
+    """
+    return frozenset(years_in(_SINCE.sub(" ", text))), frozenset(implied_years(text))
+
+
+_SINCE = re.compile(r"\bkể từ(?: năm)? (?:19|20)\d\d\b", re.IGNORECASE)  # a record's reference year, not the news
+
+
 # an address's id that starts with its date ("-20241016093015", "channel-5083-202207-16"): the year is the article's
 _DATE_ID = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:\d{2,8})?")
 

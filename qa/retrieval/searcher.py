@@ -25,7 +25,7 @@ from embeddings.stores.interface import StoreConfig, VectorStore
 from embeddings.types import Chunk, Document
 from qa.errors import ConfigError
 from qa.params import FUSIONS, RETRIEVERS, RetrievalParams
-from qa.reading.evidence import address_words, implied_years, years_in
+from qa.reading.evidence import address_words, reported_years
 from qa.reading.places import places_in
 from qa.reading.question import Question, as_question
 
@@ -275,8 +275,8 @@ class Searcher:
         """An article whose date and text name years, none of them the question's (nor one its comparisons imply)."""
         found = self._years_of.get(doc.doc_id)
         if found is None:
-            text = f"{doc.title}\n{doc.date or ''}\n{doc.text}"
-            found = self._years_of[doc.doc_id] = frozenset(years_in(text) | implied_years(text))
+            written, implied = reported_years(f"{doc.title}\n{doc.date or ''}\n{doc.text}")
+            found = self._years_of[doc.doc_id] = written | implied
         return bool(found) and not found & years
 
     def vocabulary_share(self, question: Question | str) -> float:

@@ -28,12 +28,12 @@ from qa.reading.evidence import (
     SCORE,
     address_words,
     aliases_of,
+    article_years,
     coverage_of,
     implied_years,
     named_by_number,
     opening_year,
     periods_in,
-    reported_years,
     years_in,
 )
 from qa.reading.places import host_districts, places_in
@@ -238,12 +238,6 @@ def article_header(document: Document) -> str:
         filter(None, (document.source, document.place, *host_districts(document.doc_id), address_words(document.doc_id)))
     )
     return f"{document.title}\n{document.date or ''}\n{outlet}\n{document.text[:LEAD_CHARS]}"
-
-
-@lru_cache(maxsize=4096)
-def article_years(document: Document) -> tuple[frozenset[str], frozenset[str]]:
-    """`evidence.reported_years` of the article's title, date and text."""
-    return reported_years(f"{document.title}\n{document.date or ''}\n{document.text}")
 
 
 def held_to(constraints: tuple[str, ...], document: Document, days: frozenset[str] = frozenset()) -> tuple[str, ...]:

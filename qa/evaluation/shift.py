@@ -91,6 +91,11 @@ def _folds(
     return out
 
 
+def _models(folds) -> dict[str, AnswerabilityModel]:
+    """Left-out corpus -> its fold model (of `_folds`' pairs)."""
+    return {corpus: model for corpus, (model, _) in folds.items()}
+
+
 def _table(folds, refuse_below: float | None) -> dict[str, dict[str, float]]:
     out = {}
     for name, (model, rows) in folds.items():
@@ -162,7 +167,7 @@ def paraphrases_out_of_corpus(
     cap: float | None = None,
 ) -> dict[str, dict[str, float]]:
     """Paraphrase set name -> outcome_metrics, each under the model fitted without the corpus it asks about."""
-    return paraphrase_table({c: m for c, (m, _) in _folds(corpora, measure, cap).items()}, paraphrases, refuse_below)
+    return paraphrase_table(_models(_folds(corpora, measure, cap)), paraphrases, refuse_below)
 
 
 def choose_operating_point(
@@ -184,7 +189,7 @@ def choose_operating_point(
     for cap in caps:
         folds = _folds(corpora, measure, cap)  # fitted once per cap
         # the paraphrases under their corpus' fold model, and under the model that ships (fitted on every tuning split)
-        judges = [{c: m for c, (m, _) in folds.items()}]
+        judges = [_models(folds)]
         if paraphrases:
             judges.append(dict.fromkeys(corpora, fit_on_tuning_rows(corpora, None, cap)))
         for refuse_below in thresholds:

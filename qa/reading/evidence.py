@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 
 from embeddings.lexical import fold
+from embeddings.types import Document
 
 from . import lexicon
 from .asking import folded_lower
@@ -258,6 +259,13 @@ def reported_years(text: str) -> tuple[frozenset[str], frozenset[str]]:
 
 
 _SINCE = re.compile(r"\bkể từ(?: năm)? (?:19|20)\d\d\b", re.IGNORECASE)  # a record's reference year, not the news
+
+
+@lru_cache(maxsize=4096)
+def article_years(document: Document) -> tuple[frozenset[str], frozenset[str]]:
+    """`reported_years` of the article's title, date and text: what the answer holds it to, and what the searcher's
+    other-year penalty reads (one cache for both)."""
+    return reported_years(f"{document.title}\n{document.date or ''}\n{document.text}")
 
 
 # an address's id that starts with its date ("-20241016093015", "channel-5083-202207-16"): the year is the article's

@@ -25,7 +25,7 @@ from embeddings.stores.interface import StoreConfig, VectorStore
 from embeddings.types import Chunk, Document
 from qa.errors import ConfigError
 from qa.params import FUSIONS, RETRIEVERS, RetrievalParams
-from qa.reading.evidence import address_words, reported_years
+from qa.reading.evidence import address_words, article_years
 from qa.reading.places import places_in
 from qa.reading.question import Question, as_question
 
@@ -190,7 +190,6 @@ class Searcher:
         self._df = self.index.document_frequencies()
         self._weights: dict[frozenset[str], tuple] = {}
         self._places_named: dict[str, frozenset[str]] = {}  # chunk id -> the places its title and text name
-        self._years_of: dict[str, frozenset[str]] = {}  # article id -> the years its date and text name or imply
         self._freshness = freshness({d.doc_id: d.date for d in self.index.documents.values()}, params.recency_half_life_days)
 
     @property
@@ -273,11 +272,8 @@ class Searcher:
 
     def _about_other_years(self, doc: Document, years: frozenset[str]) -> bool:
         """An article whose date and text name years, none of them the question's (nor one its comparisons imply)."""
-        found = self._years_of.get(doc.doc_id)
-        if found is None:
-            written, implied = reported_years(f"{doc.title}\n{doc.date or ''}\n{doc.text}")
-            found = self._years_of[doc.doc_id] = written | implied
-        return bool(found) and not found & years
+        written, implied = article_years(doc)
+        return bool(written or implied) and not (written | implied) & years
 
     def vocabulary_share(self, question: Question | str) -> float:
         """Share of the question's folded syllables that occur anywhere in the corpus."""
